@@ -1,0 +1,457 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+#define DEFAULT_USER_AGENT "geotrack/" GEOTRACK_VERSION " (+https://github.com/geotrack/geotrack)"
+#define MAX_LINE 8192
+
+/* One file being read: where messages point, and the directory relative paths use. */
+struct source {
+	const char *path;
+	char *dir;
+	unsigned line;
+	struct buf *errors;
+	int error_count;
+};
+
+static void __attribute__((format(printf, 2, 3))) complain(struct source *src, const char *fmt, ...)
+{
+	va_list ap;
+	src->error_count++;
+	if (!src->errors)
+		return;
+	buf_printf(src->errors, "%s:%u: ", src->path, src->line);
+	va_start(ap, fmt);
+	buf_vprintf(src->errors, fmt, ap);
+	va_end(ap);
+	buf_append_char(src->errors, '\n');
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static char *resolve_path(const struct source *src, const char *value)
+{
+	if (value[0] == '/' || strcmp(src->dir, ".") == 0)
+		return xstrdup(value);
+	return xasprintf("%s/%s", src->dir, value);
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int config_parse_duration(const char *text, unsigned *ret_seconds)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	unsigned long value = strtoul(text, &end, 10);
+	if (errno)
+		return -EINVAL;
+	unsigned long scale = 1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		scale = 60, end++;
+	else if (*end == 'h')
+		scale = 3600, end++;
+	else if (*end == 'd')
+		scale = 86400, end++;
+	if (*end != '\0' || value > UINT_MAX / scale)
+		return -EINVAL;
+	*ret_seconds = (unsigned)(value * scale);
+	return 0;
+}
+
+static int parse_size(const char *text, size_t *ret_bytes)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	unsigned long long value = strtoull(text, &end, 10);
+	if (errno)
+		return -EINVAL;
+	unsigned long long scale = 1;
+	if (*end == 'k' || *end == 'K')
+		scale = 1024, end++;
+	else if (*end == 'M')
+		scale = 1024 * 1024, end++;
+	else if (*end == 'G')
+		scale = 1024ULL * 1024 * 1024, end++;
+	if (*end != '\0' || value > SIZE_MAX / scale)
+		return -EINVAL;
+	*ret_bytes = (size_t)(value * scale);
+	return 0;
+}
+
+static int parse_count(const char *text, unsigned min, unsigned max, unsigned *ret)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	unsigned long value = strtoul(text, &end, 10);
+	if (errno || *end || value < min || value > max)
+		return -EINVAL;
+	*ret = (unsigned)value;
+	return 0;
+}
+
+static void path_list_add(struct path_list *list, char *path)
+{
+	list->paths = xrealloc(list->paths, (list->count + 1) * sizeof(*list->paths));
+	list->paths[list->count++] = path;
+}
+
+static void path_list_free(struct path_list *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->paths[i]);
+	free(list->paths);
+}
+
+static void set_string(char **slot, char *value)
+{
+	free(*slot);
+	*slot = value;
+}
+
+static void apply_setting(struct config *cfg, struct source *src, const char *section,
+	const char *key, const char *value)
+{
+	unsigned n;
+	if (strcmp(section, "daemon") == 0) {
+		if (strcmp(key, "database") == 0) {
+			set_string(&cfg->database, resolve_path(src, value));
+		} else if (strcmp(key, "feeds") == 0) {
+			set_string(&cfg->feeds_path, resolve_path(src, value));
+		} else if (strcmp(key, "log_level") == 0) {
+			if (log_level_parse(value, &cfg->log_level) < 0)
+				complain(src, "log_level must be one of err, warning, notice, info, debug");
+		} else {
+			complain(src, "unknown key '%s' in [daemon]", key);
+		}
+	} else if (strcmp(section, "fetch") == 0) {
+		if (strcmp(key, "interval") == 0) {
+			if (config_parse_duration(value, &n) < 0 || n < 60)
+				complain(src, "interval must be a duration of at least 60s (e.g. 15m)");
+			else
+				cfg->interval_s = n;
+		} else if (strcmp(key, "concurrency") == 0) {
+			if (parse_count(value, 1, 10000, &n) < 0)
+				complain(src, "concurrency must be a number from 1 to 10000");
+			else
+				cfg->concurrency = n;
+		} else if (strcmp(key, "per_host") == 0) {
+			if (parse_count(value, 1, 100, &n) < 0)
+				complain(src, "per_host must be a number from 1 to 100");
+			else
+				cfg->per_host = n;
+		} else if (strcmp(key, "timeout") == 0) {
+			if (config_parse_duration(value, &n) < 0 || n < 1 || n > 3600)
+				complain(src, "timeout must be a duration from 1s to 1h");
+			else
+				cfg->timeout_s = n;
+		} else if (strcmp(key, "connect_timeout") == 0) {
+			if (config_parse_duration(value, &n) < 0 || n < 1 || n > 600)
+				complain(src, "connect_timeout must be a duration from 1s to 10m");
+			else
+				cfg->connect_timeout_s = n;
+		} else if (strcmp(key, "max_body") == 0) {
+			size_t bytes;
+			if (parse_size(value, &bytes) < 0 || bytes < 1024 || bytes > 1024UL * 1024 * 1024)
+				complain(src, "max_body must be a size from 1k to 1G (e.g. 16M)");
+			else
+				cfg->max_body_bytes = bytes;
+		} else if (strcmp(key, "user_agent") == 0) {
+			if (value[0] == '\0')
+				complain(src, "user_agent must not be empty");
+			else
+				set_string(&cfg->user_agent, xstrdup(value));
+		} else {
+			complain(src, "unknown key '%s' in [fetch]", key);
+		}
+	} else if (strcmp(section, "coder") == 0) {
+		if (strcmp(key, "actors") == 0)
+			path_list_add(&cfg->actors, resolve_path(src, value));
+		else if (strcmp(key, "agents") == 0)
+			path_list_add(&cfg->agents, resolve_path(src, value));
+		else if (strcmp(key, "verbs") == 0)
+			path_list_add(&cfg->verbs, resolve_path(src, value));
+		else if (strcmp(key, "discards") == 0)
+			path_list_add(&cfg->discards, resolve_path(src, value));
+		else
+			complain(src, "unknown key '%s' in [coder]", key);
+	}
+}
+
+/* Reads the next line into `line`; returns 0 at EOF, -1 on an over-long line (skipped). */
+static int read_line(FILE *f, char *line, size_t size, struct source *src)
+{
+	if (!fgets(line, (int)size, f))
+		return 0;
+	src->line++;
+	size_t len = strlen(line);
+	if (len == size - 1 && line[len - 1] != '\n' && !feof(f)) {
+		int c;
+		while ((c = fgetc(f)) != EOF && c != '\n')
+			;
+		complain(src, "line longer than %zu bytes", size - 2);
+		return -1;
+	}
+	return 1;
+}
+
+static int parse_ini(struct config *cfg, FILE *f, struct source *src)
+{
+	char line[MAX_LINE];
+	char section[32] = "";
+	int r;
+	while ((r = read_line(f, line, sizeof(line), src)) != 0) {
+		if (r < 0)
+			continue;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close || close[1] != '\0') {
+				complain(src, "malformed section header");
+				section[0] = '\0';
+				continue;
+			}
+			*close = '\0';
+			const char *name = trim(s + 1);
+			if (strcmp(name, "daemon") && strcmp(name, "fetch") && strcmp(name, "coder")) {
+				complain(src, "unknown section [%s] (expected daemon, fetch or coder)", name);
+				section[0] = '\0';
+				continue;
+			}
+			snprintf(section, sizeof(section), "%s", name);
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			complain(src, "expected 'key = value'");
+			continue;
+		}
+		*eq = '\0';
+		char *key = trim(s);
+		char *value = trim(eq + 1);
+		if (section[0] == '\0') {
+			complain(src, "'%s' is outside any known section", key);
+			continue;
+		}
+		if (*value == '\0' && strcmp(key, "user_agent") != 0) {
+			complain(src, "'%s' has no value", key);
+			continue;
+		}
+		apply_setting(cfg, src, section, key, value);
+	}
+	return 0;
+}
+
+static bool url_scheme_allowed(const char *url)
+{
+	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0 ||
+		strncmp(url, "file://", 7) == 0;
+}
+
+/* Reads a `key=value` or `key="quoted value"` token at *p; advances *p. */
+static int next_setting(char **p, char **ret_key, char **ret_value)
+{
+	char *s = *p;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return 0;
+	char *key = s;
+	while (*s && *s != '=' && !isspace((unsigned char)*s))
+		s++;
+	if (*s != '=')
+		return -EINVAL;
+	*s++ = '\0';
+	char *value;
+	if (*s == '"') {
+		value = ++s;
+		while (*s && *s != '"')
+			s++;
+		if (*s != '"')
+			return -EINVAL;
+		*s++ = '\0';
+	} else {
+		value = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	*ret_key = key;
+	*ret_value = value;
+	*p = s;
+	return 1;
+}
+
+static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
+{
+	char line[MAX_LINE];
+	size_t cap = 0;
+	int r;
+	while ((r = read_line(f, line, sizeof(line), src)) != 0) {
+		if (r < 0)
+			continue;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *url = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		if (*s)
+			*s++ = '\0';
+		if (!url_scheme_allowed(url)) {
+			complain(src, "'%.200s' is not an http://, https:// or file:// URL", url);
+			continue;
+		}
+		struct feed_conf feed = {.line = src->line};
+		char *key, *value;
+		int ok = 1;
+		while ((r = next_setting(&s, &key, &value)) > 0) {
+			if (strcmp(key, "interval") == 0) {
+				if (config_parse_duration(value, &feed.interval_s) < 0 ||
+					feed.interval_s < 60) {
+					complain(src, "interval must be a duration of at least 60s");
+					ok = 0;
+				}
+			} else if (strcmp(key, "title") == 0) {
+				free(feed.title);
+				feed.title = xstrdup(value);
+			} else {
+				complain(src, "unknown feed setting '%s' (expected interval or title)", key);
+				ok = 0;
+			}
+		}
+		if (r < 0) {
+			complain(src, "expected key=value or key=\"value\" after the URL");
+			ok = 0;
+		}
+		for (size_t i = 0; ok && i < cfg->feed_count; i++) {
+			if (strcmp(cfg->feeds[i].url, url) == 0) {
+				complain(src, "feed already listed on line %u", cfg->feeds[i].line);
+				ok = 0;
+			}
+		}
+		if (!ok) {
+			free(feed.title);
+			continue;
+		}
+		feed.url = xstrdup(url);
+		cfg->feeds = xgrow(cfg->feeds, &cap, cfg->feed_count + 1, sizeof(*cfg->feeds));
+		cfg->feeds[cfg->feed_count++] = feed;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, struct buf *errors,
+	int (*parse)(struct config *, FILE *, struct source *), struct config *cfg)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int err = errno;
+		if (errors)
+			buf_printf(errors, "%s: cannot open: %s\n", path, strerror(err));
+		return -err;
+	}
+	struct source src = {.path = path, .dir = dir_of(path), .errors = errors};
+	parse(cfg, f, &src);
+	fclose(f);
+	free(src.dir);
+	return src.error_count ? -EINVAL : 0;
+}
+
+int config_load(const char *path, struct config **ret_config, struct buf *errors)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	cfg->path = xstrdup(path);
+	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->interval_s = 15 * 60;
+	cfg->concurrency = 16;
+	cfg->per_host = 2;
+	cfg->timeout_s = 60;
+	cfg->connect_timeout_s = 15;
+	cfg->max_body_bytes = 16 * 1024 * 1024;
+	cfg->user_agent = xstrdup(DEFAULT_USER_AGENT);
+
+	int r = read_file(path, errors, parse_ini, cfg);
+	if (r < 0 && r != -EINVAL)
+		goto fail;
+	int config_errors = r;
+	if (!cfg->database) {
+		if (errors)
+			buf_printf(errors, "%s: [daemon] database is not set\n", path);
+		config_errors = -EINVAL;
+	}
+	if (!cfg->feeds_path) {
+		if (errors)
+			buf_printf(errors, "%s: [daemon] feeds is not set\n", path);
+		r = -EINVAL;
+		goto fail;
+	}
+	r = read_file(cfg->feeds_path, errors, parse_feed_list, cfg);
+	if (r < 0)
+		goto fail;
+	if (config_errors < 0) {
+		r = config_errors;
+		goto fail;
+	}
+	*ret_config = cfg;
+	return 0;
+fail:
+	config_free(cfg);
+	return r;
+}
+
+void config_free(struct config *config)
+{
+	if (!config)
+		return;
+	free(config->path);
+	free(config->database);
+	free(config->feeds_path);
+	free(config->user_agent);
+	path_list_free(&config->actors);
+	path_list_free(&config->agents);
+	path_list_free(&config->verbs);
+	path_list_free(&config->discards);
+	for (size_t i = 0; i < config->feed_count; i++) {
+		free(config->feeds[i].url);
+		free(config->feeds[i].title);
+	}
+	free(config->feeds);
+	free(config);
+}

@@ -1,0 +1,65 @@
+/*
+ * config: the daemon's settings file (INI) and its feed list.
+ *
+ * geotrackd.conf has sections [daemon], [fetch] and [coder]; unknown sections and keys
+ * are errors, so a typo never silently falls back to a default. Relative paths are
+ * resolved against the directory of the file that names them. The feed list has one URL
+ * per line, '#' comments, and optional `key=value` settings after the URL (interval,
+ * title). Loading never logs: every problem is appended to the caller's buffer as
+ * "file:line: message", and the whole config is rejected if there is any.
+ */
+#ifndef GEOTRACK_CONFIG_H
+#define GEOTRACK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+struct buf;
+
+struct feed_conf {
+	char *url;
+	char *title;          /* NULL if the list gives none */
+	unsigned interval_s;  /* 0: use the config's default */
+	unsigned line;        /* line in the feed list, for messages */
+};
+
+struct path_list {
+	char **paths;
+	size_t count;
+};
+
+struct config {
+	char *path;             /* the config file as given */
+	char *database;         /* absolute or relative to the working directory */
+	char *feeds_path;
+	enum log_level log_level;
+	unsigned interval_s;    /* default poll interval */
+	unsigned concurrency;   /* transfers in flight at once, all hosts */
+	unsigned per_host;      /* transfers in flight at once per host */
+	unsigned timeout_s;     /* whole transfer */
+	unsigned connect_timeout_s;
+	size_t max_body_bytes;  /* decoded body cap */
+	char *user_agent;
+	struct path_list actors;
+	struct path_list agents;
+	struct path_list verbs;
+	struct path_list discards;
+	struct feed_conf *feeds;
+	size_t feed_count;
+};
+
+/*
+ * Reads and validates the config at `path` and the feed list it names. On success
+ * returns 0 and sets *ret_config (free with config_free()). On failure returns -EINVAL
+ * with one "file:line: message" line per problem in `errors`, or -errno if a file cannot
+ * be read (also described in `errors`).
+ */
+int config_load(const char *path, struct config **ret_config, struct buf *errors);
+void config_free(struct config *config);
+
+/* Parses "90", "90s", "15m", "2h", "1d" into seconds. Returns 0 or -EINVAL. */
+int config_parse_duration(const char *text, unsigned *ret_seconds);
+
+#endif

@@ -1,0 +1,126 @@
+/* config: the settings file and feed list a user edits by hand. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "../tap.h"
+
+static char dir[] = "/tmp/geotrack-test-config-XXXXXX";
+
+static char *write_file(const char *name, const char *contents)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	FILE *f = fopen(path, "w");
+	fputs(contents, f);
+	fclose(f);
+	return path;
+}
+
+static void test_valid(void)
+{
+	write_file("feeds.list", "# world news\n"
+				 "https://example.org/rss.xml\n"
+				 "  https://example.com/atom interval=30m title=\"Example News\"  \n"
+				 "\n");
+	char *conf = write_file("ok.conf", "[daemon]\ndatabase = geo.db\nfeeds = feeds.list\n"
+					   "[fetch]\ninterval = 10m\nconcurrency = 4\n"
+					   "user_agent = test-agent\n"
+					   "[coder]\nactors = a.actors\nactors = /abs/b.actors\n");
+	struct config *cfg = NULL;
+	struct buf errors = {0};
+	is_int(config_load(conf, &cfg, &errors), 0, "a valid config loads");
+	if (!cfg)
+		return;
+	is_int(cfg->feed_count, 2, "both feeds are read");
+	is_str(cfg->feeds[1].title, "Example News", "a quoted title keeps its spaces");
+	is_int(cfg->feeds[1].interval_s, 1800, "per-feed interval 30m is 1800 s");
+	is_int(cfg->feeds[0].interval_s, 0, "a feed without interval uses the default");
+	is_int(cfg->interval_s, 600, "default interval from [fetch]");
+	is_int(cfg->concurrency, 4, "concurrency");
+	is_str(cfg->user_agent, "test-agent", "user agent");
+	char *want_db = NULL;
+	if (asprintf(&want_db, "%s/geo.db", dir) < 0)
+		abort();
+	is_str(cfg->database, want_db, "relative database path resolves against the config dir");
+	is_int(cfg->actors.count, 2, "repeatable dictionary keys accumulate");
+	is_str(cfg->actors.paths[1], "/abs/b.actors", "absolute paths stay as written");
+	free(want_db);
+	config_free(cfg);
+	buf_free(&errors);
+	free(conf);
+}
+
+static void test_errors_name_file_and_line(void)
+{
+	write_file("bad.list", "https://ok.example/feed\n"
+			       "ftp://example.org/feed\n"
+			       "https://ok.example/feed\n"
+			       "https://x.example/ interval=5s\n"
+			       "https://y.example/ colour=blue\n");
+	char *conf = write_file("bad.conf", "[daemon]\ndatabase = geo.db\nfeeds = bad.list\n"
+					    "[fetch]\nintervall = 10m\nconcurrency = many\n"
+					    "[weird]\nkey = value\n");
+	struct config *cfg = NULL;
+	struct buf errors = {0};
+	is_int(config_load(conf, &cfg, &errors), -EINVAL, "an invalid config is rejected");
+	ok(cfg == NULL, "no config is returned on error");
+	const char *e = errors.data ? errors.data : "";
+	ok(strstr(e, "bad.conf:5: unknown key 'intervall' in [fetch]") != NULL,
+		"unknown key names file and line");
+	ok(strstr(e, "bad.conf:6: concurrency must be") != NULL, "bad number names its line");
+	ok(strstr(e, "bad.conf:7: unknown section [weird]") != NULL, "unknown section");
+	ok(strstr(e, "bad.list:2: 'ftp://example.org/feed' is not an http") != NULL,
+		"feed list: unsupported scheme");
+	ok(strstr(e, "bad.list:3: feed already listed on line 1") != NULL,
+		"feed list: duplicate URL");
+	ok(strstr(e, "bad.list:4: interval must be") != NULL, "feed list: interval too short");
+	ok(strstr(e, "bad.list:5: unknown feed setting 'colour'") != NULL,
+		"feed list: unknown setting");
+	if (tap_failed)
+		printf("# errors were:\n%s", e);
+	buf_free(&errors);
+	free(conf);
+}
+
+static void test_missing_file(void)
+{
+	struct config *cfg = NULL;
+	struct buf errors = {0};
+	int r = config_load("/nonexistent/geotrackd.conf", &cfg, &errors);
+	is_int(r, -ENOENT, "a missing config file is -ENOENT");
+	ok(errors.data && strstr(errors.data, "/nonexistent/geotrackd.conf: cannot open"),
+		"and the message names the file");
+	buf_free(&errors);
+}
+
+static void test_durations(void)
+{
+	unsigned s = 0;
+	ok(config_parse_duration("90", &s) == 0 && s == 90, "bare seconds");
+	ok(config_parse_duration("2h", &s) == 0 && s == 7200, "hours");
+	ok(config_parse_duration("1d", &s) == 0 && s == 86400, "days");
+	ok(config_parse_duration("-5m", &s) < 0, "negative rejected");
+	ok(config_parse_duration("5 m", &s) < 0, "junk after the number rejected");
+	ok(config_parse_duration("99999999999d", &s) < 0, "overflow rejected");
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 99;
+	test_valid();
+	test_errors_name_file_and_line();
+	test_missing_file();
+	test_durations();
+	char *cmd = NULL;
+	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0 && system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	free(cmd);
+	return tap_done();
+}
