@@ -1,0 +1,89 @@
+/*
+ * feed: RSS, RDF and Atom documents (later JSON Feed) into plain items.
+ *
+ * The only module that includes libxml2. Input is hostile: the parser never touches the
+ * network, never loads a DTD, expands no entities beyond XML's and HTML's named ones, and
+ * caps what it allocates. It recovers what it can from broken documents and reports what
+ * it recovered from as warnings. Text fields come out as UTF-8 plain text: entities
+ * decoded, HTML stripped, whitespace normalised, paragraph breaks kept as "\n\n" so the
+ * coder sees sentence boundaries. Never logs.
+ */
+#ifndef GEOTRACK_FEED_H
+#define GEOTRACK_FEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum feed_format {
+	FEED_FORMAT_UNKNOWN,
+	FEED_FORMAT_RSS090,
+	FEED_FORMAT_RSS091,
+	FEED_FORMAT_RSS092,
+	FEED_FORMAT_RSS093,
+	FEED_FORMAT_RSS094,
+	FEED_FORMAT_RSS20,
+	FEED_FORMAT_RSS10,  /* RDF */
+	FEED_FORMAT_ATOM03,
+	FEED_FORMAT_ATOM10,
+	FEED_FORMAT_JSON10,
+	FEED_FORMAT_JSON11,
+};
+
+/* Every string is UTF-8, NUL-terminated, owned by the feed_doc; NULL when absent. */
+struct feed_item {
+	char *id;            /* guid/id; else "hash:" + hash of link; else of title and date */
+	char *title;
+	char *link;          /* absolute: resolved against xml:base and the feed URL */
+	char *author;
+	char *summary;       /* plain text */
+	char *content;       /* plain text of the full content, when the feed carries it */
+	char **categories;
+	size_t category_count;
+	char *language;
+	int64_t published;   /* UTC seconds; the fetch time when the item has no date */
+	int64_t updated;     /* UTC seconds; 0 when absent */
+	bool published_is_fallback; /* true: no usable date in the item, `published` is the fetch time */
+};
+
+struct feed_doc {
+	enum feed_format format;
+	char *title;
+	char *site_link;
+	char *language;
+	unsigned ttl_minutes; /* RSS <ttl>; 0 when absent */
+	struct feed_item *items;
+	size_t item_count;
+	char **warnings;      /* what the parser recovered from, one sentence each */
+	size_t warning_count;
+};
+
+struct feed_parse_options {
+	const char *url;          /* where the document came from; base for relative links; may be NULL */
+	const char *content_type; /* the HTTP Content-Type header, charset included; may be NULL */
+	int64_t fetch_time;       /* UTC seconds; the fallback for items without dates */
+	size_t max_items;         /* 0: the default cap (10,000) */
+};
+
+enum feed_error {
+	FEED_ERR_NOT_A_FEED = -1000, /* parsed, but the root is not a feed (e.g. an HTML page) */
+	FEED_ERR_HTML = -1001,       /* an HTML page, e.g. a bot challenge, served in place of a feed */
+	FEED_ERR_MALFORMED = -1002,  /* nothing could be recovered */
+	FEED_ERR_TOO_LARGE = -1003,
+};
+
+/*
+ * Parses `len` bytes. On success returns 0 and sets *ret_doc (free with feed_doc_free()),
+ * even when the document was damaged and only part was recovered (see warnings).
+ * On failure returns a negative feed_error; allocation failures abort (xalloc).
+ */
+int feed_parse(const char *data, size_t len, const struct feed_parse_options *options,
+	struct feed_doc **ret_doc);
+void feed_doc_free(struct feed_doc *doc);
+
+/* A short English description of a feed_error or -errno, for logs and the feeds table. */
+const char *feed_strerror(int error);
+/* "rss2.0", "atom1.0", ... */
+const char *feed_format_name(enum feed_format format);
+
+#endif
