@@ -198,7 +198,9 @@ static void apply_setting(struct config *cfg, struct source *src, const char *se
 			complain(src, "unknown key '%s' in [fetch]", key);
 		}
 	} else if (strcmp(section, "coder") == 0) {
-		if (strcmp(key, "actors") == 0)
+		if (strcmp(key, "dictionaries") == 0)
+			path_list_add(&cfg->dictionary_dirs, resolve_path(src, value));
+		else if (strcmp(key, "actors") == 0)
 			path_list_add(&cfg->actors, resolve_path(src, value));
 		else if (strcmp(key, "agents") == 0)
 			path_list_add(&cfg->agents, resolve_path(src, value));
@@ -444,6 +446,7 @@ void config_free(struct config *config)
 	free(config->database);
 	free(config->feeds_path);
 	free(config->user_agent);
+	path_list_free(&config->dictionary_dirs);
 	path_list_free(&config->actors);
 	path_list_free(&config->agents);
 	path_list_free(&config->verbs);

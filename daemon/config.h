@@ -42,6 +42,7 @@ struct config {
 	unsigned connect_timeout_s;
 	size_t max_body_bytes;  /* decoded body cap */
 	char *user_agent;
+	struct path_list dictionary_dirs; /* every *.actors, *.agents, *.verbs, *.discards inside */
 	struct path_list actors;
 	struct path_list agents;
 	struct path_list verbs;
