@@ -438,6 +438,19 @@ static void on_kick(uv_timer_t *timer)
 		start_queued(fetch);
 }
 
+void fetch_set_options(struct fetch *fetch, const struct fetch_options *options)
+{
+	char *user_agent = xstrdup(options->user_agent ? options->user_agent : "geotrack");
+	free(fetch->user_agent);
+	fetch->user_agent = user_agent;
+	fetch->options = *options;
+	fetch->options.user_agent = user_agent;
+	if (fetch->options.concurrency == 0)
+		fetch->options.concurrency = 1;
+	if (fetch->options.per_host == 0)
+		fetch->options.per_host = 1;
+}
+
 struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options)
 {
 	static bool curl_ready;
@@ -448,13 +461,7 @@ struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options)
 	}
 	struct fetch *fetch = xcalloc(1, sizeof(*fetch));
 	fetch->loop = loop;
-	fetch->options = *options;
-	if (fetch->options.concurrency == 0)
-		fetch->options.concurrency = 1;
-	if (fetch->options.per_host == 0)
-		fetch->options.per_host = 1;
-	fetch->user_agent = xstrdup(options->user_agent ? options->user_agent : "geotrack");
-	fetch->options.user_agent = fetch->user_agent;
+	fetch_set_options(fetch, options);
 	fetch->multi = curl_multi_init();
 	if (!fetch->multi) {
 		free(fetch->user_agent);
@@ -520,19 +527,26 @@ static void timer_closed(uv_handle_t *handle)
 	handle_closed(handle->data);
 }
 
+void fetch_cancel_queued(struct fetch *fetch)
+{
+	/* Detach the queue first: a callback may submit again, and that joins a new queue. */
+	struct transfer *t = fetch->queue_head;
+	fetch->queue_head = fetch->queue_tail = NULL;
+	fetch->queued = 0;
+	while (t) {
+		struct transfer *next = t->next;
+		complete(t, FETCH_ERR_CANCELLED, "shutting down");
+		transfer_free(t);
+		t = next;
+	}
+}
+
 void fetch_close(struct fetch *fetch, void (*closed)(void *ctx), void *ctx)
 {
 	fetch->closing = true;
 	fetch->closed = closed;
 	fetch->closed_ctx = ctx;
-	while (fetch->queue_head) {
-		struct transfer *t = fetch->queue_head;
-		fetch->queue_head = t->next;
-		fetch->queued--;
-		complete(t, FETCH_ERR_CANCELLED, "shutting down");
-		transfer_free(t);
-	}
-	fetch->queue_tail = NULL;
+	fetch_cancel_queued(fetch);
 	while (fetch->running_count) {
 		struct transfer *t = fetch->running[fetch->running_count - 1];
 		curl_multi_remove_handle(fetch->multi, t->easy);

@@ -59,6 +59,9 @@ typedef void (*fetch_done_fn)(const struct fetch_response *response, void *ctx);
 /* Creates a fetcher on `loop`. Returns NULL if curl cannot be initialised. */
 struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options);
 
+/* Applies new limits and User-Agent to transfers started from now on. */
+void fetch_set_options(struct fetch *fetch, const struct fetch_options *options);
+
 /*
  * Queues a transfer; `done` is called exactly once, later, from the loop (never from
  * inside this call). Returns 0, or -EINVAL for a URL with a scheme other than http,
@@ -66,6 +69,10 @@ struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options);
  */
 int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch_done_fn done,
 	void *ctx);
+
+/* Cancels the transfers still waiting in the queue (their callbacks run with
+ * FETCH_ERR_CANCELLED); transfers in flight go on. Used to wind down gracefully. */
+void fetch_cancel_queued(struct fetch *fetch);
 
 /* Transfers queued or in flight. */
 size_t fetch_pending(const struct fetch *fetch);
