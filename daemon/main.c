@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "commands.h"
 #include "config.h"
 #include "log.h"
 
@@ -17,6 +18,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: geotrackd [-v] [-c FILE] [--once]     run the daemon (or one poll cycle)\n"
 	      "       geotrackd --check-config [-c FILE]    validate the config and feed list\n"
+	      "       geotrackd parse FILE...              print what the feed parser reads\n"
 	      "       geotrackd --version\n",
 		out);
 }
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
 	const char *config_path = DEFAULT_CONFIG;
 	int check = 0;
 	log_init(LOG_LEVEL_INFO);
+	if (argc > 1 && strcmp(argv[1], "parse") == 0)
+		return cmd_parse(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			config_path = argv[++i];
