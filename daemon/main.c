@@ -20,6 +20,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: geotrackd [-v] [-c FILE] [--once]    run the daemon (or one poll cycle)\n"
 	      "       geotrackd --check-config [-c FILE]   validate the config and feed list\n"
+	      "       geotrackd parse FILE...               print what the feed parser reads\n"
 	      "       geotrackd --version\n"
 	      "\n"
 	      "  -c FILE   configuration (default " DEFAULT_CONFIG ")\n"
@@ -51,6 +52,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{"parse", cmd_parse},
 	{NULL, NULL},
 };
 
