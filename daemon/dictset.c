@@ -72,7 +72,8 @@ int dictset_load_dir(struct dict *dict, const char *dir, struct buf *errors)
 		names[count++] = xstrdup(entry->d_name);
 	}
 	closedir(d);
-	qsort(names, count, sizeof(*names), compare_names);
+	if (count > 1)
+		qsort(names, count, sizeof(*names), compare_names);
 	int r = (int)count;
 	for (size_t i = 0; i < count; i++) {
 		enum dict_kind kind = DICT_ACTORS;
