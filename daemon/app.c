@@ -940,7 +940,9 @@ static int start(struct app *app)
 			stop(app);
 		return 0;
 	}
-	uint64_t spread = app->feed_count > 1 ? STARTUP_SPREAD_MS : 0;
+	/* Spread the first polls, but never past one interval. */
+	uint64_t spread = app->feed_count > 1 ?
+		min_u64(STARTUP_SPREAD_MS, (uint64_t)app->config->interval_s * 1000) : 0;
 	for (size_t i = 0; i < app->feed_count; i++) {
 		struct app_feed *feed = app->feeds[i];
 		if (arm_first_poll(feed, now, spread * i / app->feed_count))

@@ -60,7 +60,7 @@ enum fetch_error {
 struct fetch_response {
 	int error;                 /* 0 if a response arrived (any HTTP status), else fetch_error */
 	const char *error_text;    /* "" on success */
-	long http_status;          /* 0 if no response */
+	long http_status;          /* 0 if no response; 200 for a file:// read that worked */
 	const char *body;          /* NUL-terminated, decoded; body_len excludes the NUL */
 	size_t body_len;
 	size_t wire_bytes;         /* body bytes as transferred, before decoding */
