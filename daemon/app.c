@@ -27,8 +27,6 @@
 #define STARTUP_SPREAD_MS (30 * 1000)
 /* A failing feed is retried sooner than its interval would have it, but not hammered. */
 #define MIN_RETRY_MS (60 * 1000)
-/* On SIGTERM, transfers in flight get this long to finish before they are aborted. */
-#define STOP_GRACE_MS (10 * 1000)
 #define SCHEDULE_JITTER_PERCENT 10
 
 struct app;
@@ -492,9 +490,9 @@ static void finish_stop(uv_timer_t *timer)
 }
 
 /*
- * Stops scheduling, drops queued transfers, and gives those in flight STOP_GRACE_MS to
- * finish and be stored before they are aborted. Each ingest is its own transaction, so
- * whatever is aborted leaves the database as it was.
+ * Stops scheduling, drops queued transfers, and gives those in flight the configured
+ * stop_timeout to finish and be stored before they are aborted. Each ingest is its own
+ * transaction, so whatever is aborted leaves the database as it was.
  */
 static void stop(struct app *app)
 {
@@ -508,7 +506,9 @@ static void stop(struct app *app)
 	}
 	uv_timer_stop(&app->watchdog_timer);
 	fetch_cancel_queued(app->fetch);
-	uint64_t grace = fetch_pending(app->fetch) ? STOP_GRACE_MS : 0;
+	uint64_t grace = 0;
+	if (fetch_pending(app->fetch))
+		grace = (uint64_t)app->config->stop_timeout_s * 1000;
 	uv_timer_start(&app->stop_timer, finish_stop, grace, 0);
 }
 
