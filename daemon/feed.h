@@ -62,6 +62,7 @@ struct feed_doc {
 struct feed_parse_options {
 	const char *url;          /* where the document came from; base for relative links; may be NULL */
 	const char *content_type; /* the HTTP Content-Type header, charset included; may be NULL */
+	const char *content_language; /* the HTTP Content-Language header: the default language; may be NULL */
 	int64_t fetch_time;       /* UTC seconds; the fallback for items without dates */
 	size_t max_items;         /* 0: the default cap (10,000) */
 };
