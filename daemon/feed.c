@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -303,6 +304,7 @@ struct parser {
 	htmlParserCtxtPtr html; /* reused for every HTML fragment of the document */
 	struct buf scratch;
 	char *feed_author;     /* Atom: entries without an author inherit the feed's */
+	bool items_capped;
 };
 
 static void warn(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -598,10 +600,6 @@ static int decode_document(struct parser *p, const char *data, size_t len, struc
 		if (i > 0 && candidates[0] != candidates[i] && strcmp(declared, "us-ascii") != 0)
 			warn(p, "the document is declared as %s but does not decode as such; read as %s",
 				declared, candidates[i]);
-		else if (http_charset[0] && have_declaration && !bom &&
-			 strcmp(http_charset, xml_charset) != 0 && i == 0)
-			warn(p, "the HTTP charset %s overrides the declared encoding %s", http_charset,
-				xml_charset);
 		return 0;
 	}
 	return FEED_ERR_MALFORMED; /* unreachable: windows-1252 decodes anything */
@@ -1426,6 +1424,8 @@ static bool has_element_child(const xmlNode *node)
 }
 
 /* The plain text of an element of the given kind, NULL when empty. */
+static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max);
+
 static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, size_t max)
 {
 	struct text t = {.max = max};
@@ -1437,6 +1437,13 @@ static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, 
 	raw_text(node, &p->scratch, FEED_MAX_LONG_FIELD * 4);
 	/* The HTML parser callbacks may run while we hold scratch; give it its own copy. */
 	char *raw = buf_steal(&p->scratch);
+	return string_text(p, raw, kind, max);
+}
+
+/* The plain text of a string (which this takes ownership of) of the given kind. */
+static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max)
+{
+	struct text t = {.max = max};
 	size_t len = strlen(raw);
 	if (kind == TEXT_BASE64) {
 		len = base64_decode(raw, len);
@@ -1454,6 +1461,31 @@ static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, 
 		text_append(&t, raw, len);
 	free(raw);
 	return text_finish(p, &t);
+}
+
+/* Resolves a link against a base URL (may be NULL); NULL when the link is empty. */
+static char *resolve_against(const char *base, const char *href)
+{
+	size_t len = strlen(href);
+	while (len > 0 && ascii_space((unsigned char)*href)) {
+		href++;
+		len--;
+	}
+	while (len > 0 && ascii_space((unsigned char)href[len - 1]))
+		len--;
+	if (len == 0 || len > FEED_MAX_SHORT_FIELD)
+		return NULL;
+	char *trimmed = xstrndup(href, len);
+	if (!base)
+		return trimmed;
+	xmlChar *resolved = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);
+	if (!resolved)
+		return trimmed;
+	free(trimmed);
+	char *result = xstrdup((const char *)resolved);
+	xmlFree(resolved);
+	utf8_truncate(result, FEED_MAX_SHORT_FIELD);
+	return result;
 }
 
 /* Resolves a link against the element's xml:base and the document URL. */
@@ -1762,20 +1794,33 @@ static bool is_web_link(const char *s)
 	return s && (prefix_ci(s, strlen(s), "http://") || prefix_ci(s, strlen(s), "https://"));
 }
 
-static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
+static void item_complete(struct parser *p, struct feed_item *item, const char *published_text,
+	const char *updated_text);
+
+/* A new item at the end of doc->items, or NULL past the item cap. */
+static struct feed_item *item_new(struct parser *p)
 {
 	struct feed_doc *doc = p->doc;
 	size_t max_items = p->options->max_items ? p->options->max_items : FEED_DEFAULT_MAX_ITEMS;
 	if (doc->item_count >= max_items) {
-		if (doc->item_count == max_items)
+		if (!p->items_capped)
 			warn(p, "more than %zu items; the rest were ignored", max_items);
-		doc->item_count++; /* counts the overflow once; undone in feed_parse() */
-		return;
+		p->items_capped = true;
+		return NULL;
 	}
 	doc->items = xgrow(doc->items, &p->item_cap, doc->item_count + 1, sizeof(*doc->items));
 	struct feed_item *item = &doc->items[doc->item_count];
-	struct item_draft draft = {0};
 	memset(item, 0, sizeof(*item));
+	return item;
+}
+
+static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
+{
+	struct feed_doc *doc = p->doc;
+	struct feed_item *item = item_new(p);
+	struct item_draft draft = {0};
+	if (!item)
+		return;
 
 	for (xmlNode *child = node->children; child; child = child->next)
 		if (child->type == XML_ELEMENT_NODE)
@@ -1805,9 +1850,32 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 	} else if (about && *about) {
 		item->id = xstrdup(about);
 		utf8_truncate(item->id, FEED_MAX_SHORT_FIELD);
-	} else {
-		item_make_id(item, draft.published_text ? draft.published_text : draft.updated_text);
 	}
+	if (!item->language) {
+		xmlChar *lang = xmlNodeGetLang(node);
+		if (lang && *lang)
+			item->language = xstrndup((const char *)lang, 64);
+		xmlFree(lang);
+	}
+	item_complete(p, item, draft.published_text, draft.updated_text);
+	free(draft.published_text);
+	free(draft.updated_text);
+	free(draft.guid);
+	free(draft.atom_link);
+	doc->item_count++;
+
+	if (depth < 16)
+		for (size_t i = 0; i < draft.nested_count; i++)
+			parse_item(p, draft.nested[i], atom, depth + 1);
+}
+
+/* What every format does once an item's fields are read: the id when it has none,
+ * fallbacks, and the dates. Does not count the item. */
+static void item_complete(struct parser *p, struct feed_item *item, const char *published_text,
+	const char *updated_text)
+{
+	if (!item->id)
+		item_make_id(item, published_text ? published_text : updated_text);
 
 	/* feedparser and miniflux both fall back to the content for a missing summary. */
 	if (!item->summary && item->content)
@@ -1815,17 +1883,11 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 
 	if (!item->author && p->feed_author)
 		item->author = xstrdup(p->feed_author);
-	if (!item->language) {
-		xmlChar *lang = xmlNodeGetLang(node);
-		if (lang && *lang)
-			item->language = xstrndup((const char *)lang, 64);
-		xmlFree(lang);
-	}
 	normalize_language(item->language);
 
 	int64_t published = 0, updated = 0;
-	bool have_published = item_date(p, draft.published_text, &published);
-	bool have_updated = item_date(p, draft.updated_text, &updated);
+	bool have_published = item_date(p, published_text, &published);
+	bool have_updated = item_date(p, updated_text, &updated);
 	if (have_updated)
 		item->updated = updated;
 	if (!have_published && have_updated) {
@@ -1838,21 +1900,11 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 		item->published_is_fallback = true;
 	} else if (fetch_time > 0 && published > fetch_time + FEED_FUTURE_SLACK_SECONDS) {
 		warn(p, "a date in the future (\"%.64s\") was clamped to the fetch time",
-			draft.published_text ? draft.published_text : draft.updated_text);
+			published_text ? published_text : updated_text);
 		item->published = fetch_time;
 	} else {
 		item->published = published;
 	}
-
-	free(draft.published_text);
-	free(draft.updated_text);
-	free(draft.guid);
-	free(draft.atom_link);
-	doc->item_count++;
-
-	if (depth < 16)
-		for (size_t i = 0; i < draft.nested_count; i++)
-			parse_item(p, draft.nested[i], atom, depth + 1);
 }
 
 static void parse_ttl(struct feed_doc *doc, const char *text)
@@ -1996,6 +2048,117 @@ static enum feed_format root_format(xmlNode *root)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* JSON Feed 1.0 and 1.1, through jansson: Debian's well-kept JSON library, whose
+ * decoder caps nesting depth, rejects invalid UTF-8 and never touches the network. */
+
+/* A JSON string member, or NULL. */
+static const char *json_member_string(json_t *object, const char *key)
+{
+	return json_string_value(json_object_get(object, key));
+}
+
+/* A JSON string member as plain text of the given kind, or NULL. */
+static char *json_member_text(struct parser *p, json_t *object, const char *key,
+	enum text_kind kind, size_t max)
+{
+	const char *value = json_member_string(object, key);
+	return value ? string_text(p, xstrdup(value), kind, max) : NULL;
+}
+
+/* JSON Feed 1.1's "authors" then 1.0's "author", names joined with ", ". */
+static char *json_authors(struct parser *p, json_t *object)
+{
+	struct buf names = {0};
+	json_t *authors = json_object_get(object, "authors");
+	size_t index;
+	json_t *author;
+	json_array_foreach(authors, index, author) {
+		if (index >= 64)
+			break;
+		append_person(&names, json_member_text(p, author, "name", TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+	}
+	append_person(&names,
+		json_member_text(p, json_object_get(object, "author"), "name", TEXT_PLAIN,
+			FEED_MAX_SHORT_FIELD));
+	char *result = names.len ? buf_steal(&names) : NULL;
+	buf_free(&names);
+	return result;
+}
+
+static void json_item(struct parser *p, json_t *object)
+{
+	if (!json_is_object(object))
+		return;
+	struct feed_item *item = item_new(p);
+	if (!item)
+		return;
+	const char *base = p->options->url;
+
+	json_t *id = json_object_get(object, "id");
+	if (json_is_string(id) && json_string_length(id) > 0) {
+		item->id = xstrndup(json_string_value(id), FEED_MAX_SHORT_FIELD);
+		utf8_truncate(item->id, FEED_MAX_SHORT_FIELD);
+	} else if (json_is_integer(id)) {
+		item->id = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	}
+	const char *url = json_member_string(object, "url");
+	if (!url || !*url)
+		url = json_member_string(object, "external_url");
+	item->link = url ? resolve_against(base, url) : NULL;
+	item->title = json_member_text(p, object, "title", TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	item->summary = json_member_text(p, object, "summary", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+	item->content = json_member_text(p, object, "content_html", TEXT_HTML, FEED_MAX_LONG_FIELD);
+	if (!item->content)
+		item->content = json_member_text(p, object, "content_text", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+	item->author = json_authors(p, object);
+	item->language = json_member_text(p, object, "language", TEXT_PLAIN, 64);
+	json_t *tags = json_object_get(object, "tags");
+	size_t index;
+	json_t *tag;
+	json_array_foreach(tags, index, tag) {
+		if (json_is_string(tag))
+			item_add_category(item, string_text(p, xstrdup(json_string_value(tag)), TEXT_PLAIN,
+							 FEED_MAX_SHORT_FIELD));
+	}
+	item_complete(p, item, json_member_string(object, "date_published"),
+		json_member_string(object, "date_modified"));
+	p->doc->item_count++;
+}
+
+static int parse_json(struct parser *p, const char *text, size_t len)
+{
+	struct feed_doc *doc = p->doc;
+	json_error_t error;
+	json_t *root = json_loadb(text, len, 0, &error);
+	int r = 0;
+	if (!root) {
+		r = FEED_ERR_MALFORMED;
+		goto done;
+	}
+	const char *version = json_member_string(root, "version");
+	json_t *items = json_object_get(root, "items");
+	if (!json_is_object(root) || (!version && !json_is_array(items))) {
+		r = FEED_ERR_NOT_A_FEED;
+		goto done;
+	}
+	doc->format = version && strstr(version, "jsonfeed.org/version/1.1") ? FEED_FORMAT_JSON11
+		      : version && strstr(version, "jsonfeed.org/version/1")  ? FEED_FORMAT_JSON10
+									       : FEED_FORMAT_JSON11;
+	doc->title = json_member_text(p, root, "title", TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	const char *home = json_member_string(root, "home_page_url");
+	doc->site_link = home ? resolve_against(p->options->url, home) : NULL;
+	doc->language = json_member_text(p, root, "language", TEXT_PLAIN, 64);
+	p->feed_author = json_authors(p, root);
+	size_t index;
+	json_t *item;
+	json_array_foreach(items, index, item)
+		json_item(p, item);
+done:
+	json_decref(root);
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* HTML served in place of a feed */
 
 /* Looks at the first elements of the (sanitized) text for an HTML page. */
@@ -2016,6 +2179,15 @@ static bool looks_like_html_page(const char *s, size_t len)
 
 /* ---------------------------------------------------------------------------------- */
 /* Public API */
+
+/* JSON Feed documents are objects; XML ones start with '<'. */
+static bool is_json(const char *s, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len && pos < 1024 && ascii_space((unsigned char)s[pos]))
+		pos++;
+	return pos < len && s[pos] == '{';
+}
 
 static int parse_xml(struct parser *p, const char *text, size_t len)
 {
@@ -2056,13 +2228,7 @@ static int parse_xml(struct parser *p, const char *text, size_t len)
 		parse_atom_feed(p, root);
 	else
 		parse_rss_container(p, root, strcmp(root_name, "channel") == 0 ? 1 : 0);
-	/* The feed's language, wherever it was declared, is its items' default. */
-	if (!doc->language && p->options->content_language && *p->options->content_language)
-		doc->language = xstrndup(p->options->content_language, 64);
-	normalize_language(doc->language);
-	for (size_t i = 0; i < doc->item_count && doc->language; i++)
-		if (!doc->items[i].language)
-			doc->items[i].language = xstrdup(doc->language);
+
 done:
 	if (xml)
 		xmlFreeDoc(xml);
@@ -2085,6 +2251,13 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 	r = decode_document(&p, data ? data : "", data ? len : 0, &decoded);
 	if (r < 0)
 		goto fail;
+	if (is_json(decoded.data ? decoded.data : "", decoded.len)) {
+		r = parse_json(&p, decoded.data, decoded.len);
+		buf_free(&decoded);
+		if (r < 0)
+			goto fail;
+		goto parsed;
+	}
 	sanitize_document(&p, decoded.data ? decoded.data : "", decoded.len, &clean);
 	buf_free(&decoded);
 	if (clean.len == 0) {
@@ -2098,9 +2271,14 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 	r = parse_xml(&p, clean.data, clean.len);
 	if (r < 0)
 		goto fail;
-	size_t max_items = p.options->max_items ? p.options->max_items : FEED_DEFAULT_MAX_ITEMS;
-	if (p.doc->item_count > max_items)
-		p.doc->item_count = max_items;
+parsed:
+	/* The feed's language, wherever it was declared, is its items' default. */
+	if (!p.doc->language && p.options->content_language && *p.options->content_language)
+		p.doc->language = xstrndup(p.options->content_language, 64);
+	normalize_language(p.doc->language);
+	for (size_t i = 0; i < p.doc->item_count && p.doc->language; i++)
+		if (!p.doc->items[i].language)
+			p.doc->items[i].language = xstrdup(p.doc->language);
 	if (p.warnings_dropped)
 		warn(&p, "and %zu more warnings", p.warnings_dropped);
 
