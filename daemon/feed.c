@@ -1616,13 +1616,27 @@ static char *atom_person(struct parser *p, xmlNode *node)
 	return email;
 }
 
+/* Is person one of the names in the ", "-separated list? */
+static bool person_listed(const char *list, const char *person)
+{
+	size_t n = strlen(person);
+	for (const char *at = list; at;) {
+		if (strncmp(at, person, n) == 0 && (at[n] == '\0' || (at[n] == ',' && at[n + 1] == ' ')))
+			return true;
+		at = strstr(at, ", ");
+		if (at)
+			at += 2;
+	}
+	return false;
+}
+
 static void append_person(struct buf *list, char *person)
 {
 	if (!person)
 		return;
 	if (list->len + strlen(person) < FEED_MAX_SHORT_FIELD) {
 		/* the same person twice (author and dc:creator) reads once */
-		bool seen = list->data && strstr(list->data, person) != NULL;
+		bool seen = list->data && person_listed(list->data, person);
 		if (!seen) {
 			if (list->len)
 				buf_append_str(list, ", ");
@@ -2072,6 +2086,8 @@ static char *json_authors(struct parser *p, json_t *object)
 	json_t *authors = json_object_get(object, "authors");
 	size_t index;
 	json_t *author;
+	if (json_is_object(authors)) /* one author where a list belongs, as feeds do */
+		append_person(&names, json_member_text(p, authors, "name", TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
 	json_array_foreach(authors, index, author) {
 		if (index >= 64)
 			break;
