@@ -73,6 +73,8 @@ static void print_item(struct buf *out, const struct feed_item *item)
 	buf_append_str(out, "{\"type\":\"item\"");
 	json_key_string(out, "id", item->id);
 	json_key_string(out, "title", item->title);
+	if (item->title_is_fallback)
+		buf_append_str(out, ",\"title_fallback\":true");
 	json_key_string(out, "link", item->link);
 	if (item->published_is_fallback)
 		buf_append_str(out, ",\"published\":null");

@@ -39,6 +39,7 @@
 #define FEED_MAX_LONG_FIELD (512u << 10) /* summaries and contents */
 #define FEED_MAX_CATEGORIES 64
 #define FEED_MAX_WARNINGS 32
+#define FEED_FALLBACK_TITLE 100          /* bytes of text an untitled item shows */
 #define FEED_MAX_ENTITIES 64
 #define FEED_MAX_ENTITY_VALUE 1024
 /* Dates further ahead of the fetch time than this are typos or lies; clamp them. */
@@ -783,10 +784,8 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 			return 1;
 		}
 		pos++;
-		/* Windows-1252 code points written as references to C1 controls (&#146;) are a
-		 * classic; read them as the characters their authors meant. */
-		if (cp >= 0x80 && cp <= 0x9F)
-			cp = cp1252_high[cp - 0x80];
+		/* References to C1 controls (&#146;) stay as they are: the text extraction reads
+		 * them as windows-1252, after undoing double encodings they may be part of. */
 		if (!xml_char_allowed(cp)) {
 			san->stripped_chars++;
 			return pos;
@@ -1400,7 +1399,7 @@ static enum text_kind atom_text_kind(const xmlNode *node, enum text_kind default
 		return TEXT_BASE64;
 	if (mode && equals_ci(mode, "xml"))
 		return TEXT_XHTML;
-	if (!type)
+	if (!type || !*type)
 		return mode && equals_ci(mode, "escaped") ? TEXT_HTML : default_kind;
 	if (equals_ci(type, "text") || equals_ci(type, "text/plain"))
 		return TEXT_PLAIN;
@@ -1517,6 +1516,7 @@ static char *resolve_link(xmlNode *node, const char *href)
 
 /* What we collect for an item before deciding its id and dates. */
 struct item_draft {
+	bool title_seen;
 	char *published_text;
 	bool published_primary; /* from the format's own element, not dc:date and the like */
 	char *updated_text;
@@ -1658,6 +1658,8 @@ static void item_parse_child(struct parser *p, struct feed_item *item, struct it
 	enum ns ns = node_ns(child, &name);
 	bool core = is_core(ns, atom);
 
+	if ((core || ns == NS_DC) && is_name(name, "title"))
+		draft->title_seen = true;
 	if (core && is_name(name, "title")) {
 		set_once(&item->title, element_text(p, child,
 			atom ? atom_text_kind(child, TEXT_PLAIN) : TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD));
@@ -1808,8 +1810,8 @@ static bool is_web_link(const char *s)
 	return s && (prefix_ci(s, strlen(s), "http://") || prefix_ci(s, strlen(s), "https://"));
 }
 
-static void item_complete(struct parser *p, struct feed_item *item, const char *published_text,
-	const char *updated_text);
+static void item_complete(struct parser *p, struct feed_item *item, bool title_seen,
+	const char *published_text, const char *updated_text);
 
 /* A new item at the end of doc->items, or NULL past the item cap. */
 static struct feed_item *item_new(struct parser *p)
@@ -1871,7 +1873,7 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 			item->language = xstrndup((const char *)lang, 64);
 		xmlFree(lang);
 	}
-	item_complete(p, item, draft.published_text, draft.updated_text);
+	item_complete(p, item, draft.title_seen, draft.published_text, draft.updated_text);
 	free(draft.published_text);
 	free(draft.updated_text);
 	free(draft.guid);
@@ -1883,10 +1885,27 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 			parse_item(p, draft.nested[i], atom, depth + 1);
 }
 
+/* The first line of text, cut at a word boundary near FEED_FALLBACK_TITLE bytes. */
+static char *fallback_title(const char *text)
+{
+	size_t len = strcspn(text, "\n");
+	if (len > FEED_FALLBACK_TITLE) {
+		size_t cut = FEED_FALLBACK_TITLE;
+		while (cut > FEED_FALLBACK_TITLE / 2 && text[cut] != ' ')
+			cut--;
+		if (text[cut] != ' ')
+			cut = FEED_FALLBACK_TITLE;
+		len = cut;
+	}
+	char *title = xstrndup(text, len);
+	utf8_truncate(title, len);
+	return title;
+}
+
 /* What every format does once an item's fields are read: the id when it has none,
  * fallbacks, and the dates. Does not count the item. */
-static void item_complete(struct parser *p, struct feed_item *item, const char *published_text,
-	const char *updated_text)
+static void item_complete(struct parser *p, struct feed_item *item, bool title_seen,
+	const char *published_text, const char *updated_text)
 {
 	if (!item->id)
 		item_make_id(item, published_text ? published_text : updated_text);
@@ -1894,6 +1913,15 @@ static void item_complete(struct parser *p, struct feed_item *item, const char *
 	/* feedparser and miniflux both fall back to the content for a missing summary. */
 	if (!item->summary && item->content)
 		item->summary = xstrdup(item->content);
+	/* An item without a title shows the start of its text, else its link. A title that
+	 * is there but has no text (only markup) stays empty. */
+	if (!item->title && !title_seen) {
+		const char *source = item->summary ? item->summary : item->link;
+		if (source) {
+			item->title = fallback_title(source);
+			item->title_is_fallback = true;
+		}
+	}
 
 	if (!item->author && p->feed_author)
 		item->author = xstrdup(p->feed_author);
@@ -2136,7 +2164,8 @@ static void json_item(struct parser *p, json_t *object)
 			item_add_category(item, string_text(p, xstrdup(json_string_value(tag)), TEXT_PLAIN,
 							 FEED_MAX_SHORT_FIELD));
 	}
-	item_complete(p, item, json_member_string(object, "date_published"),
+	item_complete(p, item, json_is_string(json_object_get(object, "title")),
+		json_member_string(object, "date_published"),
 		json_member_string(object, "date_modified"));
 	p->doc->item_count++;
 }
@@ -2288,6 +2317,11 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 	if (r < 0)
 		goto fail;
 parsed:
+	/* What a feed without a title or home page is known by: its home page, its URL. */
+	if (!p.doc->site_link && p.options->url)
+		p.doc->site_link = xstrndup(p.options->url, FEED_MAX_SHORT_FIELD);
+	if (!p.doc->title && p.doc->site_link)
+		p.doc->title = xstrdup(p.doc->site_link);
 	/* The feed's language, wherever it was declared, is its items' default. */
 	if (!p.doc->language && p.options->content_language && *p.options->content_language)
 		p.doc->language = xstrndup(p.options->content_language, 64);

@@ -210,6 +210,9 @@ ENTRY_SCHEMA = {'title': 'text', 'title_detail': DETAIL, 'link': 'value', 'id': 
                 'author': 'text', 'tags': [{'term': 'text'}], 'category': 'text'}
 
 
+KNOWN_KEYS = set(FEED_SCHEMA) | set(ENTRY_SCHEMA) | {'value', 'term'}
+
+
 def text_or_none(value):
     return Text(value) if value is not None else None
 
@@ -275,10 +278,18 @@ def evaluate(expression, result):
     namespace = dict(result)
     # Names we do not produce (bozo_exception, version, headers, feedparser.*) make the
     # whole expression not applicable, even where `and` would never reach them.
+    # So do keys we never produce ('generator', 'contributors', '*_detail.base'), even
+    # where the document gave us no entry to look them up in.
     for node in ast.walk(ast.parse(expression, mode='eval')):
         if isinstance(node, ast.Name) and node.id not in namespace and \
                 not hasattr(builtins, node.id):
             raise NotApplicable(node.id)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and \
+                isinstance(node.slice.value, str) and node.slice.value not in KNOWN_KEYS:
+            raise NotApplicable(node.slice.value)
+        if isinstance(node, ast.Attribute) and (isinstance(node.value, ast.Subscript) or (isinstance(node.value, ast.Name) and node.value.id == 'feed')) \
+                and node.attr not in KNOWN_KEYS and node.attr not in ('get',):
+            raise NotApplicable(node.attr)
     try:
         return bool(eval(expression, {'feedparser': _NoFeedparser()}, namespace))
     except NotApplicable:
