@@ -399,24 +399,17 @@ static int decode_iconv(const char *data, size_t len, const char *encoding, stru
 }
 
 /*
- * Decodes data as `encoding` into out (UTF-8). Returns 0, or -EILSEQ when the bytes are
- * not valid in that encoding, or -EINVAL when we don't know the encoding.
+ * Decodes data as `encoding` into out (UTF-8). Returns 0, or 1 when data is already
+ * valid UTF-8 and out was left empty (no copy), or -EILSEQ when the bytes are not valid
+ * in that encoding, or -EINVAL when we don't know the encoding.
  */
 static int decode_as(const char *data, size_t len, const char *encoding, struct buf *out)
 {
 	buf_reset(out);
-	if (equals_ci(encoding, "utf-8") || equals_ci(encoding, "utf8")) {
-		if (!utf8_valid(data, len))
-			return -EILSEQ;
-		buf_append(out, data, len);
-		return 0;
-	}
-	if (equals_ci(encoding, "us-ascii") || equals_ci(encoding, "ascii")) {
-		if (!ascii_only(data, len))
-			return -EILSEQ;
-		buf_append(out, data, len);
-		return 0;
-	}
+	if (equals_ci(encoding, "utf-8") || equals_ci(encoding, "utf8"))
+		return utf8_valid(data, len) ? 1 : -EILSEQ;
+	if (equals_ci(encoding, "us-ascii") || equals_ci(encoding, "ascii"))
+		return ascii_only(data, len) ? 1 : -EILSEQ;
 	if (equals_ci(encoding, "windows-1252") || equals_ci(encoding, "cp1252")) {
 		decode_single_byte(data, len, true, out);
 		return 0;
@@ -552,7 +545,8 @@ static bool is_wide_encoding(const char *name)
  * Step 1. Tries the candidates in order and keeps the first that decodes; writes the
  * UTF-8 text to out and the encoding used to doc->encoding.
  */
-static int decode_document(struct parser *p, const char *data, size_t len, struct buf *out)
+static int decode_document(struct parser *p, const char *data, size_t len, struct buf *out,
+	const char **ret_text, size_t *ret_len)
 {
 	char media_type[128], http_charset[64], xml_charset[64];
 	const char *candidates[8];
@@ -597,6 +591,8 @@ static int decode_document(struct parser *p, const char *data, size_t len, struc
 		int r = decode_as(data, len, candidates[i], out);
 		if (r < 0)
 			continue;
+		*ret_text = r == 1 ? data : (out->data ? out->data : "");
+		*ret_len = r == 1 ? len : out->len;
 		p->doc->encoding = xstrdup(candidates[i]);
 		if (i > 0 && candidates[0] != candidates[i] && strcmp(declared, "us-ascii") != 0)
 			warn(p, "the document is declared as %s but does not decode as such; read as %s",
@@ -1081,6 +1077,12 @@ static char *text_finish(struct parser *p, struct text *t)
 /* How an HTML element separates the text around it. */
 static int html_break_level(const char *name)
 {
+	/* Inline elements are most of what we see: skip the table for the usual ones. */
+	if ((name[0] == 'a' || name[0] == 'b' || name[0] == 'i' || name[0] == 'u') && name[1] == '\0')
+		return 0;
+	if (strcmp(name, "span") == 0 || strcmp(name, "img") == 0 || strcmp(name, "em") == 0 ||
+		strcmp(name, "strong") == 0)
+		return 0;
 	static const char *const paragraphs[] = {
 		"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
 		"blockquote", "pre", "table", "tr", "section", "article", "header", "footer",
@@ -1127,12 +1129,66 @@ static void html_sax_characters(void *user, const xmlChar *chars, int len)
 	text_append(user, (const char *)chars, (size_t)len);
 }
 
+/*
+ * HTML without any tag ("AT&amp;T", "caf&eacute;") needs only its character references
+ * decoded, by libxml2's HTML entity table, as its HTML parser would.
+ */
+static void html_references_to_text(const char *html, size_t len, struct text *t)
+{
+	struct buf decoded = {0};
+	size_t pos = 0;
+	while (pos < len) {
+		const char *amp = memchr(html + pos, '&', len - pos);
+		size_t stop = amp ? (size_t)(amp - html) : len;
+		buf_append(&decoded, html + pos, stop - pos);
+		pos = stop;
+		if (pos >= len)
+			break;
+		size_t end = pos + 1;
+		while (end < len && end - pos < 40 && html[end] != ';' && html[end] != '&' &&
+			!ascii_space((unsigned char)html[end]))
+			end++;
+		uint32_t cp = 0;
+		if (end < len && html[end] == ';' && end > pos + 1) {
+			char name[48];
+			memcpy(name, html + pos + 1, end - pos - 1);
+			name[end - pos - 1] = '\0';
+			if (name[0] == '#') {
+				char *stop_at;
+				unsigned long value = (name[1] == 'x' || name[1] == 'X')
+							      ? strtoul(name + 2, &stop_at, 16)
+							      : strtoul(name + 1, &stop_at, 10);
+				if (*stop_at == '\0' && stop_at != name + 1 && value > 0 && value <= 0x10FFFF &&
+					!(value >= 0xD800 && value <= 0xDFFF))
+					cp = (uint32_t)value;
+			} else {
+				const htmlEntityDesc *entity = htmlEntityLookup((const xmlChar *)name);
+				if (entity)
+					cp = entity->value;
+			}
+		}
+		if (cp) {
+			utf8_append(&decoded, cp);
+			pos = end + 1;
+		} else {
+			buf_append_char(&decoded, '&');
+			pos++;
+		}
+	}
+	if (decoded.len)
+		text_append(t, decoded.data, decoded.len);
+	buf_free(&decoded);
+}
+
 /* Feeds the HTML fragment through libxml2's HTML parser into t. */
 static void html_to_text(struct parser *p, const char *html, size_t len, struct text *t)
 {
 	/* Most titles and many summaries have no markup at all; skip the HTML parser. */
-	if (!memchr(html, '<', len) && !memchr(html, '&', len)) {
-		text_append(t, html, len);
+	if (!memchr(html, '<', len)) {
+		if (memchr(html, '&', len))
+			html_references_to_text(html, len, t);
+		else
+			text_append(t, html, len);
 		return;
 	}
 	if (len > INT32_MAX)
@@ -2293,17 +2349,19 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 		return FEED_ERR_TOO_LARGE;
 	p.doc = xcalloc(1, sizeof(*p.doc));
 
-	r = decode_document(&p, data ? data : "", data ? len : 0, &decoded);
+	const char *text;
+	size_t text_len;
+	r = decode_document(&p, data ? data : "", data ? len : 0, &decoded, &text, &text_len);
 	if (r < 0)
 		goto fail;
-	if (is_json(decoded.data ? decoded.data : "", decoded.len)) {
-		r = parse_json(&p, decoded.data, decoded.len);
+	if (is_json(text, text_len)) {
+		r = parse_json(&p, text, text_len);
 		buf_free(&decoded);
 		if (r < 0)
 			goto fail;
 		goto parsed;
 	}
-	sanitize_document(&p, decoded.data ? decoded.data : "", decoded.len, &clean);
+	sanitize_document(&p, text, text_len, &clean);
 	buf_free(&decoded);
 	if (clean.len == 0) {
 		r = FEED_ERR_MALFORMED;
