@@ -2301,7 +2301,7 @@ static int parse_xml(struct parser *p, const char *text, size_t len)
 	int options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
 		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC |
 		      XML_PARSE_COMPACT;
-	xmlDocPtr xml = xmlCtxtReadMemory(ctxt, text, (int)len, p->options->url, "UTF-8", options);
+	xmlDocPtr xml = xmlCtxtReadMemory(ctxt, text, (int)len, p->options->url, NULL, options);
 	int r = 0;
 	xmlNode *root = xml ? xmlDocGetRootElement(xml) : NULL;
 	if (!root) {
