@@ -26,8 +26,6 @@
 
 /* At start-up feeds are spread over this window rather than all fetched in one burst. */
 #define STARTUP_SPREAD_MS (30 * 1000)
-/* On SIGTERM, transfers in flight get this long to finish before they are aborted. */
-#define STOP_GRACE_MS (10 * 1000)
 #define SCHEDULE_JITTER_PERCENT 10
 
 struct app;
@@ -851,9 +849,9 @@ static void finish_stop(uv_timer_t *timer)
 }
 
 /*
- * Stops scheduling, drops queued transfers, and gives those in flight STOP_GRACE_MS to
- * finish and be stored before they are aborted. Each ingest is its own transaction, so
- * whatever is aborted leaves the database as it was.
+ * Stops scheduling, drops queued transfers, and gives those in flight the configured
+ * stop_timeout to finish and be stored before they are aborted. Each ingest is its own
+ * transaction, so whatever is aborted leaves the database as it was.
  */
 static void stop(struct app *app)
 {
@@ -867,7 +865,9 @@ static void stop(struct app *app)
 	}
 	uv_timer_stop(&app->watchdog_timer);
 	fetch_cancel_queued(app->fetch);
-	uint64_t grace = fetch_pending(app->fetch) ? STOP_GRACE_MS : 0;
+	uint64_t grace = 0;
+	if (fetch_pending(app->fetch))
+		grace = (uint64_t)app->config->stop_timeout_s * 1000;
 	uv_timer_start(&app->stop_timer, finish_stop, grace, 0);
 }
 

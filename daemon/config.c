@@ -251,11 +251,17 @@ static void apply_fetch_setting(struct config *cfg, struct source *src, const ch
 static void apply_setting(struct config *cfg, struct source *src, const char *section,
 	const char *key, const char *value)
 {
+	unsigned n;
 	if (strcmp(section, "daemon") == 0) {
 		if (strcmp(key, "database") == 0) {
 			set_string(&cfg->database, resolve_path(src, value));
 		} else if (strcmp(key, "feeds") == 0) {
 			set_string(&cfg->feeds_path, resolve_path(src, value));
+		} else if (strcmp(key, "stop_timeout") == 0) {
+			if (config_parse_duration(value, &n) < 0 || n > 600)
+				complain(src, "stop_timeout must be a duration from 0s to 10m");
+			else
+				cfg->stop_timeout_s = n;
 		} else if (strcmp(key, "log_level") == 0) {
 			if (log_level_parse(value, &cfg->log_level) < 0)
 				complain(src, "log_level must be one of err, warning, notice, info, debug");
@@ -468,6 +474,7 @@ int config_load(const char *path, struct config **ret_config, struct buf *errors
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(path);
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->stop_timeout_s = 10;
 	cfg->interval_s = 15 * 60;
 	cfg->concurrency = 16;
 	cfg->per_host = 2;

@@ -60,9 +60,12 @@ def main(binary):
     notes = Notifications(notify_path)
     log = open(os.path.join(work, 'daemon.log'), 'w+')
     conf = write_config(work, [server.url('feeds/world-rss.xml')])
+    # stderr is a file here; naming it in JOURNAL_STREAM is how systemd tells a service
+    # that its stderr goes to the journal.
+    st = os.fstat(log.fileno())
     env = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC='400000',
-               WATCHDOG_PID='')
-    env.pop('WATCHDOG_PID')
+               JOURNAL_STREAM='%d:%d' % (st.st_dev, st.st_ino))
+    env.pop('WATCHDOG_PID', None)
     proc = subprocess.Popen([binary, '-c', conf], stderr=log, env=env)
     try:
         ready = notes.wait_for('READY=1')
@@ -70,6 +73,10 @@ def main(binary):
         t.ok(wait_until(lambda: sql_value(os.path.join(work, 'geotrack.db'),
                                           'SELECT count(*) FROM articles') == '5'),
              'the scheduled feed is polled and stored')
+        log.seek(0)
+        first = log.readline()
+        t.ok(first.startswith('<5>') and 'started' in first,
+             'under journald each log line carries its priority and no timestamp', first)
         status = notes.wait_for('WATCHDOG=1', timeout=5)
         t.ok(status is not None, 'the watchdog is pinged at half of WATCHDOG_USEC')
 
