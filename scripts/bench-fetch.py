@@ -151,7 +151,12 @@ def ensure_newsboat():
     if shutil.which('newsboat'):
         return True
     print('# installing newsboat (Debian package) for the comparison', file=sys.stderr)
-    subprocess.run(['apt-get', 'install', '-y', '-qq', 'newsboat'], stdout=subprocess.DEVNULL)
+    install = ['apt-get', 'install', '-y', '-qq', 'newsboat']
+    if subprocess.run(install, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(['apt-get', 'update', '-qq'], stdout=subprocess.DEVNULL)
+        subprocess.run(install, stdout=subprocess.DEVNULL)
+    if not shutil.which('newsboat'):
+        print('# newsboat unavailable: comparison skipped', file=sys.stderr)
     return shutil.which('newsboat') is not None
 
 
@@ -227,8 +232,10 @@ def main():
     newsboat = not args.no_newsboat and ensure_newsboat()
     rows = []
     try:
-        print('# %d distinct bodies, %.1f KB on average; server pid %d on port %d'
-              % (len(sizes), sum(sizes) / len(sizes) / 1024, server.pid, port))
+        print('# %d distinct bodies, %.1f KB on average; server pid %d on port %d; '
+              'load average %s (the machine is shared: wall times stretch with it)'
+              % (len(sizes), sum(sizes) / len(sizes) / 1024, server.pid, port,
+                 ' '.join(open('/proc/loadavg').read().split()[:3])))
         for n in args.feeds:
             urls = ['http://127.0.0.1:%d/n/%d.xml' % (port, i) for i in range(n)]
             print('## %d feeds' % n)
