@@ -385,9 +385,12 @@ static int parse_phrase(struct loader *L, const char *s, size_t n, enum phrase_c
 			continue;
 		}
 		if (c == '_' || c == '-' || (!tokens && c == '+')) {
-			/* a connector: the element before must be followed immediately */
+			/* "X_Y": Y must follow X immediately; "X_ Y" only makes X a whole word */
+			bool joins = i + 1 < n && !is_space(s[i + 1]) && s[i + 1] != '|' &&
+				s[i + 1] != '}' && s[i + 1] != ']';
 			if (pb.count) {
-				pb.elems[pb.count - 1].consecutive = 1;
+				if (joins)
+					pb.elems[pb.count - 1].consecutive = 1;
 				pb.underscore[pb.count - 1] = pb.elems[pb.count - 1].kind == ELEM_WORD &&
 					!(i > 0 && s[i - 1] == '~');
 				pb.open_mode[pb.count - 1] = false;
@@ -441,10 +444,9 @@ static int parse_phrase(struct loader *L, const char *s, size_t n, enum phrase_c
 			char name[64];
 			size_t nn = text_fold_word(s + b, i - b, name, sizeof name);
 			uint32_t id = synset_ref(L, name, nn);
-			if (pb_push(&pb, ELEM_SYNSET, id)) {
-				const struct dict_synset *sy = &L->dict->synsets[id];
-				pb.length += sy->defined ? sy->length : 4;
-			}
+			/* a synset adds nothing to a pattern's length: TABARI tries a pattern
+			 * naming a member outright before one naming its synset */
+			pb_push(&pb, ELEM_SYNSET, id);
 			continue;
 		}
 		if (tokens && c == '{') {
@@ -1613,15 +1615,6 @@ static unsigned phrase_length(const struct dict *d, uint32_t phrase, int depth)
 			const char *w = d->strings + lx->str;
 			for (uint16_t k = 0; k < lx->len; k++)
 				len += (w[k] >= 'A' && w[k] <= 'Z') || (w[k] >= '0' && w[k] <= '9');
-		} else if (e->kind == ELEM_SYNSET && depth < 4) {
-			const struct dict_synset *sy = &d->synsets[e->id];
-			unsigned best = 0;
-			for (uint32_t m = 0; m < sy->count; m++) {
-				unsigned l = phrase_length(d, d->synset_members[sy->first + m], depth + 1);
-				if (l > best)
-					best = l;
-			}
-			len += best;
 		} else if (e->kind == ELEM_ALT && depth < 4) {
 			const struct dict_alt *alt = &d->alts[e->id];
 			unsigned best = 0;
