@@ -52,6 +52,7 @@ struct feed_doc {
 	char *site_link;
 	char *language;
 	unsigned ttl_minutes; /* RSS <ttl>; 0 when absent */
+	char *encoding;       /* the encoding the bytes were read in, e.g. "utf-8", "windows-1252" */
 	struct feed_item *items;
 	size_t item_count;
 	char **warnings;      /* what the parser recovered from, one sentence each */
