@@ -154,7 +154,7 @@ struct coder {
 	const char *doc;
 	int32_t date;
 	char last_subject[MAX_CODE];   /* for pronouns that open a sentence */
-	char last_country[MAX_CODE];   /* for "the country" */
+	char last_country[2][4];       /* the last two countries named, for "the country" */
 
 	/* the sentence */
 	struct text_token raw[MAX_TOKENS];
@@ -1019,6 +1019,17 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	return last;
 }
 
+static bool verb_before(const struct coder *c, int pos)
+{
+	for (int k = pos - 1; k >= 0; k--) {
+		if (c->toks[k].word == W_CONJ || (c->toks[k].flags & TEXT_COMMA))
+			return false;
+		if (c->toks[k].type == T_VERB)
+			return true;
+	}
+	return false;
+}
+
 static void new_group(struct coder *c, int first, int last)
 {
 	struct group *g = &c->groups[c->ngroups];
@@ -1065,6 +1076,11 @@ static void find_compounds(struct coder *c)
 			int nfirst, nend;
 			int nlast = np_at(c, p, &nfirst, &nend);
 			if (nlast < 0 || nfirst != last + 1)
+				break;
+			/* "Russia attacked Ukraine and China criticized Iran": an object joined to
+			 * the subject of the next verb is two clauses, not a compound */
+			if (conj && c->opt.nearest_subject && nend + 1 < c->ntoks &&
+				c->toks[nend + 1].type == T_VERB && verb_before(c, c->actors[first].start))
 				break;
 			if (!conj) {
 				/* a comma list must end in a conjunction: look ahead for it */
@@ -1381,14 +1397,20 @@ static void resolve_pronouns(struct coder *c)
 				break;
 			if (c->toks[i + 1].type != T_FREE && c->toks[i + 1].type != T_NOUN)
 				break;
+			/* not the sentence's subject: "Russia attacked the country" is not Russia */
 			end = i + 1;
+			char subject[4] = "";
+			if (first_group >= 0)
+				snprintf(subject, sizeof subject, "%.3s", c->actors[c->groups[0].first].code);
 			for (int a = c->nactors - 1; a >= 0; a--)
-				if (c->actors[a].end < i && is_country_code(c->actors[a].code)) {
+				if (c->actors[a].end < i && c->actors[a].group != 0 &&
+					is_country_code(c->actors[a].code)) {
 					snprintf(code, sizeof code, "%.3s", c->actors[a].code);
 					break;
 				}
-			if (!code[0] && c->last_country[0])
-				snprintf(code, sizeof code, "%s", c->last_country);
+			for (int k = 0; k < 2 && !code[0]; k++)
+				if (c->last_country[k][0] && strcmp(c->last_country[k], subject) != 0)
+					snprintf(code, sizeof code, "%s", c->last_country[k]);
 			break;
 		default:
 			break;
@@ -2315,11 +2337,13 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		snprintf(c->last_subject, sizeof c->last_subject, "%s", c->sentence_events[0].source);
 	else if (c->ngroups > 0)
 		group_code(c, 0, c->last_subject, sizeof c->last_subject);
-	for (int a = c->nactors - 1; a >= 0; a--)
-		if (is_country_code(c->actors[a].code)) {
-			snprintf(c->last_country, sizeof c->last_country, "%.3s", c->actors[a].code);
-			break;
-		}
+	for (int a = 0; a < c->nactors; a++) {
+		if (c->actors[a].kind == ACT_PRONOUN || !is_country_code(c->actors[a].code) ||
+			strncmp(c->last_country[0], c->actors[a].code, 3) == 0)
+			continue;
+		memcpy(c->last_country[1], c->last_country[0], 4);
+		snprintf(c->last_country[0], sizeof c->last_country[0], "%.3s", c->actors[a].code);
+	}
 	/* keep one event per (source, code, target) */
 	for (int i = 0; i < c->nsentence_events; i++) {
 		struct pending_event *pe = &c->sentence_events[i];
@@ -2363,7 +2387,7 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 	c->story_discard = false;
 	if (!c->opt.forward) {
 		c->last_subject[0] = '\0';
-		c->last_country[0] = '\0';
+		c->last_country[0][0] = c->last_country[1][0] = '\0';
 	}
 	if (len > UINT32_MAX / 2)
 		len = UINT32_MAX / 2;

@@ -1214,17 +1214,22 @@ static void verb_line(struct loader *L, const char *raw, size_t rawn, const char
 		return;
 	}
 	if (s[0] == '&') {
+		/* the name is letters and digits (a pattern reads "&NAME_WORD" as the synset
+		 * followed by a word); Phoenix writes a trailing '_' we ignore */
 		size_t b = 1, e = 1;
-		while (e < n && !is_space(s[e]))
+		while (e < n && ((s[e] >= 'A' && s[e] <= 'Z') || (s[e] >= 'a' && s[e] <= 'z') ||
+				       (s[e] >= '0' && s[e] <= '9')))
 			e++;
-		char name[64];
-		size_t nn = text_fold_word(s + b, e - b, name, sizeof name);
-		while (nn && name[nn - 1] == '_')
-			nn--;
-		if (nn == 0) {
-			report(L, "synset without a name");
+		size_t rest = e;
+		while (rest < n && s[rest] == '_')
+			rest++;
+		if (e == b || (rest < n && !is_space(s[rest]))) {
+			report(L, "bad synset name '%.*s': letters and digits only", (int)(n > 40 ? 40 : n), s);
+			L->synset = -1;
 			return;
 		}
+		char name[64];
+		size_t nn = text_fold_word(s + b, e - b, name, sizeof name);
 		uint32_t id = synset_ref(L, name, nn);
 		if (d->synsets[id].defined) {
 			report(L, "synset &%s defined twice", dict_str(d, d->synsets[id].name));
