@@ -184,6 +184,11 @@ struct coder {
 	struct pending_event sentence_events[MAX_SENTENCE_EVENTS];
 	int nsentence_events;
 
+	/* which dictionary words the sentence's tokens match: lex_stamp[id] == stamp */
+	uint32_t *lex_stamp;
+	uint32_t stamp;
+	uint8_t country_cache[26 * 26 * 26]; /* 0 unknown, 1 a country, 2 not */
+
 	/* strings handed to the callback */
 	char scratch[4][1024];
 };
@@ -414,6 +419,7 @@ struct coder *coder_new(const struct dict *dict)
 	for (size_t i = 0; i < dict->noptions; i++)
 		coder_set_option(c, dict_str(dict, dict->options[i]));
 	c->events = xmalloc(MAX_DOC_EVENTS * sizeof *c->events);
+	c->lex_stamp = xcalloc(dict->nlex + 1, sizeof *c->lex_stamp);
 	return c;
 }
 
@@ -422,6 +428,7 @@ void coder_free(struct coder *coder)
 	if (!coder)
 		return;
 	free(coder->events);
+	free(coder->lex_stamp);
 	free(coder);
 }
 
@@ -614,10 +621,19 @@ static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int
 	bool found = false;
 	hit->length = 0;
 	for (uint16_t i = 0; i < t->nlm; i++) {
-		const struct dict_lex *lx = &d->lex[c->lms[t->lm + i].lex];
+		const struct lexmatch *lm = &c->lms[t->lm + i];
+		const struct dict_lex *lx = &d->lex[lm->lex];
 		for (uint32_t s = 0; s < lx->nstarts; s++) {
 			const struct dict_start *st = &d->starts[lx->starts + s];
 			if (st->cls != cls)
+				continue;
+			if (found && st->length <= hit->length)
+				break; /* sorted longest first: nothing better for this word */
+			/* cheap tests before touching the phrase: its first word fits the token
+			 * and its second word occurs somewhere in the sentence */
+			if (st->mode == DICT_EXACT && lm->k != t->len)
+				continue;
+			if (st->second != UINT32_MAX && c->lex_stamp[st->second] != c->stamp)
 				continue;
 			uint32_t phrase;
 			switch (cls) {
@@ -1252,13 +1268,24 @@ static void compact(struct coder *c)
 
 /* ---- pronouns --------------------------------------------------------------------- */
 
-static bool is_country_code(const char *code)
+/* Is the code's first part a CAMEO country (not a group)? Answers are cached by code. */
+static bool is_country_code(struct coder *c, const char *code)
 {
 	if (strlen(code) < 3 || strchr(code, '/'))
 		return false;
-	char three[4] = {code[0], code[1], code[2], 0};
-	return cameo_actor_lookup(three, CAMEO_COUNTRY) != NULL &&
-		!cameo_actor_lookup(three, CAMEO_GROUP);
+	unsigned key = 0;
+	for (int i = 0; i < 3; i++) {
+		if (code[i] < 'A' || code[i] > 'Z')
+			return false;
+		key = key * 26 + (unsigned)(code[i] - 'A');
+	}
+	if (!c->country_cache[key]) {
+		char three[4] = {code[0], code[1], code[2], 0};
+		bool yes = cameo_actor_lookup(three, CAMEO_COUNTRY) != NULL &&
+			!cameo_actor_lookup(three, CAMEO_GROUP);
+		c->country_cache[key] = yes ? 1 : 2;
+	}
+	return c->country_cache[key] == 1;
 }
 
 static void insert_actor(struct coder *c, int start, int end, const char *code,
@@ -1404,7 +1431,7 @@ static void resolve_pronouns(struct coder *c)
 				snprintf(subject, sizeof subject, "%.3s", c->actors[c->groups[0].first].code);
 			for (int a = c->nactors - 1; a >= 0; a--)
 				if (c->actors[a].end < i && c->actors[a].group != 0 &&
-					is_country_code(c->actors[a].code)) {
+					is_country_code(c, c->actors[a].code)) {
 					snprintf(code, sizeof code, "%.3s", c->actors[a].code);
 					break;
 				}
@@ -1930,6 +1957,9 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 		const struct dict_phrase *ph = &d->phrases[pat->phrase];
 		if (r->pattern != UINT32_MAX && ph->length <= best)
 			break; /* longest first: nothing left can beat what matched */
+		if ((pat->need[0] != UINT32_MAX && c->lex_stamp[pat->need[0]] != c->stamp) ||
+			(pat->need[1] != UINT32_MAX && c->lex_stamp[pat->need[1]] != c->stamp))
+			continue; /* a word it needs is nowhere in the sentence */
 		const struct dict_elem *e = d->elems + ph->first;
 		int k = 0;
 		while (k < ph->count && e[k].kind != ELEM_VERB)
@@ -2266,6 +2296,12 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	}
 	if (words == 0 || words < c->opt.min_words)
 		return;
+	if (++c->stamp == 0) {
+		memset(c->lex_stamp, 0, (c->dict->nlex + 1) * sizeof *c->lex_stamp);
+		c->stamp = 1;
+	}
+	for (size_t i = 0; i < c->nlms; i++)
+		c->lex_stamp[c->lms[i].lex] = c->stamp;
 	c->all_caps = !lower;
 	c->title_case = c->opt.title_case && title_case_sentence(c);
 
@@ -2338,7 +2374,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	else if (c->ngroups > 0)
 		group_code(c, 0, c->last_subject, sizeof c->last_subject);
 	for (int a = 0; a < c->nactors; a++) {
-		if (c->actors[a].kind == ACT_PRONOUN || !is_country_code(c->actors[a].code) ||
+		if (c->actors[a].kind == ACT_PRONOUN || !is_country_code(c, c->actors[a].code) ||
 			strncmp(c->last_country[0], c->actors[a].code, 3) == 0)
 			continue;
 		memcpy(c->last_country[1], c->last_country[0], 4);
