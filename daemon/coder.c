@@ -154,7 +154,7 @@ struct coder {
 	const char *doc;
 	int32_t date;
 	char last_subject[MAX_CODE];   /* for pronouns that open a sentence */
-	char last_country[MAX_CODE];   /* for "the country" */
+	char last_country[2][4];       /* the last two countries named, for "the country" */
 
 	/* the sentence */
 	struct text_token raw[MAX_TOKENS];
@@ -183,6 +183,11 @@ struct coder {
 	bool story_discard;
 	struct pending_event sentence_events[MAX_SENTENCE_EVENTS];
 	int nsentence_events;
+
+	/* which dictionary words the sentence's tokens match: lex_stamp[id] == stamp */
+	uint32_t *lex_stamp;
+	uint32_t stamp;
+	uint8_t country_cache[26 * 26 * 26]; /* 0 unknown, 1 a country, 2 not */
 
 	/* strings handed to the callback */
 	char scratch[4][1024];
@@ -414,6 +419,7 @@ struct coder *coder_new(const struct dict *dict)
 	for (size_t i = 0; i < dict->noptions; i++)
 		coder_set_option(c, dict_str(dict, dict->options[i]));
 	c->events = xmalloc(MAX_DOC_EVENTS * sizeof *c->events);
+	c->lex_stamp = xcalloc(dict->nlex + 1, sizeof *c->lex_stamp);
 	return c;
 }
 
@@ -422,6 +428,7 @@ void coder_free(struct coder *coder)
 	if (!coder)
 		return;
 	free(coder->events);
+	free(coder->lex_stamp);
 	free(coder);
 }
 
@@ -614,10 +621,19 @@ static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int
 	bool found = false;
 	hit->length = 0;
 	for (uint16_t i = 0; i < t->nlm; i++) {
-		const struct dict_lex *lx = &d->lex[c->lms[t->lm + i].lex];
+		const struct lexmatch *lm = &c->lms[t->lm + i];
+		const struct dict_lex *lx = &d->lex[lm->lex];
 		for (uint32_t s = 0; s < lx->nstarts; s++) {
 			const struct dict_start *st = &d->starts[lx->starts + s];
 			if (st->cls != cls)
+				continue;
+			if (found && st->length <= hit->length)
+				break; /* sorted longest first: nothing better for this word */
+			/* cheap tests before touching the phrase: its first word fits the token
+			 * and its second word occurs somewhere in the sentence */
+			if (st->mode == DICT_EXACT && lm->k != t->len)
+				continue;
+			if (st->second != UINT32_MAX && c->lex_stamp[st->second] != c->stamp)
 				continue;
 			uint32_t phrase;
 			switch (cls) {
@@ -1019,6 +1035,17 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	return last;
 }
 
+static bool verb_before(const struct coder *c, int pos)
+{
+	for (int k = pos - 1; k >= 0; k--) {
+		if (c->toks[k].word == W_CONJ || (c->toks[k].flags & TEXT_COMMA))
+			return false;
+		if (c->toks[k].type == T_VERB)
+			return true;
+	}
+	return false;
+}
+
 static void new_group(struct coder *c, int first, int last)
 {
 	struct group *g = &c->groups[c->ngroups];
@@ -1065,6 +1092,11 @@ static void find_compounds(struct coder *c)
 			int nfirst, nend;
 			int nlast = np_at(c, p, &nfirst, &nend);
 			if (nlast < 0 || nfirst != last + 1)
+				break;
+			/* "Russia attacked Ukraine and China criticized Iran": an object joined to
+			 * the subject of the next verb is two clauses, not a compound */
+			if (conj && c->opt.nearest_subject && nend + 1 < c->ntoks &&
+				c->toks[nend + 1].type == T_VERB && verb_before(c, c->actors[first].start))
 				break;
 			if (!conj) {
 				/* a comma list must end in a conjunction: look ahead for it */
@@ -1236,13 +1268,24 @@ static void compact(struct coder *c)
 
 /* ---- pronouns --------------------------------------------------------------------- */
 
-static bool is_country_code(const char *code)
+/* Is the code's first part a CAMEO country (not a group)? Answers are cached by code. */
+static bool is_country_code(struct coder *c, const char *code)
 {
 	if (strlen(code) < 3 || strchr(code, '/'))
 		return false;
-	char three[4] = {code[0], code[1], code[2], 0};
-	return cameo_actor_lookup(three, CAMEO_COUNTRY) != NULL &&
-		!cameo_actor_lookup(three, CAMEO_GROUP);
+	unsigned key = 0;
+	for (int i = 0; i < 3; i++) {
+		if (code[i] < 'A' || code[i] > 'Z')
+			return false;
+		key = key * 26 + (unsigned)(code[i] - 'A');
+	}
+	if (!c->country_cache[key]) {
+		char three[4] = {code[0], code[1], code[2], 0};
+		bool yes = cameo_actor_lookup(three, CAMEO_COUNTRY) != NULL &&
+			!cameo_actor_lookup(three, CAMEO_GROUP);
+		c->country_cache[key] = yes ? 1 : 2;
+	}
+	return c->country_cache[key] == 1;
 }
 
 static void insert_actor(struct coder *c, int start, int end, const char *code,
@@ -1381,14 +1424,20 @@ static void resolve_pronouns(struct coder *c)
 				break;
 			if (c->toks[i + 1].type != T_FREE && c->toks[i + 1].type != T_NOUN)
 				break;
+			/* not the sentence's subject: "Russia attacked the country" is not Russia */
 			end = i + 1;
+			char subject[4] = "";
+			if (first_group >= 0)
+				snprintf(subject, sizeof subject, "%.3s", c->actors[c->groups[0].first].code);
 			for (int a = c->nactors - 1; a >= 0; a--)
-				if (c->actors[a].end < i && is_country_code(c->actors[a].code)) {
+				if (c->actors[a].end < i && c->actors[a].group != 0 &&
+					is_country_code(c, c->actors[a].code)) {
 					snprintf(code, sizeof code, "%.3s", c->actors[a].code);
 					break;
 				}
-			if (!code[0] && c->last_country[0])
-				snprintf(code, sizeof code, "%s", c->last_country);
+			for (int k = 0; k < 2 && !code[0]; k++)
+				if (c->last_country[k][0] && strcmp(c->last_country[k], subject) != 0)
+					snprintf(code, sizeof code, "%s", c->last_country[k]);
 			break;
 		default:
 			break;
@@ -1908,6 +1957,9 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 		const struct dict_phrase *ph = &d->phrases[pat->phrase];
 		if (r->pattern != UINT32_MAX && ph->length <= best)
 			break; /* longest first: nothing left can beat what matched */
+		if ((pat->need[0] != UINT32_MAX && c->lex_stamp[pat->need[0]] != c->stamp) ||
+			(pat->need[1] != UINT32_MAX && c->lex_stamp[pat->need[1]] != c->stamp))
+			continue; /* a word it needs is nowhere in the sentence */
 		const struct dict_elem *e = d->elems + ph->first;
 		int k = 0;
 		while (k < ph->count && e[k].kind != ELEM_VERB)
@@ -2244,6 +2296,12 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	}
 	if (words == 0 || words < c->opt.min_words)
 		return;
+	if (++c->stamp == 0) {
+		memset(c->lex_stamp, 0, (c->dict->nlex + 1) * sizeof *c->lex_stamp);
+		c->stamp = 1;
+	}
+	for (size_t i = 0; i < c->nlms; i++)
+		c->lex_stamp[c->lms[i].lex] = c->stamp;
 	c->all_caps = !lower;
 	c->title_case = c->opt.title_case && title_case_sentence(c);
 
@@ -2315,11 +2373,13 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		snprintf(c->last_subject, sizeof c->last_subject, "%s", c->sentence_events[0].source);
 	else if (c->ngroups > 0)
 		group_code(c, 0, c->last_subject, sizeof c->last_subject);
-	for (int a = c->nactors - 1; a >= 0; a--)
-		if (is_country_code(c->actors[a].code)) {
-			snprintf(c->last_country, sizeof c->last_country, "%.3s", c->actors[a].code);
-			break;
-		}
+	for (int a = 0; a < c->nactors; a++) {
+		if (c->actors[a].kind == ACT_PRONOUN || !is_country_code(c, c->actors[a].code) ||
+			strncmp(c->last_country[0], c->actors[a].code, 3) == 0)
+			continue;
+		memcpy(c->last_country[1], c->last_country[0], 4);
+		snprintf(c->last_country[0], sizeof c->last_country[0], "%.3s", c->actors[a].code);
+	}
 	/* keep one event per (source, code, target) */
 	for (int i = 0; i < c->nsentence_events; i++) {
 		struct pending_event *pe = &c->sentence_events[i];
@@ -2363,7 +2423,7 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 	c->story_discard = false;
 	if (!c->opt.forward) {
 		c->last_subject[0] = '\0';
-		c->last_country[0] = '\0';
+		c->last_country[0][0] = c->last_country[1][0] = '\0';
 	}
 	if (len > UINT32_MAX / 2)
 		len = UINT32_MAX / 2;
