@@ -945,17 +945,17 @@ long store_export(struct store *store, enum store_export_view view, const char *
 	for (size_t i = 0; i < count; i++)
 		names[i] = sqlite3_column_name(stmt, (int)i);
 	long rows = 0;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	int r = row(ctx, count, names, NULL);
+	rc = SQLITE_DONE;
+	while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		for (size_t i = 0; i < count; i++)
 			values[i] = (const char *)sqlite3_column_text(stmt, (int)i);
-		int r = row(ctx, count, names, values);
-		if (r < 0) {
-			rows = r;
-			break;
-		}
+		r = row(ctx, count, names, values);
 		rows++;
 	}
-	if (rows >= 0 && rc != SQLITE_DONE)
+	if (r < 0)
+		rows = r;
+	else if (rc != SQLITE_DONE)
 		rows = fail_with(store, rc);
 	free(names);
 	free(values);

@@ -158,8 +158,9 @@ enum store_export_view {
 };
 
 /*
- * Called once per row; `names` and `values` hold `count` strings (a value is NULL for
- * SQL NULL), valid during the call. Returns 0 to go on or a negative errno to stop.
+ * Called first with `values` NULL (the column names: a header), then once per row;
+ * `names` and `values` hold `count` strings (a value is NULL for SQL NULL), valid
+ * during the call. Returns 0 to go on or a negative errno to stop.
  */
 typedef int (*store_row_fn)(void *ctx, size_t count, const char *const *names,
 	const char *const *values);
@@ -167,7 +168,7 @@ typedef int (*store_row_fn)(void *ctx, size_t count, const char *const *names,
 /*
  * Passes every event dated from `since` to `until` (inclusive, "YYYY-MM-DD"; NULL for no
  * bound) to `row`, in date then id order, from one consistent snapshot. Returns the
- * number of rows, the callback's error, or -errno.
+ * number of rows, the callback's error, or -errno (store_errmsg() says what failed).
  */
 long store_export(struct store *store, enum store_export_view view, const char *since,
 	const char *until, store_row_fn row, void *ctx);

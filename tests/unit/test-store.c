@@ -344,6 +344,7 @@ static char **gdelt_event_columns(size_t *ret_count)
 }
 
 struct collected {
+	size_t headers;
 	size_t rows;
 	size_t columns;
 	char names[128][40];
@@ -354,6 +355,10 @@ static int collect_row(void *ctx, size_t count, const char *const *names,
 	const char *const *values)
 {
 	struct collected *c = ctx;
+	if (!values) {
+		c->headers++;
+		return 0;
+	}
 	c->rows++;
 	c->columns = count;
 	for (size_t i = 0; i < count && i < 128; i++) {
@@ -388,6 +393,7 @@ static void test_gdelt_view_and_export(void)
 		collect_row, &c);
 	is_int(rows, 3, "three events on 2019-03-24");
 	is_int(c.columns, 61, "a GDELT row has 61 columns");
+	is_int(c.headers, 1, "the column names come once, before the rows");
 	size_t gdelt_count = 0;
 	char **gdelt = gdelt_event_columns(&gdelt_count);
 	if (gdelt) {
