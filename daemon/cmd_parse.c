@@ -23,7 +23,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: geotrackd parse [--content-type TYPE] [--url URL] FILE...\n"
+	fputs("usage: geotrackd parse [--content-type TYPE] [--content-language LANG] [--url URL] FILE...\n"
 	      "  prints the feed and its items as JSON Lines; FILE - reads stdin\n",
 		out);
 }
@@ -73,6 +73,8 @@ static void print_item(struct buf *out, const struct feed_item *item)
 	buf_append_str(out, "{\"type\":\"item\"");
 	json_key_string(out, "id", item->id);
 	json_key_string(out, "title", item->title);
+	if (item->title_is_fallback)
+		buf_append_str(out, ",\"title_fallback\":true");
 	json_key_string(out, "link", item->link);
 	if (item->published_is_fallback)
 		buf_append_str(out, ",\"published\":null");
@@ -154,6 +156,8 @@ int cmd_parse(int argc, char **argv)
 			files[file_count++] = argv[i];
 		} else if (strcmp(argv[i], "--content-type") == 0 && i + 1 < argc) {
 			options.content_type = argv[++i];
+		} else if (strcmp(argv[i], "--content-language") == 0 && i + 1 < argc) {
+			options.content_language = argv[++i];
 		} else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc) {
 			options.url = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {

@@ -128,8 +128,12 @@ static int civil_to_time(const struct civil *c, int64_t *ret_time)
 	if (!civil_valid(c))
 		return -EINVAL;
 	int second = c->second == 60 ? 59 : c->second;
-	*ret_time = date_from_civil(c->year, c->month, c->day, c->hour, c->minute, second) -
-		    c->zone_seconds;
+	int64_t time = date_from_civil(c->year, c->month, c->day, c->hour, c->minute, second) -
+		       c->zone_seconds;
+	/* Zones and 24:00 can push a time out of the years we can write back. */
+	if (time < date_from_civil(1, 1, 1, 0, 0, 0) || time > date_from_civil(9999, 12, 31, 23, 59, 59))
+		return -EINVAL;
+	*ret_time = time;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -38,6 +39,7 @@
 #define FEED_MAX_LONG_FIELD (512u << 10) /* summaries and contents */
 #define FEED_MAX_CATEGORIES 64
 #define FEED_MAX_WARNINGS 32
+#define FEED_FALLBACK_TITLE 100          /* bytes of text an untitled item shows */
 #define FEED_MAX_ENTITIES 64
 #define FEED_MAX_ENTITY_VALUE 1024
 /* Dates further ahead of the fetch time than this are typos or lies; clamp them. */
@@ -303,6 +305,7 @@ struct parser {
 	htmlParserCtxtPtr html; /* reused for every HTML fragment of the document */
 	struct buf scratch;
 	char *feed_author;     /* Atom: entries without an author inherit the feed's */
+	bool items_capped;
 };
 
 static void warn(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -396,24 +399,17 @@ static int decode_iconv(const char *data, size_t len, const char *encoding, stru
 }
 
 /*
- * Decodes data as `encoding` into out (UTF-8). Returns 0, or -EILSEQ when the bytes are
- * not valid in that encoding, or -EINVAL when we don't know the encoding.
+ * Decodes data as `encoding` into out (UTF-8). Returns 0, or 1 when data is already
+ * valid UTF-8 and out was left empty (no copy), or -EILSEQ when the bytes are not valid
+ * in that encoding, or -EINVAL when we don't know the encoding.
  */
 static int decode_as(const char *data, size_t len, const char *encoding, struct buf *out)
 {
 	buf_reset(out);
-	if (equals_ci(encoding, "utf-8") || equals_ci(encoding, "utf8")) {
-		if (!utf8_valid(data, len))
-			return -EILSEQ;
-		buf_append(out, data, len);
-		return 0;
-	}
-	if (equals_ci(encoding, "us-ascii") || equals_ci(encoding, "ascii")) {
-		if (!ascii_only(data, len))
-			return -EILSEQ;
-		buf_append(out, data, len);
-		return 0;
-	}
+	if (equals_ci(encoding, "utf-8") || equals_ci(encoding, "utf8"))
+		return utf8_valid(data, len) ? 1 : -EILSEQ;
+	if (equals_ci(encoding, "us-ascii") || equals_ci(encoding, "ascii"))
+		return ascii_only(data, len) ? 1 : -EILSEQ;
 	if (equals_ci(encoding, "windows-1252") || equals_ci(encoding, "cp1252")) {
 		decode_single_byte(data, len, true, out);
 		return 0;
@@ -423,9 +419,6 @@ static int decode_as(const char *data, size_t len, const char *encoding, struct 
 		decode_single_byte(data, len, false, out);
 		return 0;
 	}
-	/* GB2312 documents routinely use GB18030's extra characters; it is a superset. */
-	if (equals_ci(encoding, "gb2312"))
-		encoding = "gb18030";
 	return decode_iconv(data, len, encoding, out);
 }
 
@@ -552,7 +545,8 @@ static bool is_wide_encoding(const char *name)
  * Step 1. Tries the candidates in order and keeps the first that decodes; writes the
  * UTF-8 text to out and the encoding used to doc->encoding.
  */
-static int decode_document(struct parser *p, const char *data, size_t len, struct buf *out)
+static int decode_document(struct parser *p, const char *data, size_t len, struct buf *out,
+	const char **ret_text, size_t *ret_len)
 {
 	char media_type[128], http_charset[64], xml_charset[64];
 	const char *candidates[8];
@@ -572,6 +566,14 @@ static int decode_document(struct parser *p, const char *data, size_t len, struc
 	if (have_declaration && is_wide_encoding(xml_charset))
 		have_declaration = false;
 
+	/* GB2312 documents routinely use GB18030's extra characters; it is a superset. */
+	if (equals_ci(http_charset, "gb2312"))
+		strcpy(http_charset, "gb18030");
+	if (have_declaration && equals_ci(xml_charset, "gb2312"))
+		strcpy(xml_charset, "gb18030");
+	if (media_type[0] && !strstr(media_type, "xml") && !strstr(media_type, "json"))
+		warn(p, "served as %.64s, which is not a feed's media type", media_type);
+
 	if (bom)
 		candidates[candidate_count++] = bom;
 	bool text_type = strncmp(media_type, "text/", 5) == 0;
@@ -589,14 +591,12 @@ static int decode_document(struct parser *p, const char *data, size_t len, struc
 		int r = decode_as(data, len, candidates[i], out);
 		if (r < 0)
 			continue;
+		*ret_text = r == 1 ? data : (out->data ? out->data : "");
+		*ret_len = r == 1 ? len : out->len;
 		p->doc->encoding = xstrdup(candidates[i]);
 		if (i > 0 && candidates[0] != candidates[i] && strcmp(declared, "us-ascii") != 0)
 			warn(p, "the document is declared as %s but does not decode as such; read as %s",
 				declared, candidates[i]);
-		else if (http_charset[0] && have_declaration && !bom &&
-			 strcmp(http_charset, xml_charset) != 0 && i == 0)
-			warn(p, "the HTTP charset %s overrides the declared encoding %s", http_charset,
-				xml_charset);
 		return 0;
 	}
 	return FEED_ERR_MALFORMED; /* unreachable: windows-1252 decodes anything */
@@ -780,10 +780,8 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 			return 1;
 		}
 		pos++;
-		/* Windows-1252 code points written as references to C1 controls (&#146;) are a
-		 * classic; read them as the characters their authors meant. */
-		if (cp >= 0x80 && cp <= 0x9F)
-			cp = cp1252_high[cp - 0x80];
+		/* References to C1 controls (&#146;) stay as they are: the text extraction reads
+		 * them as windows-1252, after undoing double encodings they may be part of. */
 		if (!xml_char_allowed(cp)) {
 			san->stripped_chars++;
 			return pos;
@@ -1000,10 +998,74 @@ static void text_append(struct text *t, const char *s, size_t len)
 	}
 }
 
+/*
+ * Text that went through UTF-8 -> read as Latin-1 -> written as UTF-8 ("Ã©" for "é")
+ * has only characters below U+0100 whose Latin-1 bytes are valid UTF-8 again. Real text
+ * almost never does, so undo it, as feedparser does for UTF-8 documents.
+ */
+static void repair_double_encoding(char *s)
+{
+	bool multibyte = false;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c >= 0xC4)
+			return; /* a character above U+00FF: not the double-encoding pattern */
+		if (*c >= 0xC2)
+			multibyte = true;
+	}
+	if (!multibyte)
+		return;
+	size_t len = strlen(s), out = 0;
+	char *latin1 = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0xC2 && i + 1 < len)
+			latin1[out++] = (char)(((c & 0x03) << 6) | ((unsigned char)s[++i] & 0x3F));
+		else
+			latin1[out++] = (char)c;
+	}
+	latin1[out] = '\0';
+	bool changed = false;
+	for (size_t i = 0; i < out; i++)
+		if ((unsigned char)latin1[i] >= 0x80)
+			changed = true;
+	if (changed && utf8_valid(latin1, out))
+		memcpy(s, latin1, out + 1);
+	free(latin1);
+}
+
+/* C1 controls (U+0080..U+009F) are never meant as such in feeds: they are windows-1252
+ * characters that went through a Latin-1 decoder. Returns a new string or NULL. */
+static char *map_c1_controls(const char *s)
+{
+	const char *c1 = strchr(s, 0xC2);
+	while (c1 && !((unsigned char)c1[1] >= 0x80 && (unsigned char)c1[1] <= 0x9F))
+		c1 = strchr(c1 + 1, 0xC2);
+	if (!c1)
+		return NULL;
+	struct buf out = {0};
+	for (const char *c = s; *c; c++) {
+		unsigned char next = (unsigned char)c[1];
+		if ((unsigned char)*c == 0xC2 && next >= 0x80 && next <= 0x9F) {
+			utf8_append(&out, cp1252_high[next - 0x80]);
+			c++;
+		} else {
+			buf_append_char(&out, *c);
+		}
+	}
+	return buf_steal(&out);
+}
+
 /* Returns the text (NULL when empty) and resets the builder. */
-static char *text_finish(struct text *t)
+static char *text_finish(struct parser *p, struct text *t)
 {
 	char *result = t->out.len > 0 ? buf_steal(&t->out) : NULL;
+	if (result && p->doc->encoding && strcmp(p->doc->encoding, "utf-8") == 0)
+		repair_double_encoding(result);
+	char *mapped = result ? map_c1_controls(result) : NULL;
+	if (mapped) {
+		free(result);
+		result = mapped;
+	}
 	buf_free(&t->out);
 	t->pending_space = false;
 	t->pending_break = 0;
@@ -1015,6 +1077,12 @@ static char *text_finish(struct text *t)
 /* How an HTML element separates the text around it. */
 static int html_break_level(const char *name)
 {
+	/* Inline elements are most of what we see: skip the table for the usual ones. */
+	if ((name[0] == 'a' || name[0] == 'b' || name[0] == 'i' || name[0] == 'u') && name[1] == '\0')
+		return 0;
+	if (strcmp(name, "span") == 0 || strcmp(name, "img") == 0 || strcmp(name, "em") == 0 ||
+		strcmp(name, "strong") == 0)
+		return 0;
 	static const char *const paragraphs[] = {
 		"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
 		"blockquote", "pre", "table", "tr", "section", "article", "header", "footer",
@@ -1061,12 +1129,66 @@ static void html_sax_characters(void *user, const xmlChar *chars, int len)
 	text_append(user, (const char *)chars, (size_t)len);
 }
 
+/*
+ * HTML without any tag ("AT&amp;T", "caf&eacute;") needs only its character references
+ * decoded, by libxml2's HTML entity table, as its HTML parser would.
+ */
+static void html_references_to_text(const char *html, size_t len, struct text *t)
+{
+	struct buf decoded = {0};
+	size_t pos = 0;
+	while (pos < len) {
+		const char *amp = memchr(html + pos, '&', len - pos);
+		size_t stop = amp ? (size_t)(amp - html) : len;
+		buf_append(&decoded, html + pos, stop - pos);
+		pos = stop;
+		if (pos >= len)
+			break;
+		size_t end = pos + 1;
+		while (end < len && end - pos < 40 && html[end] != ';' && html[end] != '&' &&
+			!ascii_space((unsigned char)html[end]))
+			end++;
+		uint32_t cp = 0;
+		if (end < len && html[end] == ';' && end > pos + 1) {
+			char name[48];
+			memcpy(name, html + pos + 1, end - pos - 1);
+			name[end - pos - 1] = '\0';
+			if (name[0] == '#') {
+				char *stop_at;
+				unsigned long value = (name[1] == 'x' || name[1] == 'X')
+							      ? strtoul(name + 2, &stop_at, 16)
+							      : strtoul(name + 1, &stop_at, 10);
+				if (*stop_at == '\0' && stop_at != name + 1 && value > 0 && value <= 0x10FFFF &&
+					!(value >= 0xD800 && value <= 0xDFFF))
+					cp = (uint32_t)value;
+			} else {
+				const htmlEntityDesc *entity = htmlEntityLookup((const xmlChar *)name);
+				if (entity)
+					cp = entity->value;
+			}
+		}
+		if (cp) {
+			utf8_append(&decoded, cp);
+			pos = end + 1;
+		} else {
+			buf_append_char(&decoded, '&');
+			pos++;
+		}
+	}
+	if (decoded.len)
+		text_append(t, decoded.data, decoded.len);
+	buf_free(&decoded);
+}
+
 /* Feeds the HTML fragment through libxml2's HTML parser into t. */
 static void html_to_text(struct parser *p, const char *html, size_t len, struct text *t)
 {
 	/* Most titles and many summaries have no markup at all; skip the HTML parser. */
-	if (!memchr(html, '<', len) && !memchr(html, '&', len)) {
-		text_append(t, html, len);
+	if (!memchr(html, '<', len)) {
+		if (memchr(html, '&', len))
+			html_references_to_text(html, len, t);
+		else
+			text_append(t, html, len);
 		return;
 	}
 	if (len > INT32_MAX)
@@ -1123,6 +1245,8 @@ enum ns {
 	NS_DCTERMS,
 	NS_CONTENT,
 	NS_XHTML,
+	NS_FEEDBURNER,
+	NS_ROOT,  /* an unknown namespace, but the root element's: the format's own */
 	NS_OTHER,
 };
 
@@ -1140,6 +1264,7 @@ static const struct {
 	{"http://purl.org/dc/terms/", "dcterms", NS_DCTERMS},
 	{"http://purl.org/rss/1.0/modules/content/", "content", NS_CONTENT},
 	{"http://www.w3.org/1999/xhtml", "xhtml", NS_XHTML},
+	{"http://rssnamespace.org/feedburner/ext/1.0", "feedburner", NS_FEEDBURNER},
 };
 
 /* The namespace of an element or attribute and its local name. Prefixes that were never
@@ -1156,6 +1281,11 @@ static enum ns node_ns(const xmlNode *node, const char **ret_local)
 		/* Atom 1.0 documents sometimes miss the trailing slash or use https. */
 		if (strcmp(href, "http://www.w3.org/2005/Atom/") == 0)
 			return NS_ATOM10;
+		/* RSS 2.0 under a default namespace of its own (UserLand's), or a future
+		 * version of a format: the root's namespace is the format's vocabulary. */
+		const xmlNode *root = node->doc ? xmlDocGetRootElement(node->doc) : NULL;
+		if (root && root->ns && root->ns->href && strcmp((const char *)root->ns->href, href) == 0)
+			return NS_ROOT;
 		return NS_OTHER;
 	}
 	const char *colon = name ? strchr(name, ':') : NULL;
@@ -1178,8 +1308,8 @@ static enum ns node_ns(const xmlNode *node, const char **ret_local)
 static bool is_core(enum ns ns, bool atom)
 {
 	if (atom)
-		return ns == NS_ATOM10 || ns == NS_ATOM03 || ns == NS_NONE;
-	return ns == NS_NONE || ns == NS_RSS10 || ns == NS_RSS090;
+		return ns == NS_ATOM10 || ns == NS_ATOM03 || ns == NS_NONE || ns == NS_ROOT;
+	return ns == NS_NONE || ns == NS_RSS10 || ns == NS_RSS090 || ns == NS_ROOT;
 }
 
 static const char *attribute(const xmlNode *node, const char *name)
@@ -1244,9 +1374,51 @@ enum text_kind {
 	TEXT_PLAIN,      /* as written */
 	TEXT_HTML,       /* escaped HTML */
 	TEXT_MAYBE_HTML, /* nominally plain, but HTML if it looks like it (RSS titles) */
-	TEXT_XHTML,      /* inline XHTML elements */
-	TEXT_SKIP,       /* not text at all (an image, a base64 blob we don't decode) */
+	TEXT_XHTML,      /* inline XHTML (or other XML) elements */
+	TEXT_BASE64,     /* base64 of text that may be HTML (Atom's binary types, mode="base64") */
 };
+
+/* Decodes base64 in place, skipping whitespace; stops at padding or anything else. */
+static size_t base64_decode(char *s, size_t len)
+{
+	uint32_t bits = 0;
+	int count = 0;
+	size_t out = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		int value;
+		if (c >= 'A' && c <= 'Z')
+			value = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			value = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			value = c - '0' + 52;
+		else if (c == '+' || c == '-')
+			value = 62;
+		else if (c == '/' || c == '_')
+			value = 63;
+		else if (ascii_space((unsigned char)c))
+			continue;
+		else
+			break;
+		bits = bits << 6 | (uint32_t)value;
+		if (++count == 4) {
+			s[out++] = (char)(bits >> 16);
+			s[out++] = (char)(bits >> 8);
+			s[out++] = (char)bits;
+			bits = 0;
+			count = 0;
+		}
+	}
+	if (count == 2) {
+		s[out++] = (char)(bits >> 4);
+	} else if (count == 3) {
+		s[out++] = (char)(bits >> 10);
+		s[out++] = (char)(bits >> 2);
+	}
+	s[out] = '\0';
+	return out;
+}
 
 /* Text that has a closing tag or an entity reference is HTML (feedparser's rule). */
 static bool looks_like_html(const char *s, size_t len)
@@ -1268,42 +1440,74 @@ static bool looks_like_html(const char *s, size_t len)
 	return false;
 }
 
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+	size_t len = strlen(s), n = strlen(suffix);
+	return len >= n && equals_ci(s + len - n, suffix);
+}
+
 /* The Atom text construct's kind from its type (and Atom 0.3's mode) attribute. */
 static enum text_kind atom_text_kind(const xmlNode *node, enum text_kind default_kind)
 {
 	const char *type = attribute(node, "type");
 	const char *mode = attribute(node, "mode");
 	if (mode && equals_ci(mode, "base64"))
-		return TEXT_SKIP;
+		return TEXT_BASE64;
 	if (mode && equals_ci(mode, "xml"))
 		return TEXT_XHTML;
-	if (!type)
+	if (!type || !*type)
 		return mode && equals_ci(mode, "escaped") ? TEXT_HTML : default_kind;
 	if (equals_ci(type, "text") || equals_ci(type, "text/plain"))
-		return mode && equals_ci(mode, "escaped") ? TEXT_PLAIN : TEXT_PLAIN;
+		return TEXT_PLAIN;
 	if (equals_ci(type, "html") || equals_ci(type, "text/html"))
 		return TEXT_HTML;
 	if (equals_ci(type, "xhtml") || equals_ci(type, "application/xhtml+xml"))
 		return TEXT_XHTML;
 	if (prefix_ci(type, strlen(type), "text/"))
 		return TEXT_PLAIN;
-	return TEXT_SKIP;
+	if (ends_with_ci(type, "+xml") || ends_with_ci(type, "/xml"))
+		return TEXT_XHTML;
+	return TEXT_BASE64; /* RFC 4287 4.1.3.3: other media types are base64 */
+}
+
+static bool has_element_child(const xmlNode *node)
+{
+	for (const xmlNode *child = node->children; child; child = child->next)
+		if (child->type == XML_ELEMENT_NODE)
+			return true;
+	return false;
 }
 
 /* The plain text of an element of the given kind, NULL when empty. */
+static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max);
+
 static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, size_t max)
 {
 	struct text t = {.max = max};
-	if (kind == TEXT_SKIP)
-		return NULL;
-	if (kind == TEXT_XHTML) {
+	/* Markup left unescaped ("<title>Test: <b>bold</b></title>") is still markup. */
+	if (kind == TEXT_XHTML || (kind != TEXT_BASE64 && has_element_child(node))) {
 		xhtml_to_text(node, &t, 0);
-		return text_finish(&t);
+		return text_finish(p, &t);
 	}
 	raw_text(node, &p->scratch, FEED_MAX_LONG_FIELD * 4);
 	/* The HTML parser callbacks may run while we hold scratch; give it its own copy. */
 	char *raw = buf_steal(&p->scratch);
+	return string_text(p, raw, kind, max);
+}
+
+/* The plain text of a string (which this takes ownership of) of the given kind. */
+static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max)
+{
+	struct text t = {.max = max};
 	size_t len = strlen(raw);
+	if (kind == TEXT_BASE64) {
+		len = base64_decode(raw, len);
+		if (!utf8_valid(raw, len) || memchr(raw, '\0', len)) {
+			free(raw);
+			return NULL; /* binary content: nothing for a reader */
+		}
+		kind = TEXT_MAYBE_HTML;
+	}
 	if (kind == TEXT_MAYBE_HTML)
 		kind = looks_like_html(raw, len) ? TEXT_HTML : TEXT_PLAIN;
 	if (kind == TEXT_HTML)
@@ -1311,7 +1515,32 @@ static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, 
 	else
 		text_append(&t, raw, len);
 	free(raw);
-	return text_finish(&t);
+	return text_finish(p, &t);
+}
+
+/* Resolves a link against a base URL (may be NULL); NULL when the link is empty. */
+static char *resolve_against(const char *base, const char *href)
+{
+	size_t len = strlen(href);
+	while (len > 0 && ascii_space((unsigned char)*href)) {
+		href++;
+		len--;
+	}
+	while (len > 0 && ascii_space((unsigned char)href[len - 1]))
+		len--;
+	if (len == 0 || len > FEED_MAX_SHORT_FIELD)
+		return NULL;
+	char *trimmed = xstrndup(href, len);
+	if (!base)
+		return trimmed;
+	xmlChar *resolved = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);
+	if (!resolved)
+		return trimmed;
+	free(trimmed);
+	char *result = xstrdup((const char *)resolved);
+	xmlFree(resolved);
+	utf8_truncate(result, FEED_MAX_SHORT_FIELD);
+	return result;
 }
 
 /* Resolves a link against the element's xml:base and the document URL. */
@@ -1343,12 +1572,18 @@ static char *resolve_link(xmlNode *node, const char *href)
 
 /* What we collect for an item before deciding its id and dates. */
 struct item_draft {
+	bool title_seen;
 	char *published_text;
+	bool published_primary; /* from the format's own element, not dc:date and the like */
 	char *updated_text;
-	bool guid_is_link; /* RSS guid without isPermaLink="false" */
 	char *guid;
-	char *atom_link;   /* rel="alternate" */
+	bool guid_is_link;      /* RSS guid without isPermaLink="false"; Atom ids */
+	char *atom_link;        /* rel="alternate" */
 	int atom_link_rank;
+	char *original_link;    /* feedburner:origLink: the article behind the tracking link */
+	struct buf authors;     /* Atom authors, ", "-separated */
+	xmlNode *nested[16];    /* items illegally nested in this one, read after it */
+	size_t nested_count;
 };
 
 static void item_add_category(struct feed_item *item, char *category)
@@ -1381,22 +1616,95 @@ static void set_once(char **field, char *value)
 	*field = value;
 }
 
+/* Keeps the last non-NULL value: a repeated element overrides (feedparser's rule). */
+static void set_last(char **field, char *value)
+{
+	if (!value)
+		return;
+	free(*field);
+	*field = value;
+}
+
 /*
  * Atom links: an alternate link (rel absent or "alternate") wins, an HTML one first.
- * Returns a rank: lower is better; 0 means no usable link.
+ * Returns a rank: lower is better; 0 means not an alternate link.
  */
 static int atom_link_rank(const xmlNode *node)
 {
 	const char *rel = attribute(node, "rel");
 	const char *type = attribute(node, "type");
-	const char *href = attribute(node, "href");
-	if (!href)
-		return 0;
 	if (rel && !equals_ci(rel, "alternate"))
 		return 0;
 	if (!type || equals_ci(type, "text/html") || equals_ci(type, "application/xhtml+xml"))
 		return 1;
 	return 2;
+}
+
+/* An Atom link's target: href, or (seen in the wild) the element's text. */
+static char *atom_link_target(struct parser *p, xmlNode *node)
+{
+	const char *href = attribute(node, "href");
+	if (href)
+		return resolve_link(node, href);
+	char *text = trimmed_text(p, node, FEED_MAX_SHORT_FIELD);
+	char *link = text ? resolve_link(node, text) : NULL;
+	free(text);
+	return link;
+}
+
+/* Atom person constructs: the name, else the email. */
+static char *atom_person(struct parser *p, xmlNode *node)
+{
+	char *name = NULL, *email = NULL;
+	for (xmlNode *part = node->children; part; part = part->next) {
+		const char *part_name;
+		if (part->type != XML_ELEMENT_NODE || !is_core(node_ns(part, &part_name), true))
+			continue;
+		if (strcmp(part_name, "name") == 0)
+			set_once(&name, trimmed_text(p, part, FEED_MAX_SHORT_FIELD));
+		else if (strcmp(part_name, "email") == 0)
+			set_once(&email, trimmed_text(p, part, FEED_MAX_SHORT_FIELD));
+	}
+	if (name) {
+		free(email);
+		return name;
+	}
+	return email;
+}
+
+/* Is person one of the names in the ", "-separated list? */
+static bool person_listed(const char *list, const char *person)
+{
+	size_t n = strlen(person);
+	for (const char *at = list; at;) {
+		if (strncmp(at, person, n) == 0 && (at[n] == '\0' || (at[n] == ',' && at[n + 1] == ' ')))
+			return true;
+		at = strstr(at, ", ");
+		if (at)
+			at += 2;
+	}
+	return false;
+}
+
+static void append_person(struct buf *list, char *person)
+{
+	if (!person)
+		return;
+	if (list->len + strlen(person) < FEED_MAX_SHORT_FIELD) {
+		/* the same person twice (author and dc:creator) reads once */
+		bool seen = list->data && person_listed(list->data, person);
+		if (!seen) {
+			if (list->len)
+				buf_append_str(list, ", ");
+			buf_append_str(list, person);
+		}
+	}
+	free(person);
+}
+
+static bool is_name(const char *name, const char *want)
+{
+	return strcmp(name, want) == 0;
 }
 
 static void item_parse_child(struct parser *p, struct feed_item *item, struct item_draft *draft,
@@ -1406,97 +1714,111 @@ static void item_parse_child(struct parser *p, struct feed_item *item, struct it
 	enum ns ns = node_ns(child, &name);
 	bool core = is_core(ns, atom);
 
-	if (core && strcmp(name, "title") == 0) {
+	if ((core || ns == NS_DC) && is_name(name, "title"))
+		draft->title_seen = true;
+	if (core && is_name(name, "title")) {
 		set_once(&item->title, element_text(p, child,
 			atom ? atom_text_kind(child, TEXT_PLAIN) : TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD));
-	} else if (ns == NS_DC && strcmp(name, "title") == 0) {
+	} else if (ns == NS_DC && is_name(name, "title")) {
 		if (!item->title)
 			item->title = element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD);
-	} else if ((core || ns == NS_ATOM10) && strcmp(name, "link") == 0) {
-		const char *href = attribute(child, "href");
-		if (href || atom || ns == NS_ATOM10) {
-			int rank = atom_link_rank(child);
-			if (rank > 0 && (draft->atom_link_rank == 0 || rank < draft->atom_link_rank)) {
-				char *link = resolve_link(child, href);
-				if (link) {
-					free(draft->atom_link);
-					draft->atom_link = link;
-					draft->atom_link_rank = rank;
-				}
+	} else if ((core && is_name(name, "link") && (atom || attribute(child, "href"))) ||
+		   (ns == NS_ATOM10 && is_name(name, "link"))) {
+		int rank = atom_link_rank(child);
+		if (rank > 0 && (draft->atom_link_rank == 0 || rank < draft->atom_link_rank)) {
+			char *link = atom_link_target(p, child);
+			if (link) {
+				free(draft->atom_link);
+				draft->atom_link = link;
+				draft->atom_link_rank = rank;
 			}
-		} else if (!item->link) {
+		}
+	} else if (core && is_name(name, "link")) {
+		if (!item->link) {
 			char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
 			if (text) {
 				item->link = resolve_link(child, text);
 				free(text);
 			}
 		}
-	} else if (!atom && core && strcmp(name, "guid") == 0) {
+	} else if (ns == NS_FEEDBURNER && is_name(name, "origLink")) {
+		char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
+		if (text && !draft->original_link)
+			draft->original_link = resolve_link(child, text);
+		free(text);
+	} else if (!atom && core && is_name(name, "guid")) {
 		if (!draft->guid) {
 			draft->guid = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
 			const char *permalink = attribute(child, "isPermaLink");
 			draft->guid_is_link = !permalink || !equals_ci(permalink, "false");
 		}
-	} else if (atom && core && strcmp(name, "id") == 0) {
-		if (!draft->guid)
+	} else if (atom && core && is_name(name, "id")) {
+		if (!draft->guid) {
 			draft->guid = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
-	} else if (!atom && core && strcmp(name, "description") == 0) {
-		set_once(&item->summary, element_text(p, child, TEXT_HTML, FEED_MAX_LONG_FIELD));
-	} else if (atom && core && strcmp(name, "summary") == 0) {
+			draft->guid_is_link = true;
+		}
+	} else if (!atom && ((core && (is_name(name, "description") || is_name(name, "summary"))) ||
+				    (ns == NS_DC && is_name(name, "description")))) {
+		/* The first description-like element is the summary; a second one, when there
+		 * is no other content, is the content (feedparser's rule). */
+		char *text = element_text(p, child, TEXT_HTML, FEED_MAX_LONG_FIELD);
+		if (!item->summary)
+			item->summary = text;
+		else
+			set_once(&item->content, text);
+	} else if (atom && core && is_name(name, "summary")) {
 		set_once(&item->summary,
 			element_text(p, child, atom_text_kind(child, TEXT_PLAIN), FEED_MAX_LONG_FIELD));
-	} else if (atom && core && strcmp(name, "content") == 0) {
+	} else if (atom && core && is_name(name, "content")) {
 		if (!attribute(child, "src"))
 			set_once(&item->content, element_text(p, child,
 				atom_text_kind(child, TEXT_PLAIN), FEED_MAX_LONG_FIELD));
-	} else if (ns == NS_CONTENT && strcmp(name, "encoded") == 0) {
+	} else if ((ns == NS_CONTENT && is_name(name, "encoded")) ||
+		   (!atom && core && is_name(name, "fullitem"))) {
 		set_once(&item->content, element_text(p, child, TEXT_HTML, FEED_MAX_LONG_FIELD));
-	} else if (ns == NS_XHTML && strcmp(name, "body") == 0) {
+	} else if (ns == NS_XHTML && is_name(name, "body")) {
 		set_once(&item->content, element_text(p, child, TEXT_XHTML, FEED_MAX_LONG_FIELD));
-	} else if ((!atom && core && strcmp(name, "pubDate") == 0) ||
-		   (atom && core && (strcmp(name, "published") == 0 || strcmp(name, "issued") == 0)) ||
-		   (ns == NS_ATOM10 && strcmp(name, "published") == 0)) {
-		set_once(&draft->published_text, trimmed_text(p, child, 256));
-	} else if ((ns == NS_DC && strcmp(name, "date") == 0) ||
-		   (ns == NS_DCTERMS && (strcmp(name, "issued") == 0 || strcmp(name, "created") == 0)) ||
-		   (atom && core && strcmp(name, "created") == 0)) {
-		/* second choice after the format's own element, whatever the order */
-		if (!draft->published_text)
-			draft->published_text = trimmed_text(p, child, 256);
-	} else if ((atom && core && (strcmp(name, "updated") == 0 || strcmp(name, "modified") == 0)) ||
-		   (ns == NS_ATOM10 && strcmp(name, "updated") == 0) ||
-		   (ns == NS_DCTERMS && strcmp(name, "modified") == 0)) {
-		set_once(&draft->updated_text, trimmed_text(p, child, 256));
-	} else if (atom && core && strcmp(name, "author") == 0) {
-		char *author_name = NULL, *email = NULL;
-		for (xmlNode *part = child->children; part; part = part->next) {
-			const char *part_name;
-			if (part->type != XML_ELEMENT_NODE || !is_core(node_ns(part, &part_name), true))
-				continue;
-			if (strcmp(part_name, "name") == 0)
-				set_once(&author_name, trimmed_text(p, part, FEED_MAX_SHORT_FIELD));
-			else if (strcmp(part_name, "email") == 0)
-				set_once(&email, trimmed_text(p, part, FEED_MAX_SHORT_FIELD));
+	} else if ((!atom && core && is_name(name, "pubDate")) ||
+		   (atom && core && (is_name(name, "published") || is_name(name, "issued"))) ||
+		   (ns == NS_ATOM10 && is_name(name, "published"))) {
+		char *text = trimmed_text(p, child, 256);
+		if (text) {
+			set_last(&draft->published_text, text);
+			draft->published_primary = true;
 		}
-		set_once(&author_name, email ? xstrdup(email) : NULL);
-		free(email);
-		set_once(&item->author, author_name);
-	} else if ((!atom && core && strcmp(name, "author") == 0) ||
-		   (ns == NS_DC && (strcmp(name, "creator") == 0 || strcmp(name, "author") == 0))) {
+	} else if ((ns == NS_DC && is_name(name, "date")) ||
+		   (ns == NS_DCTERMS && (is_name(name, "issued") || is_name(name, "created"))) ||
+		   (atom && core && is_name(name, "created"))) {
+		/* second choice after the format's own element, whatever the order */
+		if (!draft->published_primary)
+			set_last(&draft->published_text, trimmed_text(p, child, 256));
+	} else if ((atom && core && (is_name(name, "updated") || is_name(name, "modified"))) ||
+		   (ns == NS_ATOM10 && is_name(name, "updated")) ||
+		   (ns == NS_DCTERMS && is_name(name, "modified"))) {
+		set_last(&draft->updated_text, trimmed_text(p, child, 256));
+	} else if (atom && core && is_name(name, "author")) {
+		append_person(&draft->authors, atom_person(p, child));
+	} else if ((!atom && core && is_name(name, "author")) ||
+		   (ns == NS_DC && (is_name(name, "creator") || is_name(name, "author")))) {
 		set_once(&item->author, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
-	} else if (core && strcmp(name, "category") == 0) {
+	} else if (core && is_name(name, "category")) {
 		const char *term = attribute(child, "term");
 		if (term) {
 			struct text t = {.max = FEED_MAX_SHORT_FIELD};
 			text_append(&t, term, strlen(term));
-			item_add_category(item, text_finish(&t));
+			item_add_category(item, text_finish(p, &t));
 		} else {
 			item_add_category(item, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
 		}
-	} else if (ns == NS_DC && strcmp(name, "subject") == 0) {
+	} else if (ns == NS_DC && is_name(name, "subject")) {
 		item_add_category(item, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
-	} else if (ns == NS_DC && strcmp(name, "language") == 0) {
+	} else if (ns == NS_DC && is_name(name, "language")) {
 		set_once(&item->language, trimmed_text(p, child, 64));
+	} else if (!atom && core && is_name(name, "item")) {
+		/* An unclosed <item> makes the next one its child; read it as the sibling its
+		 * author meant (after this one, as a streaming reader would see it). */
+		if (draft->nested_count < sizeof(draft->nested) / sizeof(draft->nested[0]))
+			draft->nested[draft->nested_count++] = child;
 	}
 }
 
@@ -1531,34 +1853,65 @@ static void item_make_id(struct feed_item *item, const char *date_text)
 	item->id = xasprintf("hash:%s", hex);
 }
 
-static void parse_item(struct parser *p, xmlNode *node, bool atom)
+/* Language tags as BCP 47 writes them: "en_US" is "en-US". */
+static void normalize_language(char *language)
+{
+	for (char *c = language; c && *c; c++)
+		if (*c == '_')
+			*c = '-';
+}
+
+static bool is_web_link(const char *s)
+{
+	return s && (prefix_ci(s, strlen(s), "http://") || prefix_ci(s, strlen(s), "https://"));
+}
+
+static void item_complete(struct parser *p, struct feed_item *item, bool title_seen,
+	const char *published_text, const char *updated_text);
+
+/* A new item at the end of doc->items, or NULL past the item cap. */
+static struct feed_item *item_new(struct parser *p)
 {
 	struct feed_doc *doc = p->doc;
 	size_t max_items = p->options->max_items ? p->options->max_items : FEED_DEFAULT_MAX_ITEMS;
 	if (doc->item_count >= max_items) {
-		if (doc->item_count == max_items)
+		if (!p->items_capped)
 			warn(p, "more than %zu items; the rest were ignored", max_items);
-		doc->item_count++; /* counts the overflow once; undone in feed_parse() */
-		return;
+		p->items_capped = true;
+		return NULL;
 	}
 	doc->items = xgrow(doc->items, &p->item_cap, doc->item_count + 1, sizeof(*doc->items));
 	struct feed_item *item = &doc->items[doc->item_count];
-	struct item_draft draft = {0};
 	memset(item, 0, sizeof(*item));
+	return item;
+}
+
+static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
+{
+	struct feed_doc *doc = p->doc;
+	struct feed_item *item = item_new(p);
+	struct item_draft draft = {0};
+	if (!item)
+		return;
 
 	for (xmlNode *child = node->children; child; child = child->next)
 		if (child->type == XML_ELEMENT_NODE)
 			item_parse_child(p, item, &draft, child, atom);
 
-	/* Links: the format's own link, then Atom's alternate, then a permalink guid, then
-	 * RSS 1.0's rdf:about. */
+	if (draft.authors.len)
+		set_last(&item->author, buf_steal(&draft.authors));
+	buf_free(&draft.authors);
+
+	/* Links: feedburner's original, the format's own link, Atom's alternate, a
+	 * permalink guid or an Atom id that is a web address, RSS 1.0's rdf:about. */
+	if (draft.original_link)
+		set_last(&item->link, draft.original_link);
 	if (!item->link && draft.atom_link) {
 		item->link = draft.atom_link;
 		draft.atom_link = NULL;
 	}
 	const char *about = attribute_ns(node, NS_RDF, "about");
-	if (!item->link && draft.guid && draft.guid_is_link &&
-		(strncmp(draft.guid, "http://", 7) == 0 || strncmp(draft.guid, "https://", 8) == 0))
+	if (!item->link && draft.guid_is_link && is_web_link(draft.guid))
 		item->link = resolve_link(node, draft.guid);
 	if (!item->link && about)
 		item->link = resolve_link(node, about);
@@ -1569,29 +1922,70 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom)
 	} else if (about && *about) {
 		item->id = xstrdup(about);
 		utf8_truncate(item->id, FEED_MAX_SHORT_FIELD);
-	} else {
-		item_make_id(item, draft.published_text ? draft.published_text : draft.updated_text);
 	}
+	if (!item->language) {
+		xmlChar *lang = xmlNodeGetLang(node);
+		if (lang && *lang)
+			item->language = xstrndup((const char *)lang, 64);
+		xmlFree(lang);
+	}
+	item_complete(p, item, draft.title_seen, draft.published_text, draft.updated_text);
+	free(draft.published_text);
+	free(draft.updated_text);
+	free(draft.guid);
+	free(draft.atom_link);
+	doc->item_count++;
+
+	if (depth < 16)
+		for (size_t i = 0; i < draft.nested_count; i++)
+			parse_item(p, draft.nested[i], atom, depth + 1);
+}
+
+/* The first line of text, cut at a word boundary near FEED_FALLBACK_TITLE bytes. */
+static char *fallback_title(const char *text)
+{
+	size_t len = strcspn(text, "\n");
+	if (len > FEED_FALLBACK_TITLE) {
+		size_t cut = FEED_FALLBACK_TITLE;
+		while (cut > FEED_FALLBACK_TITLE / 2 && text[cut] != ' ')
+			cut--;
+		if (text[cut] != ' ')
+			cut = FEED_FALLBACK_TITLE;
+		len = cut;
+	}
+	char *title = xstrndup(text, len);
+	utf8_truncate(title, len);
+	return title;
+}
+
+/* What every format does once an item's fields are read: the id when it has none,
+ * fallbacks, and the dates. Does not count the item. */
+static void item_complete(struct parser *p, struct feed_item *item, bool title_seen,
+	const char *published_text, const char *updated_text)
+{
+	if (!item->id)
+		item_make_id(item, published_text ? published_text : updated_text);
 
 	/* feedparser and miniflux both fall back to the content for a missing summary. */
 	if (!item->summary && item->content)
 		item->summary = xstrdup(item->content);
-
-	if (!item->author && p->feed_author)
-		item->author = xstrdup(p->feed_author);
-	if (!item->language) {
-		xmlChar *lang = xmlNodeGetLang(node);
-		if (lang) {
-			item->language = xstrndup((const char *)lang, 64);
-			xmlFree(lang);
-		} else if (doc->language) {
-			item->language = xstrdup(doc->language);
+	/* An item without a title shows the start of its text, else its link. A title that
+	 * is there but has no text (only markup) stays empty. */
+	if (!item->title && !title_seen) {
+		const char *source = item->summary ? item->summary : item->link;
+		if (source) {
+			item->title = fallback_title(source);
+			item->title_is_fallback = true;
 		}
 	}
 
+	if (!item->author && p->feed_author)
+		item->author = xstrdup(p->feed_author);
+	normalize_language(item->language);
+
 	int64_t published = 0, updated = 0;
-	bool have_published = item_date(p, draft.published_text, &published);
-	bool have_updated = item_date(p, draft.updated_text, &updated);
+	bool have_published = item_date(p, published_text, &published);
+	bool have_updated = item_date(p, updated_text, &updated);
 	if (have_updated)
 		item->updated = updated;
 	if (!have_published && have_updated) {
@@ -1604,17 +1998,11 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom)
 		item->published_is_fallback = true;
 	} else if (fetch_time > 0 && published > fetch_time + FEED_FUTURE_SLACK_SECONDS) {
 		warn(p, "a date in the future (\"%.64s\") was clamped to the fetch time",
-			draft.published_text ? draft.published_text : draft.updated_text);
+			published_text ? published_text : updated_text);
 		item->published = fetch_time;
 	} else {
 		item->published = published;
 	}
-
-	free(draft.published_text);
-	free(draft.updated_text);
-	free(draft.guid);
-	free(draft.atom_link);
-	doc->item_count++;
 }
 
 static void parse_ttl(struct feed_doc *doc, const char *text)
@@ -1642,7 +2030,7 @@ static void parse_rss_container(struct parser *p, xmlNode *container, int depth)
 		enum ns ns = node_ns(child, &name);
 		bool core = is_core(ns, false);
 		if (core && strcmp(name, "item") == 0) {
-			parse_item(p, child, false);
+			parse_item(p, child, false, 0);
 		} else if (core && strcmp(name, "channel") == 0) {
 			parse_rss_container(p, child, depth + 1);
 		} else if (depth == 0) {
@@ -1659,7 +2047,7 @@ static void parse_rss_container(struct parser *p, xmlNode *container, int depth)
 			free(text);
 		} else if (ns == NS_ATOM10 && strcmp(name, "link") == 0 && !doc->site_link &&
 			   atom_link_rank(child) > 0) {
-			doc->site_link = resolve_link(child, attribute(child, "href"));
+			doc->site_link = atom_link_target(p, child);
 		} else if ((core || ns == NS_DC) && strcmp(name, "language") == 0) {
 			set_once(&doc->language, trimmed_text(p, child, 64));
 		} else if (core && strcmp(name, "ttl") == 0) {
@@ -1675,23 +2063,20 @@ static void parse_atom_feed(struct parser *p, xmlNode *root)
 	struct feed_doc *doc = p->doc;
 	int link_rank = 0;
 	xmlChar *lang = xmlNodeGetLang(root);
-	if (lang) {
+	if (lang && *lang)
 		doc->language = xstrndup((const char *)lang, 64);
-		xmlFree(lang);
-	}
-	/* The feed's author is needed before the entries, wherever it stands. */
+	xmlFree(lang);
+	/* The feed's authors are needed before the entries, wherever they stand. */
+	struct buf authors = {0};
 	for (xmlNode *child = root->children; child; child = child->next) {
 		const char *name;
-		if (child->type != XML_ELEMENT_NODE || !is_core(node_ns(child, &name), true) ||
-			strcmp(name, "author") != 0)
-			continue;
-		for (xmlNode *part = child->children; part; part = part->next) {
-			const char *part_name;
-			if (part->type == XML_ELEMENT_NODE && is_core(node_ns(part, &part_name), true) &&
-				strcmp(part_name, "name") == 0)
-				set_once(&p->feed_author, trimmed_text(p, part, FEED_MAX_SHORT_FIELD));
-		}
+		if (child->type == XML_ELEMENT_NODE && is_core(node_ns(child, &name), true) &&
+			strcmp(name, "author") == 0)
+			append_person(&authors, atom_person(p, child));
 	}
+	if (authors.len)
+		p->feed_author = buf_steal(&authors);
+	buf_free(&authors);
 	for (xmlNode *child = root->children; child; child = child->next) {
 		if (child->type != XML_ELEMENT_NODE)
 			continue;
@@ -1700,14 +2085,14 @@ static void parse_atom_feed(struct parser *p, xmlNode *root)
 		if (!is_core(ns, true))
 			continue;
 		if (strcmp(name, "entry") == 0) {
-			parse_item(p, child, true);
+			parse_item(p, child, true, 0);
 		} else if (strcmp(name, "title") == 0) {
 			set_once(&doc->title, element_text(p, child, atom_text_kind(child, TEXT_PLAIN),
 						      FEED_MAX_SHORT_FIELD));
 		} else if (strcmp(name, "link") == 0) {
 			int rank = atom_link_rank(child);
 			if (rank > 0 && (link_rank == 0 || rank < link_rank)) {
-				char *link = resolve_link(child, attribute(child, "href"));
+				char *link = atom_link_target(p, child);
 				if (link) {
 					free(doc->site_link);
 					doc->site_link = link;
@@ -1761,6 +2146,120 @@ static enum feed_format root_format(xmlNode *root)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* JSON Feed 1.0 and 1.1, through jansson: Debian's well-kept JSON library, whose
+ * decoder caps nesting depth, rejects invalid UTF-8 and never touches the network. */
+
+/* A JSON string member, or NULL. */
+static const char *json_member_string(json_t *object, const char *key)
+{
+	return json_string_value(json_object_get(object, key));
+}
+
+/* A JSON string member as plain text of the given kind, or NULL. */
+static char *json_member_text(struct parser *p, json_t *object, const char *key,
+	enum text_kind kind, size_t max)
+{
+	const char *value = json_member_string(object, key);
+	return value ? string_text(p, xstrdup(value), kind, max) : NULL;
+}
+
+/* JSON Feed 1.1's "authors" then 1.0's "author", names joined with ", ". */
+static char *json_authors(struct parser *p, json_t *object)
+{
+	struct buf names = {0};
+	json_t *authors = json_object_get(object, "authors");
+	size_t index;
+	json_t *author;
+	if (json_is_object(authors)) /* one author where a list belongs, as feeds do */
+		append_person(&names, json_member_text(p, authors, "name", TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+	json_array_foreach(authors, index, author) {
+		if (index >= 64)
+			break;
+		append_person(&names, json_member_text(p, author, "name", TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+	}
+	append_person(&names,
+		json_member_text(p, json_object_get(object, "author"), "name", TEXT_PLAIN,
+			FEED_MAX_SHORT_FIELD));
+	char *result = names.len ? buf_steal(&names) : NULL;
+	buf_free(&names);
+	return result;
+}
+
+static void json_item(struct parser *p, json_t *object)
+{
+	if (!json_is_object(object))
+		return;
+	struct feed_item *item = item_new(p);
+	if (!item)
+		return;
+	const char *base = p->options->url;
+
+	json_t *id = json_object_get(object, "id");
+	if (json_is_string(id) && json_string_length(id) > 0) {
+		item->id = xstrndup(json_string_value(id), FEED_MAX_SHORT_FIELD);
+		utf8_truncate(item->id, FEED_MAX_SHORT_FIELD);
+	} else if (json_is_integer(id)) {
+		item->id = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	}
+	const char *url = json_member_string(object, "url");
+	if (!url || !*url)
+		url = json_member_string(object, "external_url");
+	item->link = url ? resolve_against(base, url) : NULL;
+	item->title = json_member_text(p, object, "title", TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	item->summary = json_member_text(p, object, "summary", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+	item->content = json_member_text(p, object, "content_html", TEXT_HTML, FEED_MAX_LONG_FIELD);
+	if (!item->content)
+		item->content = json_member_text(p, object, "content_text", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+	item->author = json_authors(p, object);
+	item->language = json_member_text(p, object, "language", TEXT_PLAIN, 64);
+	json_t *tags = json_object_get(object, "tags");
+	size_t index;
+	json_t *tag;
+	json_array_foreach(tags, index, tag) {
+		if (json_is_string(tag))
+			item_add_category(item, string_text(p, xstrdup(json_string_value(tag)), TEXT_PLAIN,
+							 FEED_MAX_SHORT_FIELD));
+	}
+	item_complete(p, item, json_is_string(json_object_get(object, "title")),
+		json_member_string(object, "date_published"),
+		json_member_string(object, "date_modified"));
+	p->doc->item_count++;
+}
+
+static int parse_json(struct parser *p, const char *text, size_t len)
+{
+	struct feed_doc *doc = p->doc;
+	json_error_t error;
+	json_t *root = json_loadb(text, len, 0, &error);
+	int r = 0;
+	if (!root) {
+		r = FEED_ERR_MALFORMED;
+		goto done;
+	}
+	const char *version = json_member_string(root, "version");
+	json_t *items = json_object_get(root, "items");
+	if (!json_is_object(root) || (!version && !json_is_array(items))) {
+		r = FEED_ERR_NOT_A_FEED;
+		goto done;
+	}
+	doc->format = version && strstr(version, "jsonfeed.org/version/1.1") ? FEED_FORMAT_JSON11
+		      : version && strstr(version, "jsonfeed.org/version/1")  ? FEED_FORMAT_JSON10
+									       : FEED_FORMAT_JSON11;
+	doc->title = json_member_text(p, root, "title", TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	const char *home = json_member_string(root, "home_page_url");
+	doc->site_link = home ? resolve_against(p->options->url, home) : NULL;
+	doc->language = json_member_text(p, root, "language", TEXT_PLAIN, 64);
+	p->feed_author = json_authors(p, root);
+	size_t index;
+	json_t *item;
+	json_array_foreach(items, index, item)
+		json_item(p, item);
+done:
+	json_decref(root);
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* HTML served in place of a feed */
 
 /* Looks at the first elements of the (sanitized) text for an HTML page. */
@@ -1782,6 +2281,15 @@ static bool looks_like_html_page(const char *s, size_t len)
 /* ---------------------------------------------------------------------------------- */
 /* Public API */
 
+/* JSON Feed documents are objects; XML ones start with '<'. */
+static bool is_json(const char *s, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len && pos < 1024 && ascii_space((unsigned char)s[pos]))
+		pos++;
+	return pos < len && s[pos] == '{';
+}
+
 static int parse_xml(struct parser *p, const char *text, size_t len)
 {
 	struct feed_doc *doc = p->doc;
@@ -1793,7 +2301,7 @@ static int parse_xml(struct parser *p, const char *text, size_t len)
 	int options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
 		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC |
 		      XML_PARSE_COMPACT;
-	xmlDocPtr xml = xmlCtxtReadMemory(ctxt, text, (int)len, p->options->url, "UTF-8", options);
+	xmlDocPtr xml = xmlCtxtReadMemory(ctxt, text, (int)len, p->options->url, NULL, options);
 	int r = 0;
 	xmlNode *root = xml ? xmlDocGetRootElement(xml) : NULL;
 	if (!root) {
@@ -1808,6 +2316,8 @@ static int parse_xml(struct parser *p, const char *text, size_t len)
 		else
 			warn(p, "not well-formed XML, recovered what could be read");
 	}
+	if (ctxt->wellFormed && !ctxt->nsWellFormed)
+		warn(p, "namespace prefixes used without a declaration");
 	doc->format = root_format(root);
 	const char *root_name;
 	node_ns(root, &root_name);
@@ -1819,6 +2329,7 @@ static int parse_xml(struct parser *p, const char *text, size_t len)
 		parse_atom_feed(p, root);
 	else
 		parse_rss_container(p, root, strcmp(root_name, "channel") == 0 ? 1 : 0);
+
 done:
 	if (xml)
 		xmlFreeDoc(xml);
@@ -1838,10 +2349,19 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 		return FEED_ERR_TOO_LARGE;
 	p.doc = xcalloc(1, sizeof(*p.doc));
 
-	r = decode_document(&p, data ? data : "", data ? len : 0, &decoded);
+	const char *text;
+	size_t text_len;
+	r = decode_document(&p, data ? data : "", data ? len : 0, &decoded, &text, &text_len);
 	if (r < 0)
 		goto fail;
-	sanitize_document(&p, decoded.data ? decoded.data : "", decoded.len, &clean);
+	if (is_json(text, text_len)) {
+		r = parse_json(&p, text, text_len);
+		buf_free(&decoded);
+		if (r < 0)
+			goto fail;
+		goto parsed;
+	}
+	sanitize_document(&p, text, text_len, &clean);
 	buf_free(&decoded);
 	if (clean.len == 0) {
 		r = FEED_ERR_MALFORMED;
@@ -1854,9 +2374,19 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 	r = parse_xml(&p, clean.data, clean.len);
 	if (r < 0)
 		goto fail;
-	size_t max_items = p.options->max_items ? p.options->max_items : FEED_DEFAULT_MAX_ITEMS;
-	if (p.doc->item_count > max_items)
-		p.doc->item_count = max_items;
+parsed:
+	/* What a feed without a title or home page is known by: its home page, its URL. */
+	if (!p.doc->site_link && p.options->url)
+		p.doc->site_link = xstrndup(p.options->url, FEED_MAX_SHORT_FIELD);
+	if (!p.doc->title && p.doc->site_link)
+		p.doc->title = xstrdup(p.doc->site_link);
+	/* The feed's language, wherever it was declared, is its items' default. */
+	if (!p.doc->language && p.options->content_language && *p.options->content_language)
+		p.doc->language = xstrndup(p.options->content_language, 64);
+	normalize_language(p.doc->language);
+	for (size_t i = 0; i < p.doc->item_count && p.doc->language; i++)
+		if (!p.doc->items[i].language)
+			p.doc->items[i].language = xstrdup(p.doc->language);
 	if (p.warnings_dropped)
 		warn(&p, "and %zu more warnings", p.warnings_dropped);
 

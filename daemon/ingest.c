@@ -76,7 +76,8 @@ static void store_coded_event(const struct coded_event *ev, void *ctx)
  */
 static void article_text(const struct feed_item *item, struct buf *out)
 {
-	const char *title = item->title ? item->title : "";
+	/* A fallback title is the start of the summary (or the link): not a headline. */
+	const char *title = item->title && !item->title_is_fallback ? item->title : "";
 	const char *summary = item->summary ? item->summary : "";
 	size_t title_len = strlen(title);
 	buf_reset(out);

@@ -21,6 +21,8 @@ static void usage(FILE *out)
 	fputs("usage: geotrackd [-v] [-c FILE] [--once]    run the daemon (or one poll cycle)\n"
 	      "       geotrackd --check-config [-c FILE]   validate the config and feed list\n"
 	      "       geotrackd parse FILE...               print what the feed parser reads\n"
+	      "       geotrackd code [--date D] [--explain]  code text on stdin into CAMEO events\n"
+	      "       geotrackd dict check FILE...          report dictionary problems\n"
 	      "       geotrackd export --format gdelt|jsonl|csv [--since DATE] [--until DATE]\n"
 	      "                        [-c FILE | --database FILE]   events to stdout\n"
 	      "       geotrackd --version\n"
@@ -55,6 +57,8 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"parse", cmd_parse},
+	{"code", cmd_code},
+	{"dict", cmd_dict},
 	{"export", cmd_export},
 	{NULL, NULL},
 };

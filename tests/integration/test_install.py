@@ -81,6 +81,22 @@ def main(build_dir):
         t.ok(score is not None and score <= 2.0,
              'systemd-analyze security scores the unit 2.0 or lower (got %s)' % score,
              sec.stdout[-2000:] + sec.stderr)
+        # verify resolves the unit's dependencies and commands inside --root, so give the
+        # destdir what any Debian system has: systemd's own targets and slices, and kill.
+        host_units = '/lib/systemd/system'
+        root_units = os.path.join(dest, 'usr/lib/systemd/system')
+        os.makedirs(root_units, exist_ok=True)
+        for path in glob.glob(host_units + '/*.target') + glob.glob(host_units + '/*.slice'):
+            target = os.path.join(root_units, os.path.basename(path))
+            if not os.path.lexists(target):
+                if os.path.islink(path):
+                    os.symlink(os.readlink(path), target)
+                else:
+                    shutil.copy(path, target)
+        for tool in ('/bin/kill',):
+            os.makedirs(os.path.dirname(dest + tool), exist_ok=True)
+            if not os.path.exists(dest + tool):
+                shutil.copy(os.path.realpath(tool), dest + tool)
         ver = subprocess.run(['systemd-analyze', 'verify', '--man=no', '--root=' + dest,
                               unit[len(dest):]], capture_output=True, text=True)
         problems = [l for l in (ver.stdout + ver.stderr).splitlines() if l.strip()]

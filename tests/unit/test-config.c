@@ -24,10 +24,10 @@ static char *write_file(const char *name, const char *contents)
 
 static void test_valid(void)
 {
-	write_file("feeds.list", "# world news\n"
+	free(write_file("feeds.list", "# world news\n"
 				 "https://example.org/rss.xml\n"
 				 "  https://example.com/atom interval=30m title=\"Example News\"  \n"
-				 "\n");
+				 "\n"));
 	char *conf = write_file("ok.conf", "[daemon]\ndatabase = geo.db\nfeeds = feeds.list\n"
 					   "retain_days = 90\n"
 					   "[fetch]\ninterval = 10m\nconcurrency = 4\n"
@@ -60,11 +60,11 @@ static void test_valid(void)
 
 static void test_errors_name_file_and_line(void)
 {
-	write_file("bad.list", "https://ok.example/feed\n"
+	free(write_file("bad.list", "https://ok.example/feed\n"
 			       "ftp://example.org/feed\n"
 			       "https://ok.example/feed\n"
 			       "https://x.example/ interval=5s\n"
-			       "https://y.example/ colour=blue\n");
+			       "https://y.example/ colour=blue\n"));
 	char *conf = write_file("bad.conf", "[daemon]\ndatabase = geo.db\nfeeds = bad.list\n"
 					    "[fetch]\nintervall = 10m\nconcurrency = many\n"
 					    "[weird]\nkey = value\n"

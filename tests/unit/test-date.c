@@ -89,6 +89,8 @@ static void test_rejects(void)
 	rejects("Thu, 01 Foo 2004 19:48:21 GMT");
 	rejects("2003-12-31T10:14:55+99:00");
 	rejects("12345678901234567890");
+	rejects("9999-12-31T24:00:00Z");
+	rejects("0001-01-01T00:00:00+01:00");
 }
 
 static void test_length_is_respected(void)

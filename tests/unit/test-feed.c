@@ -1,5 +1,6 @@
 /* feed: what a reader sees of RSS, RDF and Atom documents, broken ones included. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,190 @@ done:
 	feed_doc_free(doc);
 }
 
+static void test_billion_laughs(void)
+{
+	struct feed_doc *doc = parse_fixture("billion-laughs.xml", NULL, NULL);
+	ok(doc, "a billion-laughs document still parses");
+	if (!doc)
+		return;
+	ok(doc->title && strlen(doc->title) < 64, "recursive entities are not expanded in the title");
+	is_str(doc->title, "Laughs &lol9;", "the reference stays visible as text");
+	is_int(doc->item_count, 1, "the item is read");
+	if (doc->item_count == 1) {
+		is_str(doc->items[0].title, "Item lol", "a plain-text entity from the DOCTYPE is substituted");
+		ok(doc->items[0].summary && strlen(doc->items[0].summary) < 64, "nothing expands in the summary");
+	}
+	ok(doc->warning_count > 0, "the ignored declarations are reported");
+	feed_doc_free(doc);
+}
+
+static void test_xxe(void)
+{
+	struct feed_doc *doc = parse_fixture("xxe.xml", NULL, NULL);
+	ok(doc, "an XXE document still parses");
+	if (!doc)
+		return;
+	is_str(doc->title, "Secrets: &xxe;", "the external entity is not loaded");
+	ok(doc->item_count == 1 && !strstr(doc->items[0].summary ? doc->items[0].summary : "", "root:"),
+		"no file content reaches the summary");
+	feed_doc_free(doc);
+}
+
+static void test_recovery(void)
+{
+	struct feed_doc *doc = parse_fixture("broken.xml", NULL, NULL);
+	ok(doc, "a broken, truncated document parses");
+	if (!doc)
+		return;
+	is_str(doc->title, "Caf\xc3\xa9 & Bar \xc2\xa0News", "undeclared HTML entities are decoded");
+	is_str(doc->site_link, "http://example.org/?a=1&b=2", "a bare & in a link is kept as text");
+	ok(doc->item_count >= 2, "the items before the break are kept");
+	if (doc->item_count >= 2) {
+		is_str(doc->items[0].title, "Ceasefire talks \xe2\x80\x94 day two",
+			"references to forbidden characters are dropped, &mdash; decoded");
+		is_str(doc->items[0].summary, "AT&T &unknownentity; bold \xe2\x80\x99quoted\xe2\x80\x9d",
+			"unknown entities stay as text; windows-1252 references become the characters meant");
+		is_str(doc->items[1].title, "Second item", "the second item");
+	}
+	ok(doc->warning_count > 0, "what was recovered is reported");
+	feed_doc_free(doc);
+
+	doc = parse_fixture("control-chars.xml", NULL, NULL);
+	ok(doc, "NULs and control characters do not stop the parser");
+	if (doc) {
+		is_str(doc->title, "Nul and control chars", "they are stripped");
+		feed_doc_free(doc);
+	}
+}
+
+static void test_encodings(void)
+{
+	struct feed_doc *doc = parse_fixture("windows-1252.xml", NULL, NULL);
+	ok(doc, "undeclared windows-1252 parses");
+	if (doc) {
+		is_str(doc->encoding, "windows-1252", "not UTF-8, so read as windows-1252");
+		is_str(doc->title, "\xe2\x80\x9c" "Caf\xc3\xa9\xe2\x80\x9d \xe2\x82\xac news",
+			"curly quotes, accents and the euro sign");
+		feed_doc_free(doc);
+	}
+	doc = parse_fixture("declared-latin1-is-utf8.xml", "text/xml; charset=utf-8", NULL);
+	ok(doc, "HTTP charset given");
+	if (doc) {
+		is_str(doc->encoding, "utf-8", "the HTTP charset overrides the XML declaration");
+		is_str(doc->title, "Stra\xc3\x9f" "e", "and the text reads right");
+		feed_doc_free(doc);
+	}
+	doc = parse_fixture("declared-latin1-is-utf8.xml", NULL, NULL);
+	if (doc) {
+		is_str(doc->encoding, "iso-8859-1", "without HTTP, the declaration is followed");
+		feed_doc_free(doc);
+	}
+
+	/* UTF-16 and UTF-32, with and without byte order marks, built from one document. */
+	const char *text = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel>"
+			   "<title>Wide</title></channel></rss>";
+	size_t n = strlen(text);
+	char wide[1024];
+	const struct {
+		const char *name;
+		int unit;       /* bytes per character */
+		bool big_endian;
+		bool bom;
+	} forms[] = {
+		{"utf-16le", 2, false, true}, {"utf-16be", 2, true, true}, {"utf-16le", 2, false, false},
+		{"utf-16be", 2, true, false}, {"utf-32le", 4, false, true}, {"utf-32be", 4, true, false},
+	};
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		size_t len = 0;
+		int unit = forms[f].unit;
+		if (forms[f].bom) {
+			memset(wide, 0, (size_t)unit);
+			wide[forms[f].big_endian ? unit - 2 : 0] = forms[f].big_endian ? (char)0xFE : (char)0xFF;
+			wide[forms[f].big_endian ? unit - 1 : 1] = forms[f].big_endian ? (char)0xFF : (char)0xFE;
+			len = (size_t)unit;
+		}
+		for (size_t i = 0; i < n; i++, len += (size_t)unit) {
+			memset(wide + len, 0, (size_t)unit);
+			wide[len + (forms[f].big_endian ? (size_t)unit - 1 : 0)] = text[i];
+		}
+		char what[128];
+		int error = 0;
+		doc = parse_with(wide, len, NULL, NULL, &error);
+		snprintf(what, sizeof(what), "%s %s a BOM parses", forms[f].name,
+			forms[f].bom ? "with" : "without");
+		ok(doc && doc->title && strcmp(doc->title, "Wide") == 0, what);
+		if (doc) {
+			is_str(doc->encoding, forms[f].name, "and names its encoding");
+			feed_doc_free(doc);
+		}
+	}
+}
+
+static void test_caps(void)
+{
+	int error = 0;
+	size_t big = (64u << 20);
+	char *huge = malloc(big);
+	memset(huge, ' ', big);
+	ok(!parse_with(huge, big, NULL, NULL, &error), "a 64 MiB document is refused");
+	is_int(error, FEED_ERR_TOO_LARGE, "as too large");
+	free(huge);
+
+	struct buf_like {
+		char *data;
+		size_t len;
+	} many = {malloc(1 << 20), 0};
+	many.len = (size_t)sprintf(many.data, "<rss><channel>");
+	for (int i = 0; i < 200; i++)
+		many.len += (size_t)sprintf(many.data + many.len, "<item><title>%d</title></item>", i);
+	many.len += (size_t)sprintf(many.data + many.len, "</channel></rss>");
+	struct feed_parse_options options = {.max_items = 50, .fetch_time = FETCH_TIME};
+	struct feed_doc *doc = NULL;
+	is_int(feed_parse(many.data, many.len, &options, &doc), 0, "a long feed parses");
+	if (doc) {
+		is_int(doc->item_count, 50, "up to the item cap");
+		ok(doc->warning_count > 0, "and says it stopped");
+		feed_doc_free(doc);
+	}
+	free(many.data);
+}
+
+static void test_json_feed(void)
+{
+	char when[DATE_TEXT_SIZE];
+	const char *json = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"J\","
+			   " \"home_page_url\": \"/home\", \"language\": \"en_GB\","
+			   " \"authors\": [{\"name\": \"Desk\"}], \"items\": ["
+			   " {\"id\": 42, \"url\": \"a/1\", \"title\": \"One\","
+			   " \"content_html\": \"<p>Para one.</p><p>Para &amp; two.</p>\","
+			   " \"date_published\": \"2024-05-06T07:08:09+02:00\", \"tags\": [\"x\", \"y\"]},"
+			   " {\"id\": \"b\", \"external_url\": \"https://other.example/b\", \"content_text\": \"a <b> c\"}]}";
+	struct feed_doc *doc = parse_with(json, strlen(json), "application/feed+json",
+		"https://example.org/feed.json", NULL);
+	ok(doc, "JSON Feed 1.1 parses");
+	if (!doc)
+		return;
+	is_str(feed_format_name(doc->format), "json1.1", "format");
+	is_str(doc->site_link, "https://example.org/home", "home page resolved against the feed URL");
+	is_str(doc->language, "en-GB", "language");
+	is_int(doc->item_count, 2, "two items");
+	if (doc->item_count == 2) {
+		is_str(doc->items[0].id, "42", "a numeric id");
+		is_str(doc->items[0].link, "https://example.org/a/1", "relative url resolved");
+		is_str(doc->items[0].summary, "Para one.\n\nPara & two.", "content_html as plain text");
+		is_str(time_text(doc->items[0].published, when), "2024-05-06 05:08:09", "date_published");
+		is_str(doc->items[0].author, "Desk", "feed authors inherited");
+		is_int(doc->items[0].category_count, 2, "tags");
+		is_str(doc->items[1].link, "https://other.example/b", "external_url when there is no url");
+		is_str(doc->items[1].content, "a <b> c", "content_text is not HTML");
+		ok(doc->items[1].published_is_fallback, "no date: fallback");
+	}
+	feed_doc_free(doc);
+	int error = 0;
+	ok(!parse_with("{\"items\": ", 11, NULL, NULL, &error), "broken JSON");
+	is_int(error, FEED_ERR_MALFORMED, "is malformed");
+}
+
 int main(void)
 {
 	test_rss20();
@@ -206,5 +391,11 @@ int main(void)
 	test_atom10();
 	test_not_feeds();
 	test_future_dates_are_clamped();
+	test_billion_laughs();
+	test_xxe();
+	test_recovery();
+	test_encodings();
+	test_caps();
+	test_json_feed();
 	return tap_done();
 }
