@@ -72,6 +72,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"WHERE feed_id = ?1 AND item_key = ?2",
 	[STMT_EVENT_FIND] = "SELECT id FROM events WHERE event_date = ?1 AND actor1_code = ?2 "
 			    "AND event_code = ?3 AND actor2_code = ?4",
+	/* GDELT's names are upper case without the sentence's trailing punctuation. */
 	[STMT_EVENT_INSERT] =
 		"INSERT INTO events (event_date, "
 		"actor1_code, actor1_name, actor1_country_code, actor1_known_group_code, "
@@ -83,7 +84,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"is_root_event, event_code, event_base_code, event_root_code, quad_class, "
 		"goldstein_scale, action_country_code, date_added, source_url, article_id, "
 		"sentence_id, sentence, actor1_text, action_text, actor2_text, pattern) "
-		"VALUES (?, ?, upper(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, upper(?), ?, ?, ?, ?, ?, ?, ?, ?, "
+		"VALUES (?, ?, upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		"upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, "
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_MENTION_INSERT] =
 		"INSERT INTO mentions (event_id, article_id, feed_id, published_at, added_at, "

@@ -259,14 +259,17 @@ SELECT
 	e.id,
 	e.event_date AS date,
 	e.actor1_code AS source,
+	e.actor1_country_code AS source_country,
 	coalesce(nullif(trim(
 		coalesce((SELECT label FROM cameo_known_groups WHERE code = e.actor1_known_group_code),
 			(SELECT label FROM cameo_countries WHERE code = e.actor1_country_code), '')
 		|| ' ' || coalesce(lower((SELECT label FROM cameo_actor_types
 			WHERE code = e.actor1_type1_code)), '')), ''), e.actor1_code) AS source_name,
 	e.event_code AS action,
+	e.event_root_code AS action_root,
 	(SELECT label FROM cameo_event_codes WHERE code = e.event_code) AS action_label,
-	e.actor2_code AS target,
+	nullif(e.actor2_code, '') AS target,
+	e.actor2_country_code AS target_country,
 	coalesce(nullif(trim(
 		coalesce((SELECT label FROM cameo_known_groups WHERE code = e.actor2_known_group_code),
 			(SELECT label FROM cameo_countries WHERE code = e.actor2_country_code), '')

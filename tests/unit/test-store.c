@@ -298,9 +298,9 @@ static void test_events_and_mentions(void)
 		"2019-03-24|RUSMIL|Russia military|154|Mobilize or increase armed forces|VEN|"
 		"Venezuela|4|3|Venezuela",
 		"event_view reads in words");
-	is_str(shell(db, "SELECT actor2_code = '', actor2_name IS NULL, target_name IS NULL FROM "
-			 "events JOIN event_view USING (id) WHERE actor2_code = ''"),
-		"1|1|1", "an event without a target has actor2_code '' and no target name");
+	is_str(shell(db, "SELECT e.actor2_name IS NULL, v.target IS NULL, v.target_name IS NULL FROM "
+			 "events e JOIN event_view v USING (id) WHERE e.actor2_code = ''"),
+		"1|1|1", "an event without a target has actor2_code '' and no target in event_view");
 	is_str(shell(db, "SELECT DISTINCT feed FROM mention_view WHERE source_name = 'dw.com'"),
 		"https://rss.dw.com/rdf/rss-en-world", "mention_view names each mention's feed");
 	/* A four-digit code: GDELT's base code is its three-digit parent. */
