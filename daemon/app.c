@@ -28,6 +28,11 @@
 /* A failing feed is retried sooner than its interval would have it, but not hammered. */
 #define MIN_RETRY_MS (60 * 1000)
 #define SCHEDULE_JITTER_PERCENT 10
+/* Retention, PRAGMA optimize and a WAL checkpoint run at start and then this often; a
+ * retention backlog is deleted PRUNE_BATCH articles at a time, a second apart, so the
+ * loop never stalls on one long transaction. */
+#define MAINTENANCE_MS (60 * 60 * 1000)
+#define PRUNE_BATCH 2000
 
 struct app;
 
@@ -61,6 +66,7 @@ struct app {
 	uv_signal_t signals[3]; /* SIGTERM, SIGINT, SIGHUP */
 	uv_timer_t stop_timer;  /* --once's end, and the bound on a graceful stop */
 	uv_timer_t watchdog_timer;
+	uv_timer_t maintenance_timer;
 	bool stopping;
 	bool closed;
 	size_t once_remaining;
@@ -434,6 +440,32 @@ done:
 	send_status(app);
 }
 
+/* --- database housekeeping --- */
+
+static void on_maintenance(uv_timer_t *timer);
+
+static void maintain(struct app *app)
+{
+	int64_t now = now_seconds();
+	unsigned days = app->config->retain_days;
+	if (days) {
+		int n = store_prune(app->store, now - (int64_t)days * 86400, now, PRUNE_BATCH);
+		if (n < 0)
+			log_warn("retention: database: %s (will retry)", store_errmsg(app->store));
+		else if (n > 0)
+			log_info("retention: deleted %d articles older than %u days", n, days);
+		if (n == PRUNE_BATCH && !app->options->once)
+			uv_timer_start(&app->maintenance_timer, on_maintenance, 1000, MAINTENANCE_MS);
+	}
+	if (store_maintain(app->store) < 0)
+		log_warn("database upkeep: %s (will retry)", store_errmsg(app->store));
+}
+
+static void on_maintenance(uv_timer_t *timer)
+{
+	maintain(timer->data);
+}
+
 /* --- signals, watchdog, stop --- */
 
 static void on_signal(uv_signal_t *handle, int signum)
@@ -485,6 +517,7 @@ static void finish_stop(uv_timer_t *timer)
 		close_handle((uv_handle_t *)&app->signals[i]);
 	close_handle((uv_handle_t *)&app->stop_timer);
 	close_handle((uv_handle_t *)&app->watchdog_timer);
+	close_handle((uv_handle_t *)&app->maintenance_timer);
 	if (app->options->once)
 		app->exit_status = app->once_failed ? 1 : 0;
 }
@@ -505,6 +538,7 @@ static void stop(struct app *app)
 		app->feeds[i]->timer = NULL;
 	}
 	uv_timer_stop(&app->watchdog_timer);
+	uv_timer_stop(&app->maintenance_timer);
 	fetch_cancel_queued(app->fetch);
 	uint64_t grace = 0;
 	if (fetch_pending(app->fetch))
@@ -561,6 +595,9 @@ static int start(struct app *app)
 	app->stop_timer.data = app;
 	uv_timer_init(&app->loop, &app->watchdog_timer);
 	app->watchdog_timer.data = app;
+	uv_timer_init(&app->loop, &app->maintenance_timer);
+	app->maintenance_timer.data = app;
+	maintain(app);
 
 	if (app->options->once) {
 		app->once_remaining = app->feed_count;
@@ -573,6 +610,8 @@ static int start(struct app *app)
 	uint64_t spread = app->feed_count > 1 ? STARTUP_SPREAD_MS : 0;
 	for (size_t i = 0; i < app->feed_count; i++)
 		schedule_arm(app->feeds[i]->timer, spread * i / app->feed_count, 0);
+	if (!uv_is_active((uv_handle_t *)&app->maintenance_timer))
+		uv_timer_start(&app->maintenance_timer, on_maintenance, MAINTENANCE_MS, MAINTENANCE_MS);
 	uint64_t watchdog_ms = notify_watchdog_usec() / 1000;
 	if (watchdog_ms > 0)
 		uv_timer_start(&app->watchdog_timer, on_watchdog, watchdog_ms / 2, watchdog_ms / 2);
