@@ -27,6 +27,11 @@
 /* At start-up feeds are spread over this window rather than all fetched in one burst. */
 #define STARTUP_SPREAD_MS (30 * 1000)
 #define SCHEDULE_JITTER_PERCENT 10
+/* Retention, PRAGMA optimize and a WAL checkpoint run at start and then this often; a
+ * retention backlog is deleted PRUNE_BATCH articles at a time, a second apart, so the
+ * loop never stalls on one long transaction. */
+#define MAINTENANCE_MS (60 * 60 * 1000)
+#define PRUNE_BATCH 2000
 
 struct app;
 
@@ -67,6 +72,7 @@ struct app {
 	uv_signal_t signals[3]; /* SIGTERM, SIGINT, SIGHUP */
 	uv_timer_t stop_timer;  /* --once's end, and the bound on a graceful stop */
 	uv_timer_t watchdog_timer;
+	uv_timer_t maintenance_timer;
 	bool stopping;
 	bool closed;
 	size_t once_remaining;
@@ -776,6 +782,32 @@ done:
 	send_status(app);
 }
 
+/* --- database housekeeping --- */
+
+static void on_maintenance(uv_timer_t *timer);
+
+static void maintain(struct app *app)
+{
+	int64_t now = now_seconds();
+	unsigned days = app->config->retain_days;
+	if (days) {
+		int n = store_prune(app->store, now - (int64_t)days * 86400, now, PRUNE_BATCH);
+		if (n < 0)
+			log_warn("retention: database: %s (will retry)", store_errmsg(app->store));
+		else if (n > 0)
+			log_info("retention: deleted %d articles older than %u days", n, days);
+		if (n == PRUNE_BATCH && !app->options->once)
+			uv_timer_start(&app->maintenance_timer, on_maintenance, 1000, MAINTENANCE_MS);
+	}
+	if (store_maintain(app->store) < 0)
+		log_warn("database upkeep: %s (will retry)", store_errmsg(app->store));
+}
+
+static void on_maintenance(uv_timer_t *timer)
+{
+	maintain(timer->data);
+}
+
 /* --- signals, watchdog, stop --- */
 
 static void on_signal(uv_signal_t *handle, int signum)
@@ -841,6 +873,7 @@ static void finish_stop(uv_timer_t *timer)
 		close_handle((uv_handle_t *)&app->signals[i]);
 	close_handle((uv_handle_t *)&app->stop_timer);
 	close_handle((uv_handle_t *)&app->watchdog_timer);
+	close_handle((uv_handle_t *)&app->maintenance_timer);
 	if (app->options->once) {
 		app->exit_status = app->once_failed ? 1 : 0;
 		log_cycle_summary(app);
@@ -863,6 +896,7 @@ static void stop(struct app *app)
 		app->feeds[i]->timer = NULL;
 	}
 	uv_timer_stop(&app->watchdog_timer);
+	uv_timer_stop(&app->maintenance_timer);
 	fetch_cancel_queued(app->fetch);
 	uint64_t grace = 0;
 	if (fetch_pending(app->fetch))
@@ -919,6 +953,9 @@ static int start(struct app *app)
 	app->stop_timer.data = app;
 	uv_timer_init(&app->loop, &app->watchdog_timer);
 	app->watchdog_timer.data = app;
+	uv_timer_init(&app->loop, &app->maintenance_timer);
+	app->maintenance_timer.data = app;
+	maintain(app);
 
 	if (app->options->once) {
 		app->cycle_start = monotonic_seconds();
@@ -950,6 +987,8 @@ static int start(struct app *app)
 		log_notice("%s: gone (HTTP 410 earlier): not polled; remove it from the feed list",
 			log_quote(feed->url, url, sizeof(url)));
 	}
+	if (!uv_is_active((uv_handle_t *)&app->maintenance_timer))
+		uv_timer_start(&app->maintenance_timer, on_maintenance, MAINTENANCE_MS, MAINTENANCE_MS);
 	uint64_t watchdog_ms = notify_watchdog_usec() / 1000;
 	if (watchdog_ms > 0)
 		uv_timer_start(&app->watchdog_timer, on_watchdog, watchdog_ms / 2, watchdog_ms / 2);

@@ -262,6 +262,12 @@ static void apply_setting(struct config *cfg, struct source *src, const char *se
 				complain(src, "stop_timeout must be a duration from 0s to 10m");
 			else
 				cfg->stop_timeout_s = n;
+		} else if (strcmp(key, "retain_days") == 0) {
+			if (parse_count(value, 0, 36500, &n) < 0)
+				complain(src, "retain_days must be a number of days from 0 (keep "
+					      "articles forever) to 36500");
+			else
+				cfg->retain_days = n;
 		} else if (strcmp(key, "log_level") == 0) {
 			if (log_level_parse(value, &cfg->log_level) < 0)
 				complain(src, "log_level must be one of err, warning, notice, info, debug");

@@ -36,6 +36,7 @@ struct config {
 	char *feeds_path;
 	enum log_level log_level;
 	unsigned stop_timeout_s; /* on SIGTERM, how long transfers in flight may finish */
+	unsigned retain_days;    /* articles older than this are pruned; 0: kept forever */
 	unsigned interval_s;    /* default poll interval */
 	unsigned concurrency;   /* transfers in flight at once, all hosts */
 	unsigned per_host;      /* transfers in flight at once per host */

@@ -385,9 +385,12 @@ static int parse_phrase(struct loader *L, const char *s, size_t n, enum phrase_c
 			continue;
 		}
 		if (c == '_' || c == '-' || (!tokens && c == '+')) {
-			/* a connector: the element before must be followed immediately */
+			/* "X_Y": Y must follow X immediately; "X_ Y" only makes X a whole word */
+			bool joins = i + 1 < n && !is_space(s[i + 1]) && s[i + 1] != '|' &&
+				s[i + 1] != '}' && s[i + 1] != ']';
 			if (pb.count) {
-				pb.elems[pb.count - 1].consecutive = 1;
+				if (joins)
+					pb.elems[pb.count - 1].consecutive = 1;
 				pb.underscore[pb.count - 1] = pb.elems[pb.count - 1].kind == ELEM_WORD &&
 					!(i > 0 && s[i - 1] == '~');
 				pb.open_mode[pb.count - 1] = false;
@@ -441,10 +444,9 @@ static int parse_phrase(struct loader *L, const char *s, size_t n, enum phrase_c
 			char name[64];
 			size_t nn = text_fold_word(s + b, i - b, name, sizeof name);
 			uint32_t id = synset_ref(L, name, nn);
-			if (pb_push(&pb, ELEM_SYNSET, id)) {
-				const struct dict_synset *sy = &L->dict->synsets[id];
-				pb.length += sy->defined ? sy->length : 4;
-			}
+			/* a synset adds nothing to a pattern's length: TABARI tries a pattern
+			 * naming a member outright before one naming its synset */
+			pb_push(&pb, ELEM_SYNSET, id);
 			continue;
 		}
 		if (tokens && c == '{') {
@@ -1212,17 +1214,22 @@ static void verb_line(struct loader *L, const char *raw, size_t rawn, const char
 		return;
 	}
 	if (s[0] == '&') {
+		/* the name is letters and digits (a pattern reads "&NAME_WORD" as the synset
+		 * followed by a word); Phoenix writes a trailing '_' we ignore */
 		size_t b = 1, e = 1;
-		while (e < n && !is_space(s[e]))
+		while (e < n && ((s[e] >= 'A' && s[e] <= 'Z') || (s[e] >= 'a' && s[e] <= 'z') ||
+				       (s[e] >= '0' && s[e] <= '9')))
 			e++;
-		char name[64];
-		size_t nn = text_fold_word(s + b, e - b, name, sizeof name);
-		while (nn && name[nn - 1] == '_')
-			nn--;
-		if (nn == 0) {
-			report(L, "synset without a name");
+		size_t rest = e;
+		while (rest < n && s[rest] == '_')
+			rest++;
+		if (e == b || (rest < n && !is_space(s[rest]))) {
+			report(L, "bad synset name '%.*s': letters and digits only", (int)(n > 40 ? 40 : n), s);
+			L->synset = -1;
 			return;
 		}
+		char name[64];
+		size_t nn = text_fold_word(s + b, e - b, name, sizeof name);
 		uint32_t id = synset_ref(L, name, nn);
 		if (d->synsets[id].defined) {
 			report(L, "synset &%s defined twice", dict_str(d, d->synsets[id].name));
@@ -1569,8 +1576,10 @@ int dict_kind_from_path(const char *path, enum dict_kind *ret_kind)
 struct start_sort {
 	uint32_t lex;
 	uint32_t entry;
+	uint32_t second;
 	uint16_t length;
 	uint8_t cls;
+	uint8_t mode;
 };
 
 static int compare_starts(const void *a, const void *b)
@@ -1613,15 +1622,6 @@ static unsigned phrase_length(const struct dict *d, uint32_t phrase, int depth)
 			const char *w = d->strings + lx->str;
 			for (uint16_t k = 0; k < lx->len; k++)
 				len += (w[k] >= 'A' && w[k] <= 'Z') || (w[k] >= '0' && w[k] <= '9');
-		} else if (e->kind == ELEM_SYNSET && depth < 4) {
-			const struct dict_synset *sy = &d->synsets[e->id];
-			unsigned best = 0;
-			for (uint32_t m = 0; m < sy->count; m++) {
-				unsigned l = phrase_length(d, d->synset_members[sy->first + m], depth + 1);
-				if (l > best)
-					best = l;
-			}
-			len += best;
 		} else if (e->kind == ELEM_ALT && depth < 4) {
 			const struct dict_alt *alt = &d->alts[e->id];
 			unsigned best = 0;
@@ -1676,6 +1676,28 @@ void dict_finish(struct dict *d)
 		d->phrases[d->patterns[i].phrase].length = ps[i].length;
 	}
 	qsort(ps, d->npatterns, sizeof *ps, compare_patterns);
+	/* the two longest words every match needs: a cheap test before matching */
+	for (size_t i = 0; i < d->npatterns; i++) {
+		struct dict_pattern *pat = &d->patterns[i];
+		const struct dict_phrase *ph = &d->phrases[pat->phrase];
+		pat->need[0] = pat->need[1] = UINT32_MAX;
+		uint16_t len0 = 0, len1 = 0;
+		for (uint16_t k = 0; k < ph->count; k++) {
+			const struct dict_elem *e = &d->elems[ph->first + k];
+			if (e->kind != ELEM_WORD)
+				continue;
+			uint16_t len = d->lex[e->id].len;
+			if (len > len0) {
+				pat->need[1] = pat->need[0];
+				len1 = len0;
+				pat->need[0] = e->id;
+				len0 = len;
+			} else if (len > len1 && e->id != pat->need[0]) {
+				pat->need[1] = e->id;
+				len1 = len;
+			}
+		}
+	}
 	d->pattern_order = xmalloc((d->npatterns + 1) * sizeof *d->pattern_order);
 	for (size_t i = 0; i < d->npatterns; i++) {
 		d->pattern_order[i] = ps[i].index;
@@ -1704,6 +1726,8 @@ void dict_finish(struct dict *d)
 			ss[n].entry = (uint32_t)i;
 			ss[n].length = p->length;
 			ss[n].cls = (uint8_t)cls;
+			ss[n].mode = e->mode;
+			ss[n].second = p->count > 1 && e[1].kind == ELEM_WORD ? e[1].id : UINT32_MAX;
 			n++;
 		}
 	}
@@ -1713,6 +1737,9 @@ void dict_finish(struct dict *d)
 	for (size_t i = 0; i < n; i++) {
 		d->starts[i].entry = ss[i].entry;
 		d->starts[i].cls = ss[i].cls;
+		d->starts[i].mode = ss[i].mode;
+		d->starts[i].second = ss[i].second;
+		d->starts[i].length = ss[i].length;
 		struct dict_lex *lx = &d->lex[ss[i].lex];
 		if (lx->nstarts == 0)
 			lx->starts = (uint32_t)i;

@@ -32,7 +32,8 @@ struct ingest_input {
 struct ingest_stats {
 	size_t items;        /* items in the document */
 	size_t new_articles; /* items not seen before */
-	size_t events;       /* events coded from the new articles */
+	size_t events;       /* events coded from the new articles (reports: mentions) */
+	size_t new_events;   /* of those, events not reported before */
 	size_t warnings;     /* what the parser recovered from */
 	unsigned ttl_minutes; /* the feed's <ttl>; 0 when absent or not parsed */
 	double parse_seconds; /* time in the feed parser */

@@ -255,6 +255,7 @@ struct tokenizer {
 	bool open;
 	size_t word_start;
 	size_t word_end;
+	size_t core_end; /* just past the last letter or digit */
 	size_t fold_start;
 	size_t fold_len;
 	unsigned flags;
@@ -292,6 +293,9 @@ static void close_word(struct tokenizer *t)
 		t->folded_len = t->fold_start;
 		return;
 	}
+	/* the token's text in the input ends where its folded form does */
+	if (w[n - 1] != '.')
+		t->word_end = t->core_end;
 	t->folded_len = t->fold_start + n;
 	emit(t, t->word_start, t->word_end - t->word_start, t->fold_start, n, t->flags);
 }
@@ -347,7 +351,7 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 					t.flags |= TEXT_HAS_LOWER;
 			}
 			append_fold(&t, c.fold, c.fold_len);
-			t.word_end = pos;
+			t.word_end = t.core_end = pos;
 			break;
 		case C_APOSTROPHE:
 		case C_JOINER:
@@ -547,7 +551,7 @@ size_t text_skip_dateline(const char *text, size_t len)
 	size_t limit = len < 80 ? len : 80;
 	size_t pos = 0;
 	size_t caps = 0;
-	bool after_comma = false;
+	bool after_comma = false, agency = false;
 	while (pos < limit && (text[pos] == ' ' || text[pos] == '\t'))
 		pos++;
 	while (pos < limit) {
@@ -574,11 +578,13 @@ size_t text_skip_dateline(const char *text, size_t len)
 			if (!close)
 				return 0;
 			pos = (size_t)(close - text) + 1;
+			agency = true;
 			continue;
 		}
 		break;
 	}
-	if (caps < 3 || pos >= limit)
+	/* "NATO - the alliance" is a headline: a dateline names its agency or its date */
+	if (caps < 3 || pos >= limit || !(agency || after_comma))
 		return 0;
 	/* the dash: "-", "--", "–" or "—" */
 	size_t dash = pos;
