@@ -805,7 +805,8 @@ static void start_queued(struct fetch *fetch)
 		t->next = NULL;
 		fetch->queued--;
 		h->running++;
-		h->next_start_ms = now + fetch->options.host_spacing_ms;
+		/* Spacing is for servers; files (host "") need none. */
+		h->next_start_ms = now + (h->name[0] ? fetch->options.host_spacing_ms : 0);
 		if (start_transfer(fetch, t) < 0) {
 			h->running--;
 			complete(t, FETCH_ERR_TRANSPORT, "cannot start the transfer");
