@@ -24,8 +24,10 @@
 #include "store.h"
 #include "xalloc.h"
 
-/* At start-up feeds are spread over this window rather than all fetched in one burst. */
+/* At start-up feeds are spread over a window rather than all fetched in one burst: about
+ * ten feeds a second, at most this long, and never longer than one interval. */
 #define STARTUP_SPREAD_MS (30 * 1000)
+#define STARTUP_SPREAD_PER_FEED_MS 100
 #define SCHEDULE_JITTER_PERCENT 10
 /* Retention, PRAGMA optimize and a WAL checkpoint run at start and then this often; a
  * retention backlog is deleted PRUNE_BATCH articles at a time, a second apart, so the
@@ -976,9 +978,8 @@ static int start(struct app *app)
 			stop(app);
 		return 0;
 	}
-	/* Spread the first polls, but never past one interval. */
-	uint64_t spread = app->feed_count > 1 ?
-		min_u64(STARTUP_SPREAD_MS, (uint64_t)app->config->interval_s * 1000) : 0;
+	uint64_t spread = min_u64(min_u64(STARTUP_SPREAD_MS, (uint64_t)app->config->interval_s * 1000),
+		(uint64_t)app->feed_count * STARTUP_SPREAD_PER_FEED_MS);
 	for (size_t i = 0; i < app->feed_count; i++) {
 		struct app_feed *feed = app->feeds[i];
 		if (arm_first_poll(feed, now, spread * i / app->feed_count))
