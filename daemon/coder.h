@@ -56,4 +56,29 @@ void coder_free(struct coder *coder);
 int coder_code(struct coder *coder, const char *text, size_t len, int32_t date_days,
 	coder_event_fn on_event, void *ctx);
 
+/*
+ * Changes one setting with a line in TABARI's .options syntax ("SET: CODE BY SENTENCE",
+ * "COMPLEX: VERBS[5] NOACTPRIOR", "COMMA: OFF", "DEFAULT: SOURCE [X] PRIOR", "SET:
+ * MINIMUM WORDS = 8", "SET: CONVERT AGENTS = TRUE") or one of geotrack's own:
+ *   SET: SPLIT SENTENCES = FALSE   code the whole input as one sentence (TABARI records)
+ *   SET: NEAREST SUBJECT = FALSE   source is the clause's first actor, as in TABARI,
+ *                                  rather than the subject nearest the verb
+ *   SET: NEGATION = FALSE          do not drop negated verbs ("did not attack")
+ *   SET: STATEMENTS SUBORDINATE = FALSE   01x statements do not yield to other events
+ *   SET: COUNTRY REFERENCE = FALSE        "the country" is not resolved
+ *   SET: TITLE CASE = FALSE        no headline detection for the capitalisation rule
+ *   SET: TABARI = TRUE             all of the above at TABARI's behaviour and defaults
+ * The dictionary set's .options lines are applied by coder_new(). Returns 0, or -EINVAL
+ * if the line is not understood (the setting is unchanged).
+ */
+int coder_set_option(struct coder *coder, const char *line);
+
+/* What happened to the sentences of the last document, beyond the events. */
+enum coder_flags {
+	CODER_DISCARDED = 1 << 0, /* a discard phrase or code ([###]) stopped a sentence */
+	CODER_COMPLEX = 1 << 1,   /* a sentence was too complex to code ([+++], COMPLEX:) */
+	CODER_TRUNCATED = 1 << 2, /* a sentence was longer than the coder reads */
+};
+unsigned coder_last_flags(const struct coder *coder);
+
 #endif

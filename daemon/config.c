@@ -151,6 +151,17 @@ static void apply_setting(struct config *cfg, struct source *src, const char *se
 			set_string(&cfg->database, resolve_path(src, value));
 		} else if (strcmp(key, "feeds") == 0) {
 			set_string(&cfg->feeds_path, resolve_path(src, value));
+		} else if (strcmp(key, "stop_timeout") == 0) {
+			if (config_parse_duration(value, &n) < 0 || n > 600)
+				complain(src, "stop_timeout must be a duration from 0s to 10m");
+			else
+				cfg->stop_timeout_s = n;
+		} else if (strcmp(key, "retain_days") == 0) {
+			if (parse_count(value, 0, 36500, &n) < 0)
+				complain(src, "retain_days must be a number of days from 0 (keep "
+					      "articles forever) to 36500");
+			else
+				cfg->retain_days = n;
 		} else if (strcmp(key, "log_level") == 0) {
 			if (log_level_parse(value, &cfg->log_level) < 0)
 				complain(src, "log_level must be one of err, warning, notice, info, debug");
@@ -198,7 +209,9 @@ static void apply_setting(struct config *cfg, struct source *src, const char *se
 			complain(src, "unknown key '%s' in [fetch]", key);
 		}
 	} else if (strcmp(section, "coder") == 0) {
-		if (strcmp(key, "actors") == 0)
+		if (strcmp(key, "dictionaries") == 0)
+			path_list_add(&cfg->dictionary_dirs, resolve_path(src, value));
+		else if (strcmp(key, "actors") == 0)
 			path_list_add(&cfg->actors, resolve_path(src, value));
 		else if (strcmp(key, "agents") == 0)
 			path_list_add(&cfg->agents, resolve_path(src, value));
@@ -399,6 +412,7 @@ int config_load(const char *path, struct config **ret_config, struct buf *errors
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(path);
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->stop_timeout_s = 10;
 	cfg->interval_s = 15 * 60;
 	cfg->concurrency = 16;
 	cfg->per_host = 2;
@@ -444,6 +458,7 @@ void config_free(struct config *config)
 	free(config->database);
 	free(config->feeds_path);
 	free(config->user_agent);
+	path_list_free(&config->dictionary_dirs);
 	path_list_free(&config->actors);
 	path_list_free(&config->agents);
 	path_list_free(&config->verbs);

@@ -35,6 +35,8 @@ struct config {
 	char *database;         /* absolute or relative to the working directory */
 	char *feeds_path;
 	enum log_level log_level;
+	unsigned stop_timeout_s; /* on SIGTERM, how long transfers in flight may finish */
+	unsigned retain_days;    /* articles older than this are pruned; 0: kept forever */
 	unsigned interval_s;    /* default poll interval */
 	unsigned concurrency;   /* transfers in flight at once, all hosts */
 	unsigned per_host;      /* transfers in flight at once per host */
@@ -42,6 +44,7 @@ struct config {
 	unsigned connect_timeout_s;
 	size_t max_body_bytes;  /* decoded body cap */
 	char *user_agent;
+	struct path_list dictionary_dirs; /* every *.actors, *.agents, *.verbs, *.discards inside */
 	struct path_list actors;
 	struct path_list agents;
 	struct path_list verbs;

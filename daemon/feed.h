@@ -44,6 +44,9 @@ struct feed_item {
 	int64_t published;   /* UTC seconds; the fetch time when the item has no date */
 	int64_t updated;     /* UTC seconds; 0 when absent */
 	bool published_is_fallback; /* true: no usable date in the item, `published` is the fetch time */
+	bool title_is_fallback;     /* true: the item has no title; `title` is the start of its
+				       summary or content, else its link (as miniflux shows it), so
+				       it repeats text found elsewhere and is not worth coding twice */
 };
 
 struct feed_doc {
@@ -52,6 +55,7 @@ struct feed_doc {
 	char *site_link;
 	char *language;
 	unsigned ttl_minutes; /* RSS <ttl>; 0 when absent */
+	char *encoding;       /* the encoding the bytes were read in, e.g. "utf-8", "windows-1252" */
 	struct feed_item *items;
 	size_t item_count;
 	char **warnings;      /* what the parser recovered from, one sentence each */
@@ -61,6 +65,7 @@ struct feed_doc {
 struct feed_parse_options {
 	const char *url;          /* where the document came from; base for relative links; may be NULL */
 	const char *content_type; /* the HTTP Content-Type header, charset included; may be NULL */
+	const char *content_language; /* the HTTP Content-Language header: the default language; may be NULL */
 	int64_t fetch_time;       /* UTC seconds; the fallback for items without dates */
 	size_t max_items;         /* 0: the default cap (10,000) */
 };

@@ -70,14 +70,9 @@ char *xstrndup(const char *s, size_t len)
 
 char *xvasprintf(const char *fmt, va_list ap)
 {
-	va_list copy;
-	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0)
-		out_of_memory(0);
-	char *p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	char *p = NULL;
+	if (vasprintf(&p, fmt, ap) < 0)
+		out_of_memory(strlen(fmt));
 	return p;
 }
 

@@ -24,11 +24,12 @@ static char *write_file(const char *name, const char *contents)
 
 static void test_valid(void)
 {
-	write_file("feeds.list", "# world news\n"
+	free(write_file("feeds.list", "# world news\n"
 				 "https://example.org/rss.xml\n"
 				 "  https://example.com/atom interval=30m title=\"Example News\"  \n"
-				 "\n");
+				 "\n"));
 	char *conf = write_file("ok.conf", "[daemon]\ndatabase = geo.db\nfeeds = feeds.list\n"
+					   "retain_days = 90\n"
 					   "[fetch]\ninterval = 10m\nconcurrency = 4\n"
 					   "user_agent = test-agent\n"
 					   "[coder]\nactors = a.actors\nactors = /abs/b.actors\n");
@@ -43,6 +44,7 @@ static void test_valid(void)
 	is_int(cfg->feeds[0].interval_s, 0, "a feed without interval uses the default");
 	is_int(cfg->interval_s, 600, "default interval from [fetch]");
 	is_int(cfg->concurrency, 4, "concurrency");
+	is_int(cfg->retain_days, 90, "retain_days from [daemon]");
 	is_str(cfg->user_agent, "test-agent", "user agent");
 	char *want_db = NULL;
 	if (asprintf(&want_db, "%s/geo.db", dir) < 0)
@@ -58,14 +60,15 @@ static void test_valid(void)
 
 static void test_errors_name_file_and_line(void)
 {
-	write_file("bad.list", "https://ok.example/feed\n"
+	free(write_file("bad.list", "https://ok.example/feed\n"
 			       "ftp://example.org/feed\n"
 			       "https://ok.example/feed\n"
 			       "https://x.example/ interval=5s\n"
-			       "https://y.example/ colour=blue\n");
+			       "https://y.example/ colour=blue\n"));
 	char *conf = write_file("bad.conf", "[daemon]\ndatabase = geo.db\nfeeds = bad.list\n"
 					    "[fetch]\nintervall = 10m\nconcurrency = many\n"
-					    "[weird]\nkey = value\n");
+					    "[weird]\nkey = value\n"
+					    "[daemon]\nretain_days = a month\n");
 	struct config *cfg = NULL;
 	struct buf errors = {0};
 	is_int(config_load(conf, &cfg, &errors), -EINVAL, "an invalid config is rejected");
@@ -75,6 +78,8 @@ static void test_errors_name_file_and_line(void)
 		"unknown key names file and line");
 	ok(strstr(e, "bad.conf:6: concurrency must be") != NULL, "bad number names its line");
 	ok(strstr(e, "bad.conf:7: unknown section [weird]") != NULL, "unknown section");
+	ok(strstr(e, "bad.conf:10: retain_days must be a number of days") != NULL,
+		"retain_days must be a number");
 	ok(strstr(e, "bad.list:2: 'ftp://example.org/feed' is not an http") != NULL,
 		"feed list: unsupported scheme");
 	ok(strstr(e, "bad.list:3: feed already listed on line 1") != NULL,
@@ -84,6 +89,19 @@ static void test_errors_name_file_and_line(void)
 		"feed list: unknown setting");
 	if (tap_failed)
 		printf("# errors were:\n%s", e);
+	buf_free(&errors);
+	free(conf);
+}
+
+static void test_retention_default(void)
+{
+	write_file("one.list", "https://example.org/rss.xml\n");
+	char *conf = write_file("min.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n");
+	struct config *cfg = NULL;
+	struct buf errors = {0};
+	is_int(config_load(conf, &cfg, &errors), 0, "a config without retain_days loads");
+	ok(cfg && cfg->retain_days == 0, "and keeps articles forever");
+	config_free(cfg);
 	buf_free(&errors);
 	free(conf);
 }
@@ -116,6 +134,7 @@ int main(void)
 		return 99;
 	test_valid();
 	test_errors_name_file_and_line();
+	test_retention_default();
 	test_missing_file();
 	test_durations();
 	char *cmd = NULL;

@@ -1,0 +1,24 @@
+/*
+ * app: the daemon itself. Owns the libuv loop and everything on it: the configuration,
+ * the store, the coder, the fetcher, one schedule entry per feed, and the signal
+ * handlers. Decides what gets logged: the modules below it report, the app logs once.
+ */
+#ifndef GEOTRACK_APP_H
+#define GEOTRACK_APP_H
+
+#include <stdbool.h>
+
+struct app_options {
+	const char *config_path;
+	bool once;       /* poll every feed once, wait for all, exit */
+	bool verbose;    /* -v: log level debug, whatever the config says */
+};
+
+/*
+ * Runs until SIGTERM/SIGINT (or, with `once`, until every feed was polled). Returns the
+ * process exit status: 0 on a clean stop (with `once`: every feed fetched), 1 when a feed
+ * failed in `once` mode, 2 when start-up failed (config, database, dictionaries).
+ */
+int app_run(const struct app_options *options);
+
+#endif

@@ -1,0 +1,2488 @@
+/*
+ * The matcher. Per sentence, in the order TABARI's manual gives:
+ *   1. tokenize and find, for every token, the dictionary words it can match
+ *      (one hash probe per prefix: stems, exact words, regular endings);
+ *   2. tag actors, agents, nouns/adjectives and verbs, longest phrase first, and
+ *      attach agents to the actors beside them (Russian troops -> RUSMIL);
+ *   3. find compound actors (A, B and C) and drop comma-delimited clauses;
+ *   4. resolve pronouns ("he", "their", "the country") to earlier actors;
+ *   5. split clauses at conjunctions, and in each clause try the verbs left to
+ *      right: the longest matching pattern gives the code and may place the
+ *      source ($), target (+) or a compound (%); otherwise the default rules find
+ *      the source before the verb and the target after it (passive voice swaps).
+ * All per-sentence state lives in fixed arrays inside struct coder, so coding does
+ * not allocate; every loop is bounded by those arrays' sizes or an explicit budget.
+ */
+#include "coder.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cameo.h"
+#include "dict-impl.h"
+#include "dict.h"
+#include "text.h"
+#include "xalloc.h"
+
+#define MAX_TOKENS 256            /* words and punctuation per sentence */
+#define MAX_FOLDED (MAX_TOKENS * TEXT_MAX_WORD)
+#define MAX_LEXMATCH 12           /* dictionary words one token can match */
+#define MAX_ACTORS 128
+#define MAX_VERBS 96
+#define MAX_SENTENCE_EVENTS 256
+#define MAX_DOC_EVENTS 4096
+#define MAX_CODE 48               /* actor code with agents, "/"-compounds included */
+#define MATCH_BUDGET 20000        /* backtracking steps for one pattern against one verb */
+#define PHRASE_GAP 12             /* tokens an open connector may skip in a name */
+#define DERIVED 0xFFFF            /* lexmatch from an e-dropping or y->i verb/noun form */
+
+enum word_class {
+	W_NONE,
+	W_DETERMINER, /* THE A AN */
+	W_CONJ,       /* AND BUT OR NOR */
+	W_BY,
+	W_AUX,        /* WAS WERE BEEN ... (passive voice) */
+	W_PRONOUN,    /* HE SHE IT HIM: the first actor of the sentence */
+	W_POSSESSIVE, /* ITS HIS HER: the nearest actor before */
+	W_PLURAL,     /* THEY THEM THEIR: the first compound, else the first actor */
+	W_PREPOSITION, /* IN OF: agent of actor */
+	W_FORMER,
+	W_NEGATION,
+	W_THAT,
+};
+
+enum tok_type {
+	T_FREE,
+	T_ACTOR,
+	T_AGENT,
+	T_VERB,
+	T_NOUN,
+	T_ADJECTIVE,
+	T_TIME,
+};
+
+struct lexmatch {
+	uint32_t lex;
+	uint16_t k; /* prefix length, or DERIVED */
+};
+
+struct tok {
+	const char *w; /* folded */
+	uint16_t len;
+	uint16_t flags; /* enum text_token_flags */
+	uint8_t word;   /* enum word_class */
+	uint8_t type;   /* enum tok_type */
+	uint8_t protect; /* conjunction or comma inside a compound: not a boundary */
+	uint8_t gone;    /* inside a dropped comma clause */
+	int16_t actor;   /* actor covering this token, or -1 */
+	int16_t verb;    /* verb covering this token, or -1 */
+	int32_t agent;   /* agent entry of an agent token, or -1 */
+	uint16_t nlm;
+	uint32_t lm;    /* first lexmatch */
+	uint32_t src_offset, src_len; /* in the document */
+};
+
+enum actor_kind {
+	ACT_NAME,    /* from the actors dictionary */
+	ACT_AGENT,   /* an agent converted to an actor (SET: CONVERT AGENTS) */
+	ACT_PRONOUN, /* stands for an earlier actor */
+};
+
+struct actor {
+	int16_t start, end; /* tokens, inclusive */
+	int16_t group;      /* compound group (index in groups) */
+	uint8_t kind;
+	char code[MAX_CODE]; /* may hold "/"-separated codes of a coded compound */
+	uint32_t entry;
+	uint32_t text_offset, text_len; /* source text, for evidence */
+};
+
+struct group {
+	int16_t first, count; /* actors */
+	int16_t start, end;   /* tokens */
+};
+
+struct verb {
+	int16_t start, end; /* tokens of the root as matched */
+	uint32_t entry;     /* dict->verbs index */
+	uint8_t noun;       /* shifted to a noun by a determiner or capital */
+};
+
+/* A planned event before expansion over compounds and codes. */
+struct pending_event {
+	unsigned sentence;
+	uint32_t sentence_offset, sentence_len;
+	char source[MAX_CODE], target[MAX_CODE], code[8];
+	uint32_t source_offset, source_len, target_offset, target_len;
+	uint32_t verb_offset, verb_len;
+	uint32_t pattern; /* dict->patterns index or UINT32_MAX (the verb's own code) */
+	uint32_t verb_entry;
+	uint8_t subordinate, dominant;
+	uint8_t clause;
+};
+
+struct options {
+	enum { BY_CLAUSE, BY_SENTENCE, CODE_ALL } code_by;
+	int min_words;
+	int comma_on;
+	int comma_min, comma_max, comma_bmin, comma_bmax, comma_emin, comma_emax;
+	int complex_verbs, complex_conj, complex_actors, complex_noactprior;
+	int complex_noactafter, complex_noverb;
+	char default_source[MAX_CODE], default_target[MAX_CODE];
+	int default_source_prior, default_target_after;
+	int convert_agents;
+	int time_shift;
+	int split_sentences;
+	int nearest_subject;
+	int negation;
+	int statements_subordinate;
+	int country_reference;
+	int title_case;
+	int forward; /* TABARI FORWARD: pronouns reach back across documents */
+};
+
+
+struct coder {
+	const struct dict *dict;
+	struct options opt;
+	unsigned flags;
+
+	/* the document */
+	const char *doc;
+	int32_t date;
+	char last_subject[MAX_CODE];   /* for pronouns that open a sentence */
+	char last_country[2][4];       /* the last two countries named, for "the country" */
+
+	/* the sentence */
+	struct text_token raw[MAX_TOKENS];
+	char folded[MAX_FOLDED];
+	struct tok toks[MAX_TOKENS];
+	int ntoks;
+	struct lexmatch lms[MAX_TOKENS * MAX_LEXMATCH];
+	size_t nlms;
+	struct actor actors[MAX_ACTORS];
+	int nactors;
+	struct group groups[MAX_ACTORS];
+	int ngroups;
+	uint8_t excluded[MAX_ACTORS]; /* groups a pattern passed over with ^ */
+	struct verb verbs[MAX_VERBS];
+	int nverbs;
+	int title_case, all_caps;
+	bool discard, complex;
+
+	/* compaction scratch */
+	struct tok toks2[MAX_TOKENS];
+	int16_t remap[MAX_TOKENS + 1];
+
+	/* events of the document, delivered at the end (a story discard drops them all) */
+	struct pending_event *events;
+	size_t nevents;
+	bool story_discard;
+	struct pending_event sentence_events[MAX_SENTENCE_EVENTS];
+	int nsentence_events;
+
+	/* which dictionary words the sentence's tokens match: lex_stamp[id] == stamp */
+	uint32_t *lex_stamp;
+	uint32_t stamp;
+	uint8_t country_cache[26 * 26 * 26]; /* 0 unknown, 1 a country, 2 not */
+
+	/* strings handed to the callback */
+	char scratch[4][1024];
+};
+
+/* ---- options ------------------------------------------------------------------------ */
+
+static void options_geotrack(struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->code_by = BY_CLAUSE;
+	o->min_words = 0;
+	o->comma_on = 1;
+	o->comma_min = 2;
+	o->comma_max = 10;
+	o->comma_bmin = 128;
+	o->comma_bmax = 0;
+	o->comma_emin = 2;
+	o->comma_emax = 10;
+	o->split_sentences = 1;
+	o->nearest_subject = 1;
+	o->negation = 1;
+	o->statements_subordinate = 1;
+	o->country_reference = 1;
+	o->title_case = 1;
+}
+
+static void options_tabari(struct options *o)
+{
+	options_geotrack(o);
+	o->min_words = 8;
+	o->split_sentences = 0;
+	o->nearest_subject = 0;
+	o->negation = 0;
+	o->statements_subordinate = 0;
+	o->country_reference = 0;
+	o->title_case = 0;
+}
+
+static void upcase(char *dst, size_t cap, const char *src)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < cap; i++)
+		dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ? src[i] - 32 : src[i]);
+	dst[i] = '\0';
+}
+
+/* Reads "[CODE]" after `key` in line; returns 0 and the code, or -1. */
+static int bracket_after(const char *line, const char *key, char *out, size_t cap)
+{
+	const char *k = strstr(line, key);
+	if (!k)
+		return -1;
+	const char *b = strchr(k, '[');
+	const char *e = b ? strchr(b, ']') : NULL;
+	if (!b || !e || (size_t)(e - b - 1) >= cap)
+		return -1;
+	size_t n = 0;
+	for (const char *p = b + 1; p < e; p++)
+		if (*p != ' ')
+			out[n++] = *p;
+	out[n] = '\0';
+	return n ? 0 : -1;
+}
+
+static int parse_bool(const char *v, int *ret)
+{
+	while (*v == ' ' || *v == '=')
+		v++;
+	if (*v == 'T' || *v == '1' || strncmp(v, "ON", 2) == 0) {
+		*ret = 1;
+		return 0;
+	}
+	if (*v == 'F' || *v == '0' || strncmp(v, "OFF", 3) == 0) {
+		*ret = 0;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int int_after(const char *line, const char *key, int *ret)
+{
+	const char *k = strstr(line, key);
+	if (!k)
+		return -1;
+	k += strlen(key);
+	while (*k == ' ' || *k == '=' || *k == '[')
+		k++;
+	if (*k < '0' || *k > '9')
+		return -1;
+	long v = strtol(k, NULL, 10);
+	*ret = v > 100000 ? 100000 : (int)v;
+	return 0;
+}
+
+static int set_option(struct options *o, const char *raw)
+{
+	char line[512];
+	upcase(line, sizeof line, raw);
+	const char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, "SET:", 4) == 0) {
+		const char *s = p + 4;
+		while (*s == ' ')
+			s++;
+		const char *eq = strchr(s, '=');
+		struct {
+			const char *name;
+			int *flag;
+		} flags[] = {
+			{"CONVERT AGENT", &o->convert_agents},
+			{"TIME SHIFT", &o->time_shift},
+			{"SPLIT SENTENCES", &o->split_sentences},
+			{"NEAREST SUBJECT", &o->nearest_subject},
+			{"NEGATION", &o->negation},
+			{"STATEMENTS SUBORDINATE", &o->statements_subordinate},
+			{"COUNTRY REFERENCE", &o->country_reference},
+			{"TITLE CASE", &o->title_case},
+		};
+		if (strncmp(s, "CODE BY SENTENCE", 16) == 0) {
+			o->code_by = BY_SENTENCE;
+			return 0;
+		}
+		if (strncmp(s, "CODE BY CLAUSE", 14) == 0) {
+			o->code_by = BY_CLAUSE;
+			return 0;
+		}
+		if (strncmp(s, "CODE ALL", 8) == 0) {
+			o->code_by = CODE_ALL;
+			return 0;
+		}
+		if (strncmp(s, "MINIMUM WORDS", 13) == 0)
+			return int_after(s, "MINIMUM WORDS", &o->min_words) < 0 ? -EINVAL : 0;
+		if (strncmp(s, "TABARI", 6) == 0 && eq) {
+			int on;
+			if (parse_bool(eq + 1, &on) < 0)
+				return -EINVAL;
+			if (on)
+				options_tabari(o);
+			else
+				options_geotrack(o);
+			return 0;
+		}
+		for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+			if (strncmp(s, flags[i].name, strlen(flags[i].name)) == 0 && eq)
+				return parse_bool(eq + 1, flags[i].flag);
+		/* switches that change nothing here (labels, usage files, haiku ...) */
+		static const char *const ignored[] = {"LABEL", "SKIP RECORDS", "VERB USAGE",
+			"ACTOR USAGE", "AGENT USAGE", "DUP WARNING", "HAIKU", "YYYY", "FBIS",
+			"MATCH", "ALLCAPS", "CHECK DOMINANT"};
+		for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+			if (strncmp(s, ignored[i], strlen(ignored[i])) == 0)
+				return 0;
+		return -EINVAL;
+	}
+	if (strncmp(p, "COMPLEX:", 8) == 0) {
+		o->complex_verbs = o->complex_conj = o->complex_actors = 0;
+		o->complex_noactprior = o->complex_noactafter = o->complex_noverb = 0;
+		int_after(p, "VERBS", &o->complex_verbs);
+		int_after(p, "CONJ", &o->complex_conj);
+		int_after(p, "ACTORS", &o->complex_actors);
+		o->complex_noactprior = strstr(p, "NOACTPRIOR") != NULL;
+		o->complex_noactafter = strstr(p, "NOACTAFTER") != NULL;
+		o->complex_noverb = strstr(p, "NOVERB") != NULL;
+		return 0;
+	}
+	if (strncmp(p, "COMMA:", 6) == 0) {
+		if (strstr(p, "OFF")) {
+			o->comma_on = 0;
+			return 0;
+		}
+		o->comma_on = 1;
+		int_after(p, " MIN", &o->comma_min);
+		int_after(p, " MAX", &o->comma_max);
+		int_after(p, "BMIN", &o->comma_bmin);
+		int_after(p, "BMAX", &o->comma_bmax);
+		int_after(p, "EMIN", &o->comma_emin);
+		int_after(p, "EMAX", &o->comma_emax);
+		return 0;
+	}
+	if (strncmp(p, "DEFAULT:", 8) == 0) {
+		if (strstr(p, "OFF")) {
+			o->default_source[0] = o->default_target[0] = '\0';
+			o->default_source_prior = o->default_target_after = 0;
+			return 0;
+		}
+		if (bracket_after(p, "SOURCE", o->default_source, sizeof o->default_source) == 0)
+			o->default_source_prior = strstr(p, "PRIOR") != NULL;
+		if (bracket_after(p, "TARGET", o->default_target, sizeof o->default_target) == 0)
+			o->default_target_after = strstr(p, "AFTER") != NULL;
+		return 0;
+	}
+	/* TABARI commands about output and input formats: nothing to do for a coder */
+	if (strncmp(p, "FORWARD:", 8) == 0) {
+		size_t n = strlen(p);
+		o->forward = !(n >= 3 && strcmp(p + n - 3, "OFF") == 0);
+		return 0;
+	}
+	static const char *const ignored[] = {"OUTPUT:", "LABEL:", "NONEVENTS:",
+		"ISSUES:", "FREQUENCY:"};
+	for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+		if (strncmp(p, ignored[i], strlen(ignored[i])) == 0)
+			return 0;
+	return -EINVAL;
+}
+
+int coder_set_option(struct coder *coder, const char *line)
+{
+	struct options copy = coder->opt;
+	int r = set_option(&copy, line);
+	if (r == 0)
+		coder->opt = copy;
+	return r;
+}
+
+unsigned coder_last_flags(const struct coder *coder)
+{
+	return coder->flags;
+}
+
+struct coder *coder_new(const struct dict *dict)
+{
+	if (!dict)
+		return NULL;
+	struct coder *c = xcalloc(1, sizeof *c);
+	c->dict = dict;
+	options_geotrack(&c->opt);
+	for (size_t i = 0; i < dict->noptions; i++)
+		coder_set_option(c, dict_str(dict, dict->options[i]));
+	c->events = xmalloc(MAX_DOC_EVENTS * sizeof *c->events);
+	c->lex_stamp = xcalloc(dict->nlex + 1, sizeof *c->lex_stamp);
+	return c;
+}
+
+void coder_free(struct coder *coder)
+{
+	if (!coder)
+		return;
+	free(coder->events);
+	free(coder->lex_stamp);
+	free(coder);
+}
+
+/* ---- tokens and the words they match ---------------------------------------------- */
+
+static bool word_is(const struct tok *t, const char *w)
+{
+	size_t n = strlen(w);
+	return t->len == n && memcmp(t->w, w, n) == 0;
+}
+
+static enum word_class classify_word(const struct tok *t)
+{
+	static const struct {
+		const char *w;
+		enum word_class cls;
+	} words[] = {
+		{"THE", W_DETERMINER}, {"A", W_DETERMINER}, {"AN", W_DETERMINER},
+		{"AND", W_CONJ}, {"BUT", W_CONJ}, {"OR", W_CONJ}, {"NOR", W_CONJ},
+		{"BY", W_BY},
+		{"WAS", W_AUX}, {"WERE", W_AUX}, {"BEEN", W_AUX}, {"BEING", W_AUX}, {"IS", W_AUX},
+		{"ARE", W_AUX}, {"BE", W_AUX},
+		{"HE", W_PRONOUN}, {"SHE", W_PRONOUN}, {"IT", W_PRONOUN}, {"HIM", W_PRONOUN},
+		{"ITS", W_POSSESSIVE}, {"HIS", W_POSSESSIVE}, {"HER", W_POSSESSIVE},
+		{"THEY", W_PLURAL}, {"THEM", W_PLURAL}, {"THEIR", W_PLURAL},
+		{"IN", W_PREPOSITION}, {"OF", W_PREPOSITION},
+		{"FORMER", W_FORMER},
+		{"NOT", W_NEGATION}, {"NEVER", W_NEGATION}, {"DIDN'T", W_NEGATION},
+		{"DOESN'T", W_NEGATION}, {"DON'T", W_NEGATION}, {"WON'T", W_NEGATION},
+		{"CAN'T", W_NEGATION}, {"CANNOT", W_NEGATION}, {"WOULDN'T", W_NEGATION},
+		{"ISN'T", W_NEGATION}, {"WASN'T", W_NEGATION}, {"HASN'T", W_NEGATION},
+		{"HAVEN'T", W_NEGATION}, {"HADN'T", W_NEGATION}, {"AREN'T", W_NEGATION},
+		{"WEREN'T", W_NEGATION}, {"SHOULDN'T", W_NEGATION}, {"COULDN'T", W_NEGATION},
+		{"THAT", W_THAT},
+	};
+	if (!(t->flags & TEXT_WORD) || t->len > 9)
+		return W_NONE;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (word_is(t, words[i].w))
+			return words[i].cls;
+	return W_NONE;
+}
+
+static void add_lexmatch(struct coder *c, struct tok *t, uint32_t lex, uint16_t k)
+{
+	if (t->nlm >= MAX_LEXMATCH || c->nlms >= sizeof c->lms / sizeof c->lms[0])
+		return;
+	c->lms[c->nlms].lex = lex;
+	c->lms[c->nlms].k = k;
+	c->nlms++;
+	t->nlm++;
+}
+
+static void find_lexmatches(struct coder *c, struct tok *t)
+{
+	const struct dict *d = c->dict;
+	t->lm = (uint32_t)c->nlms;
+	t->nlm = 0;
+	if (!(t->flags & TEXT_WORD))
+		return;
+	uint32_t h = DICT_HASH_INIT;
+	for (uint16_t k = 1; k <= t->len; k++) {
+		h = dict_hash_step(h, (unsigned char)t->w[k - 1]);
+		uint32_t id = dict_lex_find(d, t->w, k, h);
+		if (id != UINT32_MAX)
+			add_lexmatch(c, t, id, k);
+	}
+	/* forms whose stem is not a prefix: DEPLORING (DEPLORE), DENIED (DENY), CITIES */
+	char buf[TEXT_MAX_WORD + 2];
+	if (t->len > 4 && t->len < TEXT_MAX_WORD) {
+		size_t n = 0;
+		if (memcmp(t->w + t->len - 3, "ING", 3) == 0) {
+			memcpy(buf, t->w, t->len - 3);
+			buf[t->len - 3] = 'E';
+			n = t->len - 2;
+		} else if (memcmp(t->w + t->len - 3, "IED", 3) == 0 ||
+			   memcmp(t->w + t->len - 3, "IES", 3) == 0) {
+			memcpy(buf, t->w, t->len - 3);
+			buf[t->len - 3] = 'Y';
+			n = t->len - 2;
+		}
+		if (n) {
+			uint32_t hh = DICT_HASH_INIT;
+			for (size_t i = 0; i < n; i++)
+				hh = dict_hash_step(hh, (unsigned char)buf[i]);
+			uint32_t id = dict_lex_find(d, buf, n, hh);
+			if (id != UINT32_MAX)
+				add_lexmatch(c, t, id, DERIVED);
+		}
+	}
+}
+
+static bool noun_ending(const char *s, size_t n)
+{
+	return (n == 1 && s[0] == 'S') || (n == 2 && memcmp(s, "'S", 2) == 0) ||
+		(n == 2 && memcmp(s, "ES", 2) == 0);
+}
+
+static bool verb_ending(const char *word, size_t k, const char *s, size_t n)
+{
+	char last = k ? word[k - 1] : 0;
+	if ((n == 1 && s[0] == 'S') || (n == 2 && (memcmp(s, "ES", 2) == 0 ||
+							memcmp(s, "ED", 2) == 0 || memcmp(s, "EN", 2) == 0)) ||
+		(n == 3 && memcmp(s, "ING", 3) == 0))
+		return true;
+	if (last == 'E' && n == 1 && (s[0] == 'D' || s[0] == 'N'))
+		return true;
+	/* doubled final consonant: STOPPED, PLANNING */
+	if (n >= 3 && s[0] == last && last != 'E' &&
+		(memcmp(s + 1, "ED", 2) == 0 || (n == 4 && memcmp(s + 1, "ING", 3) == 0) ||
+			memcmp(s + 1, "EN", 2) == 0) && (n == 3 || n == 4))
+		return true;
+	return false;
+}
+
+/* Does token t match the dictionary word `lex` in `mode`? */
+static bool tok_matches(const struct coder *c, const struct tok *t, uint32_t lex, uint8_t mode)
+{
+	const struct lexmatch *lm = c->lms + t->lm;
+	for (uint16_t i = 0; i < t->nlm; i++) {
+		if (lm[i].lex != lex)
+			continue;
+		uint16_t k = lm[i].k;
+		if (k == DERIVED)
+			return mode == DICT_VERB || mode == DICT_NOUN;
+		switch (mode) {
+		case DICT_STEM:
+			return true;
+		case DICT_EXACT:
+			return k == t->len;
+		case DICT_NOUN:
+			return k == t->len || noun_ending(t->w + k, t->len - k);
+		case DICT_VERB:
+			return k == t->len || verb_ending(t->w, k, t->w + k, t->len - k);
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+/* ---- phrases of names, agents, verbs and nouns --------------------------------------- */
+
+/*
+ * Matches a phrase made only of words at token `pos`. Open connectors skip up to
+ * PHRASE_GAP tokens (not across a comma). Marks matched tokens in `used`; returns the
+ * last token matched, or -1.
+ */
+static int match_words(const struct coder *c, const struct dict_elem *e, int n, int pos,
+	uint8_t *used, int *budget)
+{
+	if (--*budget < 0)
+		return -1;
+	const struct tok *t = &c->toks[pos];
+	if (e[0].kind != ELEM_WORD || !tok_matches(c, t, e[0].id, e[0].mode))
+		return -1;
+	if (n == 1) {
+		used[pos] = 1;
+		return pos;
+	}
+	int limit = e[0].consecutive ? pos + 1 : pos + 1 + PHRASE_GAP;
+	for (int p = pos + 1; p <= limit && p < c->ntoks; p++) {
+		if (c->toks[p].flags & TEXT_COMMA)
+			break;
+		int end = match_words(c, e + 1, n - 1, p, used, budget);
+		if (end >= 0) {
+			used[pos] = 1;
+			return end;
+		}
+	}
+	return -1;
+}
+
+struct phrase_hit {
+	uint32_t entry;
+	int end;
+	unsigned length;
+	uint8_t used[MAX_TOKENS];
+};
+
+/*
+ * The longest phrase of class `cls` starting at token pos (plain phrases of one kind
+ * only when plain_kind >= 0). Returns true with the hit filled in.
+ */
+static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int plain_kind,
+	struct phrase_hit *hit)
+{
+	const struct dict *d = c->dict;
+	const struct tok *t = &c->toks[pos];
+	bool found = false;
+	hit->length = 0;
+	for (uint16_t i = 0; i < t->nlm; i++) {
+		const struct lexmatch *lm = &c->lms[t->lm + i];
+		const struct dict_lex *lx = &d->lex[lm->lex];
+		for (uint32_t s = 0; s < lx->nstarts; s++) {
+			const struct dict_start *st = &d->starts[lx->starts + s];
+			if (st->cls != cls)
+				continue;
+			if (found && st->length <= hit->length)
+				break; /* sorted longest first: nothing better for this word */
+			/* cheap tests before touching the phrase: its first word fits the token
+			 * and its second word occurs somewhere in the sentence */
+			if (st->mode == DICT_EXACT && lm->k != t->len)
+				continue;
+			if (st->second != UINT32_MAX && c->lex_stamp[st->second] != c->stamp)
+				continue;
+			uint32_t phrase;
+			switch (cls) {
+			case CLASS_ACTOR:
+				phrase = d->actors[st->entry].phrase;
+				break;
+			case CLASS_AGENT:
+				phrase = d->agents[st->entry].phrase;
+				break;
+			case CLASS_VERB:
+				phrase = d->verbs[st->entry].phrase;
+				break;
+			default:
+				if (plain_kind >= 0 && d->plains[st->entry].kind != plain_kind)
+					continue;
+				phrase = d->plains[st->entry].phrase;
+				break;
+			}
+			const struct dict_phrase *p = &d->phrases[phrase];
+			if (found && p->length <= hit->length)
+				break; /* sorted longest first: nothing better for this word */
+			uint8_t used[MAX_TOKENS];
+			int budget = 2000;
+			int lo = pos, hi = pos + p->count * (PHRASE_GAP + 1);
+			if (hi > c->ntoks)
+				hi = c->ntoks;
+			memset(used + lo, 0, (size_t)(hi - lo));
+			int end = match_words(c, d->elems + p->first, p->count, pos, used, &budget);
+			if (end < 0)
+				continue;
+			found = true;
+			hit->entry = st->entry;
+			hit->end = end;
+			hit->length = p->length;
+			memset(hit->used + lo, 0, (size_t)(hi - lo));
+			memcpy(hit->used + pos, used + pos, (size_t)(end - pos + 1));
+			break;
+		}
+	}
+	return found;
+}
+
+/* ---- actor codes ------------------------------------------------------------------- */
+
+/* The code an actor has on the document's date (TABARI's rule); NULL if none. */
+static const char *actor_code_on(const struct dict *d, const struct dict_actor *a, int32_t date)
+{
+	const char *fallback = NULL;
+	for (uint16_t i = 0; i < a->ncodes; i++) {
+		const struct dict_code *code = &d->codes[a->codes + i];
+		if (!code->dated) {
+			if (!fallback)
+				fallback = dict_str(d, code->code);
+			continue;
+		}
+		if (date == CODER_DATE_UNKNOWN)
+			continue;
+		if (date >= code->from && date <= code->to)
+			return dict_str(d, code->code);
+	}
+	return fallback;
+}
+
+/* Appends or prefixes an agent code unless it is already there on a 3-letter boundary. */
+static void combine_code(char *code, const char *agent, bool suffix)
+{
+	size_t cl = strlen(code), al = strlen(agent);
+	if (al == 0 || cl + al + 1 > MAX_CODE || strchr(code, '/'))
+		return;
+	if (suffix) {
+		for (size_t i = 0; i + al <= cl; i += 3)
+			if (memcmp(code + i, agent, al) == 0)
+				return;
+		memcpy(code + cl, agent, al + 1);
+	} else {
+		if (cl >= al && memcmp(code, agent, al) == 0)
+			return;
+		memmove(code + al, code, cl + 1);
+		memcpy(code, agent, al);
+	}
+}
+
+/* ---- tagging --------------------------------------------------------------------- */
+
+static void mark(struct coder *c, const struct phrase_hit *hit, int pos, enum tok_type type,
+	int index)
+{
+	for (int i = pos; i <= hit->end; i++) {
+		if (!hit->used[i])
+			continue;
+		c->toks[i].type = (uint8_t)type;
+		if (type == T_ACTOR)
+			c->toks[i].actor = (int16_t)index;
+		if (type == T_VERB)
+			c->toks[i].verb = (int16_t)index;
+	}
+}
+
+static void add_actor(struct coder *c, int start, int end, const char *code, uint32_t entry,
+	enum actor_kind kind)
+{
+	if (c->nactors >= MAX_ACTORS)
+		return;
+	struct actor *a = &c->actors[c->nactors];
+	memset(a, 0, sizeof *a);
+	a->start = (int16_t)start;
+	a->end = (int16_t)end;
+	a->kind = (uint8_t)kind;
+	a->entry = entry;
+	a->group = -1;
+	snprintf(a->code, sizeof a->code, "%s", code);
+	c->nactors++;
+}
+
+static void tag_actors(struct coder *c)
+{
+	const struct dict *d = c->dict;
+	struct phrase_hit hit;
+	for (int i = 0; i < c->ntoks; i++) {
+		if (c->toks[i].type != T_FREE || !(c->toks[i].flags & TEXT_WORD))
+			continue;
+		if (!best_phrase(c, i, CLASS_ACTOR, -1, &hit))
+			continue;
+		const struct dict_actor *a = &d->actors[hit.entry];
+		const char *code = actor_code_on(d, a, c->date);
+		if (!code || strcmp(code, DICT_CODE_NULL) == 0) {
+			mark(c, &hit, i, T_NOUN, -1); /* null-coded actors are nouns */
+			continue;
+		}
+		if (strcmp(code, DICT_CODE_DISCARD) == 0)
+			c->discard = true;
+		else if (strcmp(code, DICT_CODE_COMPLEX) == 0)
+			c->complex = true;
+		if (c->nactors >= MAX_ACTORS)
+			return;
+		mark(c, &hit, i, T_ACTOR, c->nactors);
+		add_actor(c, i, hit.end, code, hit.entry, ACT_NAME);
+	}
+}
+
+static void tag_plain_and_verbs(struct coder *c)
+{
+	const struct dict *d = c->dict;
+	struct phrase_hit hit;
+	/* discards look at every word, tagged or not */
+	for (int i = 0; i < c->ntoks && !c->discard; i++) {
+		if (!(c->toks[i].flags & TEXT_WORD))
+			continue;
+		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_DISCARD, &hit))
+			c->discard = true;
+		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_DISCARD_STORY, &hit)) {
+			c->discard = true;
+			c->story_discard = true;
+		}
+	}
+	for (int i = 0; i < c->ntoks; i++) {
+		struct tok *t = &c->toks[i];
+		if (t->type != T_FREE || !(t->flags & TEXT_WORD))
+			continue;
+		if (best_phrase(c, i, CLASS_AGENT, -1, &hit)) {
+			mark(c, &hit, i, T_AGENT, -1);
+			for (int k = i; k <= hit.end; k++)
+				if (hit.used[k])
+					c->toks[k].agent = (int32_t)hit.entry;
+			continue;
+		}
+		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_NOUN, &hit)) {
+			mark(c, &hit, i, T_NOUN, -1);
+			continue;
+		}
+		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_ADJECTIVE, &hit)) {
+			mark(c, &hit, i, T_ADJECTIVE, -1);
+			continue;
+		}
+		if (best_phrase(c, i, CLASS_VERB, -1, &hit)) {
+			const struct dict_verb *v = &d->verbs[hit.entry];
+			const struct dict_family *f = &d->families[v->family];
+			const struct dict_event_code *ev = &d->events[v->event];
+			if (f->time) {
+				if (c->opt.time_shift) {
+					if (ev->flags & EVENT_DISCARD)
+						c->discard = true;
+					if (ev->flags & EVENT_COMPLEX)
+						c->complex = true;
+				}
+				mark(c, &hit, i, T_TIME, -1);
+				continue;
+			}
+			if ((ev->flags & EVENT_NULL) && f->npatterns == 0) {
+				mark(c, &hit, i, T_NOUN, -1); /* a null word, not a verb */
+				continue;
+			}
+			if (c->nverbs >= MAX_VERBS)
+				continue;
+			struct verb *vb = &c->verbs[c->nverbs];
+			vb->start = (int16_t)i;
+			vb->end = (int16_t)hit.end;
+			vb->entry = hit.entry;
+			vb->noun = 0;
+			mark(c, &hit, i, T_VERB, c->nverbs);
+			c->nverbs++;
+		}
+	}
+}
+
+/* Verbs after THE/A/AN, and capitalised verbs inside ordinary sentences, are nouns. */
+static void shift_verbs_to_nouns(struct coder *c)
+{
+	const struct dict *d = c->dict;
+	for (int v = 0; v < c->nverbs; v++) {
+		struct verb *vb = &c->verbs[v];
+		int s = vb->start;
+		bool noun = false;
+		if (s > 0 && c->toks[s - 1].word == W_DETERMINER)
+			noun = true;
+		bool initial = true;
+		for (int k = s - 1; k >= 0; k--) {
+			if (c->toks[k].flags & TEXT_WORD) {
+				initial = false;
+				break;
+			}
+			if (c->toks[k].flags & TEXT_QUOTE)
+				break;
+		}
+		if (!initial && (c->toks[s].flags & TEXT_CAPITALIZED) && !c->all_caps &&
+			!c->title_case)
+			noun = true;
+		if (noun) {
+			vb->noun = 1;
+			for (int k = vb->start; k <= vb->end; k++)
+				if (c->toks[k].verb == v)
+					c->toks[k].type = T_NOUN;
+		}
+		(void)d;
+	}
+}
+
+static const struct dict_agent *agent_at(const struct coder *c, int i)
+{
+	const struct tok *t = &c->toks[i];
+	if (t->type != T_AGENT || t->agent < 0 || (size_t)t->agent >= c->dict->nagents)
+		return NULL;
+	return &c->dict->agents[t->agent];
+}
+
+/* Agent phrase extent [*ret_start, *ret_end] around token i. */
+static void agent_extent(const struct coder *c, int i, int *ret_start, int *ret_end)
+{
+	int32_t id = c->toks[i].agent;
+	int s = i, e = i;
+	while (s > 0 && c->toks[s - 1].type == T_AGENT && c->toks[s - 1].agent == id)
+		s--;
+	while (e + 1 < c->ntoks && c->toks[e + 1].type == T_AGENT && c->toks[e + 1].agent == id)
+		e++;
+	*ret_start = s;
+	*ret_end = e;
+}
+
+static void apply_agent(struct coder *c, struct actor *a, const struct dict_agent *ag,
+	bool former)
+{
+	const char *code = former ? "ELI" : dict_str(c->dict, ag->code);
+	combine_code(a->code, code, former ? true : ag->suffix);
+}
+
+/*
+ * Agents join the actor right before or after them, or the actor after IN/OF:
+ * "Russian troops", "President Putin", "ambassador of Arnor". FORMER turns the
+ * agent into ELI. Unattached agents become actors only with SET: CONVERT AGENTS.
+ */
+static void attach_agents(struct coder *c)
+{
+	for (int i = 0; i < c->ntoks; i++) {
+		if (c->toks[i].type != T_AGENT)
+			continue;
+		int s, e;
+		agent_extent(c, i, &s, &e);
+		const struct dict_agent *ag = agent_at(c, i);
+		i = e;
+		if (!ag)
+			continue;
+		bool former = s > 0 && c->toks[s - 1].word == W_FORMER;
+		int attached = 0;
+		/* actor before: "Russian troops", "Arnor former security officials" */
+		int b = s - 1;
+		if (b >= 0 && c->toks[b].word == W_FORMER) {
+			former = true;
+			b--;
+		}
+		if (b >= 0 && c->toks[b].type == T_ACTOR && c->toks[b].actor >= 0) {
+			struct actor *a = &c->actors[c->toks[b].actor];
+			if (a->end == b) {
+				/* "former Gondor prosecutors" */
+				if (a->start > 0 && c->toks[a->start - 1].word == W_FORMER)
+					former = true;
+				apply_agent(c, a, ag, former);
+				a->end = (int16_t)e;
+				attached++;
+			}
+		}
+		/* actor after: "President Putin", "human rights activists in Arnor" */
+		int f = e + 1;
+		if (f < c->ntoks && c->toks[f].word == W_FORMER) {
+			former = true;
+			f++;
+		}
+		if (f < c->ntoks && c->toks[f].word == W_PREPOSITION)
+			f++;
+		if (f < c->ntoks && c->toks[f].word == W_DETERMINER && f > e + 1)
+			f++;
+		if (!attached && f < c->ntoks && c->toks[f].type == T_ACTOR && c->toks[f].actor >= 0 &&
+			c->actors[c->toks[f].actor].start == f) {
+			struct actor *a = &c->actors[c->toks[f].actor];
+			apply_agent(c, a, ag, former);
+			if (!attached)
+				a->start = (int16_t)s;
+			attached++;
+		}
+		for (int k = s; k <= e; k++)
+			if (attached)
+				c->toks[k].type = T_ACTOR, c->toks[k].actor = -1;
+		if (!attached && c->opt.convert_agents && c->nactors < MAX_ACTORS) {
+			char code[MAX_CODE];
+			const char *ac = dict_str(c->dict, ag->code);
+			if (ag->suffix)
+				snprintf(code, sizeof code, "~%s", ac);
+			else
+				snprintf(code, sizeof code, "%s~", ac);
+			/* keep actors in token order */
+			int at = 0;
+			while (at < c->nactors && c->actors[at].start < s)
+				at++;
+			memmove(&c->actors[at + 1], &c->actors[at],
+				(size_t)(c->nactors - at) * sizeof *c->actors);
+			c->nactors++;
+			struct actor *a = &c->actors[at];
+			memset(a, 0, sizeof *a);
+			a->start = (int16_t)s;
+			a->end = (int16_t)e;
+			a->kind = ACT_AGENT;
+			a->group = -1;
+			snprintf(a->code, sizeof a->code, "%s", code);
+			for (int k = 0; k < c->ntoks; k++)
+				if (c->toks[k].type == T_ACTOR && c->toks[k].actor >= at)
+					c->toks[k].actor++;
+			for (int k = s; k <= e; k++) {
+				c->toks[k].type = T_ACTOR;
+				c->toks[k].actor = (int16_t)at;
+			}
+		}
+	}
+	/* every token inside an actor's (possibly widened) span points at it */
+	for (int a = 0; a < c->nactors; a++)
+		for (int k = c->actors[a].start; k <= c->actors[a].end; k++)
+			if (c->toks[k].type == T_ACTOR)
+				c->toks[k].actor = (int16_t)a;
+}
+
+/* ---- compounds -------------------------------------------------------------------- */
+
+static int actor_starting_at(const struct coder *c, int pos)
+{
+	if (pos < 0 || pos >= c->ntoks || c->toks[pos].type != T_ACTOR)
+		return -1;
+	int a = c->toks[pos].actor;
+	return a >= 0 && c->actors[a].start == pos ? a : -1;
+}
+
+/*
+ * A noun phrase of the compound grammar at pos: determiners and adjectives, then
+ * actors possibly separated by more adjectives ("the evil Arnor awful Gondor").
+ * Returns the index of the last actor, -1 if none; *ret_end is its last token.
+ */
+static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
+{
+	int p = pos;
+	int first = -1, last = -1;
+	bool modifiers = true; /* the first actor may follow none */
+	while (p < c->ntoks) {
+		const struct tok *t = &c->toks[p];
+		if (t->word == W_DETERMINER || t->type == T_ADJECTIVE) {
+			modifiers = true;
+			p++;
+			continue;
+		}
+		int a = actor_starting_at(c, p);
+		if (a < 0 || !modifiers)
+			break;
+		if (first < 0)
+			first = a;
+		last = a;
+		modifiers = false; /* "Arnor awful Gondor" joins; "Dagolath Osgiliath" does not */
+		p = c->actors[a].end + 1;
+	}
+	if (last < 0)
+		return -1;
+	*ret_first = first;
+	*ret_end = c->actors[last].end;
+	return last;
+}
+
+static bool verb_before(const struct coder *c, int pos)
+{
+	for (int k = pos - 1; k >= 0; k--) {
+		if (c->toks[k].word == W_CONJ || (c->toks[k].flags & TEXT_COMMA))
+			return false;
+		if (c->toks[k].type == T_VERB)
+			return true;
+	}
+	return false;
+}
+
+static void new_group(struct coder *c, int first, int last)
+{
+	struct group *g = &c->groups[c->ngroups];
+	g->first = (int16_t)first;
+	g->count = (int16_t)(last - first + 1);
+	g->start = c->actors[first].start;
+	g->end = c->actors[last].end;
+	for (int a = first; a <= last; a++)
+		c->actors[a].group = (int16_t)c->ngroups;
+	c->ngroups++;
+}
+
+/* "A and B", "A, B and C": one group of actors that act together. */
+static void find_compounds(struct coder *c)
+{
+	c->ngroups = 0;
+	int a = 0;
+	while (a < c->nactors) {
+		if (c->actors[a].kind == ACT_PRONOUN) {
+			new_group(c, a, a);
+			a++;
+			continue;
+		}
+		int first = a, last = a;
+		int end = c->actors[a].end;
+		int protect[MAX_TOKENS / 2];
+		int nprotect = 0;
+		bool joined = false;
+		for (;;) {
+			int p = end + 1;
+			int sep_start = p;
+			bool comma = false;
+			if (p < c->ntoks && (c->toks[p].flags & TEXT_COMMA)) {
+				comma = true;
+				p++;
+			}
+			bool conj = false;
+			if (p < c->ntoks && c->toks[p].word == W_CONJ && !word_is(&c->toks[p], "BUT")) {
+				conj = true;
+				p++;
+			}
+			if (!comma && !conj)
+				break;
+			int nfirst, nend;
+			int nlast = np_at(c, p, &nfirst, &nend);
+			if (nlast < 0 || nfirst != last + 1)
+				break;
+			/* "Russia attacked Ukraine and China criticized Iran": an object joined to
+			 * the subject of the next verb is two clauses, not a compound */
+			if (conj && c->opt.nearest_subject && nend + 1 < c->ntoks &&
+				c->toks[nend + 1].type == T_VERB && verb_before(c, c->actors[first].start))
+				break;
+			if (!conj) {
+				/* a comma list must end in a conjunction: look ahead for it */
+				int q = nend + 1, qf, qe;
+				bool ok = false;
+				int guard = 0;
+				while (q < c->ntoks && guard++ < MAX_ACTORS) {
+					bool cm = c->toks[q].flags & TEXT_COMMA;
+					int q2 = q + cm;
+					if (q2 < c->ntoks && c->toks[q2].word == W_CONJ) {
+						ok = np_at(c, q2 + 1, &qf, &qe) >= 0;
+						break;
+					}
+					if (!cm)
+						break;
+					int nl = np_at(c, q2, &qf, &qe);
+					if (nl < 0)
+						break;
+					q = qe + 1;
+				}
+				if (!ok)
+					break;
+			}
+			for (int k = sep_start; k < p && nprotect < MAX_TOKENS / 2; k++)
+				protect[nprotect++] = k;
+			last = nlast;
+			end = nend;
+			joined = true;
+		}
+		if (joined)
+			for (int k = 0; k < nprotect; k++)
+				c->toks[protect[k]].protect = 1;
+		new_group(c, first, last);
+		a = last + 1;
+	}
+}
+
+/* <noun> <conj> <adj>* <noun> and <adj> <conj> <adj> do not split clauses. */
+static void protect_noun_phrases(struct coder *c)
+{
+	for (int i = 1; i + 1 < c->ntoks; i++) {
+		if (c->toks[i].word != W_CONJ || c->toks[i].protect)
+			continue;
+		int prev = c->toks[i - 1].type;
+		int k = i + 1;
+		while (k < c->ntoks && c->toks[k].type == T_ADJECTIVE && prev == T_NOUN)
+			k++;
+		int next = k < c->ntoks ? c->toks[k].type : -1;
+		if ((prev == T_NOUN && next == T_NOUN) ||
+			(prev == T_ADJECTIVE && c->toks[i + 1].type == T_ADJECTIVE))
+			c->toks[i].protect = 1;
+	}
+	/* a conjunction matched inside a verb phrase (SHOT_AND_WOUND) is part of it */
+	for (int i = 0; i < c->ntoks; i++)
+		if (c->toks[i].word == W_CONJ && c->toks[i].type == T_VERB)
+			c->toks[i].protect = 1;
+}
+
+/* ---- comma-delimited clauses -------------------------------------------------------- */
+
+static void drop_comma_clauses(struct coder *c)
+{
+	if (!c->opt.comma_on)
+		return;
+	int commas[MAX_TOKENS];
+	int ncommas = 0;
+	for (int i = 0; i < c->ntoks; i++)
+		if ((c->toks[i].flags & TEXT_COMMA) && !c->toks[i].protect)
+			commas[ncommas++] = i;
+	if (ncommas == 0)
+		return;
+	int end = c->ntoks;
+	/* A dropped clause takes its closing comma with it, so the clause after it no longer
+	 * opens with a comma and stays (TABARI's chaining). */
+	bool opening_consumed = false;
+	for (int seg = 0; seg <= ncommas; seg++) {
+		int from = seg == 0 ? 0 : commas[seg - 1] + 1;
+		int to = seg == ncommas ? end : commas[seg];
+		int words = 0;
+		for (int k = from; k < to; k++)
+			words += (c->toks[k].flags & TEXT_WORD) != 0;
+		int lo, hi;
+		if (seg == 0) {
+			lo = c->opt.comma_bmin;
+			hi = c->opt.comma_bmax;
+		} else if (seg == ncommas) {
+			lo = c->opt.comma_emin;
+			hi = c->opt.comma_emax;
+		} else {
+			lo = c->opt.comma_min;
+			hi = c->opt.comma_max;
+		}
+		if (!opening_consumed && words > lo && words <= hi) {
+			int dfrom = seg == 0 ? 0 : from - 1;
+			int dto = seg == ncommas ? to : to + 1;
+			for (int k = dfrom; k < dto; k++)
+				c->toks[k].gone = 1;
+			opening_consumed = seg < ncommas;
+		} else {
+			opening_consumed = false;
+		}
+	}
+}
+
+/* Rebuilds the sentence without the dropped tokens; actors and verbs follow. */
+static void compact(struct coder *c)
+{
+	int n = 0;
+	for (int i = 0; i < c->ntoks; i++) {
+		c->remap[i] = (int16_t)(c->toks[i].gone ? -1 : n);
+		if (!c->toks[i].gone)
+			c->toks2[n++] = c->toks[i];
+	}
+	if (n == c->ntoks)
+		return;
+	/* actors touching a dropped token are dropped with it */
+	int na = 0;
+	int16_t amap[MAX_ACTORS];
+	for (int a = 0; a < c->nactors; a++) {
+		struct actor *ac = &c->actors[a];
+		bool gone = false;
+		for (int k = ac->start; k <= ac->end; k++)
+			if (c->toks[k].gone && (c->toks[k].type == T_ACTOR || k == ac->start || k == ac->end))
+				gone = true;
+		amap[a] = (int16_t)(gone ? -1 : na);
+		if (gone)
+			continue;
+		struct actor copy = *ac;
+		copy.start = c->remap[ac->start];
+		copy.end = c->remap[ac->end];
+		c->actors[na++] = copy;
+	}
+	c->nactors = na;
+	int nv = 0;
+	int16_t vmap[MAX_VERBS];
+	for (int v = 0; v < c->nverbs; v++) {
+		struct verb *vb = &c->verbs[v];
+		bool gone = false;
+		for (int k = vb->start; k <= vb->end; k++)
+			if (c->toks[k].gone && c->toks[k].verb == v)
+				gone = true;
+		if (c->toks[vb->start].gone || c->toks[vb->end].gone)
+			gone = true;
+		vmap[v] = (int16_t)(gone ? -1 : nv);
+		if (gone)
+			continue;
+		struct verb copy = *vb;
+		copy.start = c->remap[vb->start];
+		copy.end = c->remap[vb->end];
+		c->verbs[nv++] = copy;
+	}
+	c->nverbs = nv;
+	for (int i = 0; i < n; i++) {
+		struct tok *t = &c->toks2[i];
+		if (t->type == T_ACTOR && t->actor >= 0) {
+			t->actor = amap[t->actor];
+			if (t->actor < 0)
+				t->type = T_FREE;
+		}
+		if (t->type == T_VERB && t->verb >= 0) {
+			t->verb = vmap[t->verb];
+			if (t->verb < 0)
+				t->type = T_FREE;
+		}
+		c->toks[i] = *t;
+	}
+	c->ntoks = n;
+}
+
+/* ---- pronouns --------------------------------------------------------------------- */
+
+/* Is the code's first part a CAMEO country (not a group)? Answers are cached by code. */
+static bool is_country_code(struct coder *c, const char *code)
+{
+	if (strlen(code) < 3 || strchr(code, '/'))
+		return false;
+	unsigned key = 0;
+	for (int i = 0; i < 3; i++) {
+		if (code[i] < 'A' || code[i] > 'Z')
+			return false;
+		key = key * 26 + (unsigned)(code[i] - 'A');
+	}
+	if (!c->country_cache[key]) {
+		char three[4] = {code[0], code[1], code[2], 0};
+		bool yes = cameo_actor_lookup(three, CAMEO_COUNTRY) != NULL &&
+			!cameo_actor_lookup(three, CAMEO_GROUP);
+		c->country_cache[key] = yes ? 1 : 2;
+	}
+	return c->country_cache[key] == 1;
+}
+
+static void insert_actor(struct coder *c, int start, int end, const char *code,
+	enum actor_kind kind)
+{
+	if (c->nactors >= MAX_ACTORS)
+		return;
+	int at = 0;
+	while (at < c->nactors && c->actors[at].start < start)
+		at++;
+	memmove(&c->actors[at + 1], &c->actors[at], (size_t)(c->nactors - at) * sizeof *c->actors);
+	c->nactors++;
+	struct actor *a = &c->actors[at];
+	memset(a, 0, sizeof *a);
+	a->start = (int16_t)start;
+	a->end = (int16_t)end;
+	a->kind = (uint8_t)kind;
+	a->group = -1;
+	snprintf(a->code, sizeof a->code, "%s", code);
+	for (int k = 0; k < c->ntoks; k++)
+		if (c->toks[k].type == T_ACTOR && c->toks[k].actor >= at)
+			c->toks[k].actor++;
+	for (int k = start; k <= end; k++) {
+		c->toks[k].type = T_ACTOR;
+		c->toks[k].actor = (int16_t)at;
+	}
+}
+
+/* The codes of group g joined by '/', for a pronoun that stands for the whole group. */
+static void group_code(const struct coder *c, int g, char *out, size_t cap)
+{
+	const struct group *gr = &c->groups[g];
+	size_t n = 0;
+	out[0] = '\0';
+	for (int a = gr->first; a < gr->first + gr->count; a++) {
+		const char *code = c->actors[a].code;
+		size_t l = strlen(code);
+		if (n + l + 2 > cap)
+			break;
+		if (n)
+			out[n++] = '/';
+		memcpy(out + n, code, l + 1);
+		n += l;
+	}
+}
+
+/*
+ * The nearest group before token i that a pronoun can stand for: "it"/"its" prefer a
+ * bare state or organisation code, "he"/"his" one with a role (a person), "they" a
+ * compound. Falls back to the nearest group of any kind. Returns -1 if none.
+ */
+static int nearest_referent(const struct coder *c, int i, int want)
+{
+	int any = -1;
+	for (int g = c->ngroups - 1; g >= 0; g--) {
+		const struct group *gr = &c->groups[g];
+		if (gr->end >= i)
+			continue;
+		if (any < 0)
+			any = g;
+		size_t len = strlen(c->actors[gr->first].code);
+		bool fits = want == 'I' ? gr->count == 1 && len == 3 :
+			want == 'H' ? gr->count == 1 && len > 3 : gr->count > 1;
+		if (fits)
+			return g;
+	}
+	return any;
+}
+
+/* The remembered subject of earlier sentences (TABARI forwards only the country). */
+static void remembered(const struct coder *c, char *code, size_t cap)
+{
+	if (c->opt.nearest_subject)
+		snprintf(code, cap, "%s", c->last_subject);
+	else
+		snprintf(code, cap, "%.3s", c->last_subject);
+}
+
+/*
+ * Pronouns become actors standing for earlier ones. TABARI's rules: he, she, it: the
+ * first actor of the sentence; its, his, her: the first actor before the pronoun; they,
+ * them, their: the first compound, else the first actor. With NEAREST SUBJECT (news):
+ * the nearest fitting actor before the pronoun. Either way a pronoun with nothing
+ * before it in the sentence takes the subject remembered from earlier sentences, and
+ * with COUNTRY REFERENCE "the country" takes the last country named.
+ */
+static void resolve_pronouns(struct coder *c)
+{
+	int first_group = c->ngroups ? 0 : -1;
+	int first_compound = -1;
+	for (int g = 0; g < c->ngroups; g++)
+		if (c->groups[g].count > 1) {
+			first_compound = g;
+			break;
+		}
+	bool memory = c->last_subject[0] && (c->opt.split_sentences || c->opt.forward);
+	struct {
+		int pos, end;
+		char code[MAX_CODE];
+	} found[MAX_ACTORS];
+	int nfound = 0;
+	for (int i = 0; i < c->ntoks && nfound < MAX_ACTORS; i++) {
+		struct tok *t = &c->toks[i];
+		if (t->type != T_FREE && t->type != T_NOUN)
+			continue;
+		char code[MAX_CODE] = "";
+		int end = i;
+		bool before_any = first_group >= 0 && c->groups[first_group].start < i;
+		int g = -1;
+		switch (t->word) {
+		case W_PRONOUN:
+		case W_POSSESSIVE:
+			if (c->opt.nearest_subject) {
+				bool it = word_is(t, "IT") || word_is(t, "ITS");
+				g = nearest_referent(c, i, it ? 'I' : 'H');
+			} else if (before_any) {
+				g = first_group;
+			} else if (!memory && t->word == W_PRONOUN) {
+				g = first_group;
+			}
+			break;
+		case W_PLURAL:
+			if (c->opt.nearest_subject)
+				g = nearest_referent(c, i, 'C');
+			else if (first_compound >= 0)
+				g = first_compound;
+			else if (before_any || !memory)
+				g = first_group;
+			break;
+		case W_DETERMINER:
+			/* "the country", "the nation": the nearest country named before */
+			if (!c->opt.country_reference || !word_is(t, "THE") || i + 1 >= c->ntoks)
+				break;
+			if (!(word_is(&c->toks[i + 1], "COUNTRY") || word_is(&c->toks[i + 1], "COUNTRY'S") ||
+				    word_is(&c->toks[i + 1], "NATION") || word_is(&c->toks[i + 1], "NATION'S")))
+				break;
+			if (c->toks[i + 1].type != T_FREE && c->toks[i + 1].type != T_NOUN)
+				break;
+			/* not the sentence's subject: "Russia attacked the country" is not Russia */
+			end = i + 1;
+			char subject[4] = "";
+			if (first_group >= 0)
+				snprintf(subject, sizeof subject, "%.3s", c->actors[c->groups[0].first].code);
+			for (int a = c->nactors - 1; a >= 0; a--)
+				if (c->actors[a].end < i && c->actors[a].group != 0 &&
+					is_country_code(c, c->actors[a].code)) {
+					snprintf(code, sizeof code, "%.3s", c->actors[a].code);
+					break;
+				}
+			for (int k = 0; k < 2 && !code[0]; k++)
+				if (c->last_country[k][0] && strcmp(c->last_country[k], subject) != 0)
+					snprintf(code, sizeof code, "%s", c->last_country[k]);
+			break;
+		default:
+			break;
+		}
+		if (g >= 0)
+			group_code(c, g, code, sizeof code);
+		else if (!code[0] && memory &&
+			(t->word == W_PRONOUN || t->word == W_POSSESSIVE || t->word == W_PLURAL))
+			remembered(c, code, sizeof code);
+		if (!code[0])
+			continue;
+		found[nfound].pos = i;
+		found[nfound].end = end;
+		snprintf(found[nfound].code, sizeof found[nfound].code, "%s", code);
+		nfound++;
+		i = end;
+	}
+	for (int k = 0; k < nfound; k++)
+		insert_actor(c, found[k].pos, found[k].end, found[k].code, ACT_PRONOUN);
+}
+
+/* ---- pattern matching ------------------------------------------------------------- */
+
+/*
+ * A pattern is matched around its verb: the part before '*' backwards from the verb, so
+ * that "$" or "+" takes the actor nearest the words that follow it (TABARI's "first
+ * actor encountered"), the part after '*' forwards. Synsets and alternatives are tried
+ * member by member with backtracking; MATCH_BUDGET bounds the steps for one pattern.
+ * Synset members add nothing to the matched length (see dict.c), alternatives do.
+ */
+
+struct fcont { /* forward: resume at e[i] once a member is matched */
+	const struct dict_elem *e;
+	int n, i;
+	bool anchored; /* the synset or alternative element was consecutive */
+	bool counting;
+	const struct fcont *next;
+};
+
+struct bcont { /* backward: resume at e[i] (i may be -1) once a member is matched */
+	const struct dict_elem *e;
+	int i;
+	bool counting;
+	const struct bcont *next;
+};
+
+#define MAX_SKIPS 8
+
+struct match_state {
+	const struct coder *c;
+	int verb_start, verb_end;
+	int clause_start, clause_end; /* inclusive */
+	const struct dict_elem *upper;
+	int nupper;
+	bool verb_consecutive;
+	int budget;
+	int source, target, compound; /* groups bound by $, +, % (-1 none) */
+	int skips[MAX_SKIPS];         /* groups passed over by ^ and @ */
+	int nskips;
+	unsigned length;              /* literal characters matched */
+	int span_start, span_end;     /* tokens the pattern covered */
+};
+
+static int group_starting_at(const struct coder *c, int pos, int lo, int *ret_end)
+{
+	for (int g = 0; g < c->ngroups; g++)
+		if (c->groups[g].start == pos && pos >= lo) {
+			*ret_end = c->groups[g].end;
+			return g;
+		}
+	return -1;
+}
+
+static int group_ending_at(const struct coder *c, int pos, int lo, int *ret_start)
+{
+	for (int g = 0; g < c->ngroups; g++)
+		if (c->groups[g].end == pos && c->groups[g].start >= lo) {
+			*ret_start = c->groups[g].start;
+			return g;
+		}
+	return -1;
+}
+
+static bool is_compound(const struct coder *c, int g)
+{
+	return c->groups[g].count > 1 || strchr(c->actors[c->groups[g].first].code, '/');
+}
+
+static unsigned word_letters(const struct dict *d, uint32_t lex)
+{
+	const struct dict_lex *lx = &d->lex[lex];
+	unsigned n = 0;
+	const char *w = d->strings + lx->str;
+	for (uint16_t k = 0; k < lx->len; k++)
+		n += (w[k] >= 'A' && w[k] <= 'Z') || (w[k] >= '0' && w[k] <= '9');
+	return n;
+}
+
+struct binding {
+	int source, target, compound, nskips;
+};
+
+static struct binding bind(struct match_state *m, uint8_t kind, int g)
+{
+	struct binding saved = {m->source, m->target, m->compound, m->nskips};
+	if (kind == ELEM_SOURCE)
+		m->source = g;
+	else if (kind == ELEM_TARGET)
+		m->target = g;
+	else if (kind == ELEM_COMPOUND)
+		m->compound = g;
+	else if (m->nskips < MAX_SKIPS)
+		m->skips[m->nskips++] = g;
+	return saved;
+}
+
+static void unbind(struct match_state *m, struct binding saved)
+{
+	m->source = saved.source;
+	m->target = saved.target;
+	m->compound = saved.compound;
+	m->nskips = saved.nskips;
+}
+
+static void members_of(const struct dict *d, const struct dict_elem *el, const uint32_t **ret,
+	uint32_t *ret_count)
+{
+	if (el->kind == ELEM_SYNSET) {
+		const struct dict_synset *sy = &d->synsets[el->id];
+		*ret = d->synset_members + sy->first;
+		*ret_count = sy->count;
+	} else {
+		const struct dict_alt *alt = &d->alts[el->id];
+		*ret = d->alt_members + alt->first;
+		*ret_count = alt->count;
+	}
+}
+
+static bool match_fwd(struct match_state *m, const struct dict_elem *e, int n, int i, int pos,
+	bool anchored, bool counting, const struct fcont *k, int depth)
+{
+	const struct coder *c = m->c;
+	const struct dict *d = c->dict;
+	if (--m->budget < 0)
+		return false;
+	if (i == n) {
+		if (k)
+			return match_fwd(m, k->e, k->n, k->i, pos, k->anchored, k->counting, k->next,
+				depth);
+		if (pos - 1 > m->span_end)
+			m->span_end = pos - 1;
+		return true;
+	}
+	const struct dict_elem *el = &e[i];
+	int limit = m->clause_end + 1;
+	int last = anchored ? pos : limit - 1;
+	for (int p = pos; p <= last && p < limit && m->budget >= 0; p++) {
+		const struct tok *t = &c->toks[p];
+		switch (el->kind) {
+		case ELEM_WORD:
+			if (!(t->flags & TEXT_WORD) || !tok_matches(c, t, el->id, el->mode))
+				break;
+			if (match_fwd(m, e, n, i + 1, p + 1, el->consecutive, counting, k, depth)) {
+				if (counting)
+					m->length += word_letters(d, el->id);
+				return true;
+			}
+			break;
+		case ELEM_SOURCE:
+		case ELEM_TARGET:
+		case ELEM_COMPOUND:
+		case ELEM_SKIP:
+		case ELEM_ATTRIB: {
+			int end;
+			int g = group_starting_at(c, p, m->clause_start, &end);
+			if (g < 0 || end >= limit || (el->kind == ELEM_COMPOUND && !is_compound(c, g)))
+				break;
+			struct binding saved = bind(m, el->kind, g);
+			if (match_fwd(m, e, n, i + 1, end + 1, el->consecutive, counting, k, depth))
+				return true;
+			unbind(m, saved);
+			break;
+		}
+		case ELEM_SYNSET:
+		case ELEM_ALT: {
+			if (depth > 6)
+				return false;
+			const uint32_t *members;
+			uint32_t count;
+			members_of(d, el, &members, &count);
+			struct fcont next = {e, n, i + 1, el->consecutive, counting, k};
+			bool inner = counting && el->kind == ELEM_ALT;
+			for (uint32_t mb = 0; mb < count && m->budget >= 0; mb++) {
+				const struct dict_phrase *ph = &d->phrases[members[mb]];
+				unsigned before = m->length;
+				if (match_fwd(m, d->elems + ph->first, ph->count, 0, p, true, inner, &next,
+					    depth + 1))
+					return true;
+				m->length = before;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static bool match_back(struct match_state *m, const struct dict_elem *e, int i, int limit,
+	bool anchored, bool counting, const struct bcont *k, int depth)
+{
+	const struct coder *c = m->c;
+	const struct dict *d = c->dict;
+	if (--m->budget < 0)
+		return false;
+	if (i < 0) {
+		if (k)
+			return match_back(m, k->e, k->i, limit, k->i >= 0 && k->e[k->i].consecutive,
+				k->counting, k->next, depth);
+		/* the part before the verb is placed; now the part after it */
+		if (limit < m->span_start)
+			m->span_start = limit;
+		return match_fwd(m, m->upper, m->nupper, 0, m->verb_end + 1, m->verb_consecutive, true,
+			NULL, 0);
+	}
+	const struct dict_elem *el = &e[i];
+	bool next_anchored = i > 0 && e[i - 1].consecutive;
+	int lowest = anchored ? limit - 1 : m->clause_start;
+	for (int p = limit - 1; p >= lowest && p >= m->clause_start && m->budget >= 0; p--) {
+		const struct tok *t = &c->toks[p];
+		switch (el->kind) {
+		case ELEM_WORD:
+			if (!(t->flags & TEXT_WORD) || !tok_matches(c, t, el->id, el->mode))
+				break;
+			if (match_back(m, e, i - 1, p, next_anchored, counting, k, depth)) {
+				if (counting)
+					m->length += word_letters(d, el->id);
+				return true;
+			}
+			break;
+		case ELEM_SOURCE:
+		case ELEM_TARGET:
+		case ELEM_COMPOUND:
+		case ELEM_SKIP:
+		case ELEM_ATTRIB: {
+			int start;
+			int g = group_ending_at(c, p, m->clause_start, &start);
+			if (g < 0 || (el->kind == ELEM_COMPOUND && !is_compound(c, g)))
+				break;
+			struct binding saved = bind(m, el->kind, g);
+			if (match_back(m, e, i - 1, start, next_anchored, counting, k, depth))
+				return true;
+			unbind(m, saved);
+			break;
+		}
+		case ELEM_SYNSET:
+		case ELEM_ALT: {
+			if (depth > 6)
+				return false;
+			const uint32_t *members;
+			uint32_t count;
+			members_of(d, el, &members, &count);
+			struct bcont next = {e, i - 1, counting, k};
+			bool inner = counting && el->kind == ELEM_ALT;
+			for (uint32_t mb = 0; mb < count && m->budget >= 0; mb++) {
+				const struct dict_phrase *ph = &d->phrases[members[mb]];
+				unsigned before = m->length;
+				if (match_back(m, d->elems + ph->first, ph->count - 1, p + 1, true, inner,
+					    &next, depth + 1))
+					return true;
+				m->length = before;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/* ---- coding a clause ------------------------------------------------------------- */
+
+/* Every code of group g ('/'-compounds split), into codes[]; returns the count. */
+static int group_codes(const struct coder *c, int g, char codes[][MAX_CODE], int max)
+{
+	int n = 0;
+	const struct group *gr = &c->groups[g];
+	for (int a = gr->first; a < gr->first + gr->count; a++) {
+		const char *s = c->actors[a].code;
+		while (*s && n < max) {
+			const char *slash = strchr(s, '/');
+			size_t len = slash ? (size_t)(slash - s) : strlen(s);
+			if (len && len < MAX_CODE) {
+				memcpy(codes[n], s, len);
+				codes[n][len] = '\0';
+				n++;
+			}
+			s += len + (slash != NULL);
+		}
+	}
+	return n;
+}
+
+/* Does group b add no code that group a lacks (so a->b would only be self-events)? */
+static bool same_codes(const struct coder *c, int a, int b)
+{
+	if (a < 0 || b < 0)
+		return false;
+	if (a == b)
+		return true;
+	char ca[16][MAX_CODE], cb[16][MAX_CODE];
+	int na = group_codes(c, a, ca, 16), nb = group_codes(c, b, cb, 16);
+	for (int j = 0; j < nb; j++) {
+		bool found = false;
+		for (int i = 0; i < na && !found; i++)
+			found = strcmp(ca[i], cb[j]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int first_group_in(const struct coder *c, int from, int to)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->start >= from && gr->start <= to && !c->excluded[g])
+			return g;
+	}
+	return -1;
+}
+
+static int first_distinct_group(const struct coder *c, int from, int to, int source)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->start < from || gr->start > to || c->excluded[g] || same_codes(c, source, g))
+			continue;
+		return g;
+	}
+	return -1;
+}
+
+static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end, int *ret_by)
+{
+	bool aux = false;
+	for (int k = vs - 1; k >= 0 && k >= vs - 2; k--) {
+		const struct tok *t = &c->toks[k];
+		if (t->word != W_AUX)
+			continue;
+		if (word_is(t, "WAS") || word_is(t, "WERE") || word_is(t, "BEEN") ||
+			c->opt.nearest_subject)
+			aux = true;
+	}
+	if (!aux)
+		return false;
+	/* TABARI: BY right after the verb (or after one modifier); ours: anywhere in the
+	 * clause before another actor ("were imposed on Iran by the EU") */
+	int reach = c->opt.nearest_subject ? clause_end : ve + 2;
+	for (int k = ve + 1; k <= reach && k <= clause_end; k++) {
+		if (c->toks[k].word == W_BY) {
+			*ret_by = k;
+			return true;
+		}
+		if (c->toks[k].type == T_VERB)
+			return false;
+	}
+	return false;
+}
+
+static void add_pending(struct coder *c, unsigned sentence, int sg, int tg, const char *scode,
+	const char *tcode, const char *event_code, int vi, uint32_t pattern, int span_start,
+	int span_end, bool sub, bool dom, int clause)
+{
+	if (c->nsentence_events >= MAX_SENTENCE_EVENTS)
+		return;
+	struct pending_event *pe = &c->sentence_events[c->nsentence_events++];
+	memset(pe, 0, sizeof *pe);
+	pe->sentence = sentence;
+	snprintf(pe->source, sizeof pe->source, "%s", scode);
+	snprintf(pe->target, sizeof pe->target, "%s", tcode);
+	snprintf(pe->code, sizeof pe->code, "%s", event_code);
+	const struct verb *vb = &c->verbs[vi];
+	pe->verb_entry = vb->entry;
+	pe->pattern = pattern;
+	int vs = span_start < vb->start ? span_start : vb->start;
+	int ve = span_end > vb->end ? span_end : vb->end;
+	pe->verb_offset = c->toks[vs].src_offset;
+	pe->verb_len = c->toks[ve].src_offset + c->toks[ve].src_len - pe->verb_offset;
+	if (sg >= 0) {
+		const struct group *g = &c->groups[sg];
+		pe->source_offset = c->toks[g->start].src_offset;
+		pe->source_len = c->toks[g->end].src_offset + c->toks[g->end].src_len -
+			pe->source_offset;
+	}
+	if (tg >= 0) {
+		const struct group *g = &c->groups[tg];
+		pe->target_offset = c->toks[g->start].src_offset;
+		pe->target_len = c->toks[g->end].src_offset + c->toks[g->end].src_len -
+			pe->target_offset;
+	}
+	pe->subordinate = sub;
+	pe->dominant = dom;
+	pe->clause = (uint8_t)clause;
+}
+
+enum pairing {
+	PAIR_CROSS,         /* every source with every target (and back, for paired codes) */
+	PAIR_COMPOUND_BOTH, /* %: each pair of the compound, the code one way, the pair back */
+	PAIR_COMPOUND_ONE,  /* a compound source that is its own target: each pair once */
+};
+
+struct event_plan {
+	int sg, tg;
+	char scodes[16][MAX_CODE], tcodes[16][MAX_CODE];
+	int ns, nt;
+	enum pairing pairing;
+};
+
+static int emit_plan(struct coder *c, unsigned sentence, const struct event_plan *p,
+	const struct dict_event_code *ev, int vi, uint32_t pattern, int span_start, int span_end,
+	int clause)
+{
+	const struct dict *d = c->dict;
+	const char *code = dict_str(d, ev->code);
+	const char *reverse = dict_str(d, ev->reverse);
+	bool sub = ev->flags & EVENT_SUBORDINATE;
+	bool dom = ev->flags & EVENT_DOMINANT;
+	bool paired = ev->flags & EVENT_PAIRED;
+	int n0 = c->nsentence_events;
+	if (p->pairing == PAIR_CROSS) {
+		for (int s = 0; s < p->ns; s++)
+			for (int t = 0; t < p->nt; t++) {
+				if (strcmp(p->scodes[s], p->tcodes[t]) == 0)
+					continue;
+				add_pending(c, sentence, p->sg, p->tg, p->scodes[s], p->tcodes[t], code, vi,
+					pattern, span_start, span_end, sub, dom, clause);
+				if (paired)
+					add_pending(c, sentence, p->tg, p->sg, p->tcodes[t], p->scodes[s],
+						reverse, vi, pattern, span_start, span_end, sub, dom, clause);
+			}
+	} else {
+		for (int i = 0; i < p->ns; i++)
+			for (int j = i + 1; j < p->ns; j++) {
+				if (strcmp(p->scodes[i], p->scodes[j]) == 0)
+					continue;
+				add_pending(c, sentence, p->sg, p->sg, p->scodes[i], p->scodes[j], code, vi,
+					pattern, span_start, span_end, sub, dom, clause);
+				if (paired || p->pairing == PAIR_COMPOUND_BOTH)
+					add_pending(c, sentence, p->sg, p->sg, p->scodes[j], p->scodes[i],
+						reverse, vi, pattern, span_start, span_end, sub, dom, clause);
+			}
+	}
+	return c->nsentence_events - n0;
+}
+
+static bool negated(const struct coder *c, int vs, int clause_start)
+{
+	for (int k = vs - 1; k >= clause_start && k >= vs - 3; k--) {
+		if (c->toks[k].word == W_NEGATION)
+			return true;
+		if (c->toks[k].type == T_ACTOR || (c->toks[k].flags & TEXT_COMMA))
+			break;
+	}
+	return false;
+}
+
+static bool pattern_has_negation(const struct coder *c, uint32_t pattern)
+{
+	const struct dict *d = c->dict;
+	const struct dict_phrase *p = &d->phrases[d->patterns[pattern].phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_SYNSET || e->kind == ELEM_ALT)
+			return true; /* synsets of negations (&NEGATVAUXVRB) and friends */
+		if (e->kind != ELEM_WORD)
+			continue;
+		const struct dict_lex *lx = &d->lex[e->id];
+		const char *w = d->strings + lx->str;
+		if ((lx->len == 3 && memcmp(w, "NOT", 3) == 0) ||
+			(lx->len == 5 && memcmp(w, "NEVER", 5) == 0) ||
+			(lx->len == 2 && memcmp(w, "NO", 2) == 0) ||
+			(lx->len > 3 && memcmp(w + lx->len - 3, "N'T", 3) == 0))
+			return true;
+	}
+	return false;
+}
+
+struct verb_result {
+	const struct dict_event_code *ev;
+	uint32_t pattern;
+	int source, target, compound;
+	int skips[MAX_SKIPS];
+	int nskips;
+	int span_start, span_end;
+};
+
+/* Finds the pattern (or the root's own code) for verb vi in the clause. */
+static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_result *r)
+{
+	const struct dict *d = c->dict;
+	const struct verb *vb = &c->verbs[vi];
+	const struct dict_verb *dv = &d->verbs[vb->entry];
+	const struct dict_family *f = &d->families[dv->family];
+	r->ev = &d->events[dv->event];
+	r->pattern = UINT32_MAX;
+	r->source = r->target = r->compound = -1;
+	r->nskips = 0;
+	r->span_start = vb->start;
+	r->span_end = vb->end;
+	unsigned best = 0;
+	for (uint32_t i = 0; i < f->npatterns; i++) {
+		uint32_t pi = d->pattern_order[f->patterns + i];
+		const struct dict_pattern *pat = &d->patterns[pi];
+		const struct dict_phrase *ph = &d->phrases[pat->phrase];
+		if (r->pattern != UINT32_MAX && ph->length <= best)
+			break; /* longest first: nothing left can beat what matched */
+		if ((pat->need[0] != UINT32_MAX && c->lex_stamp[pat->need[0]] != c->stamp) ||
+			(pat->need[1] != UINT32_MAX && c->lex_stamp[pat->need[1]] != c->stamp))
+			continue; /* a word it needs is nowhere in the sentence */
+		const struct dict_elem *e = d->elems + ph->first;
+		int k = 0;
+		while (k < ph->count && e[k].kind != ELEM_VERB)
+			k++;
+		if (k == ph->count)
+			continue;
+		struct match_state m = {
+			.c = c,
+			.verb_start = vb->start,
+			.verb_end = vb->end,
+			.clause_start = cs,
+			.clause_end = ce,
+			.upper = e + k + 1,
+			.nupper = ph->count - k - 1,
+			.verb_consecutive = e[k].consecutive,
+			.budget = MATCH_BUDGET,
+			.source = -1,
+			.target = -1,
+			.compound = -1,
+			.span_start = vb->start,
+			.span_end = vb->end,
+		};
+		if (!match_back(&m, e, k - 1, vb->start, k > 0 && e[k - 1].consecutive, true, NULL, 0))
+			continue;
+		if (r->pattern != UINT32_MAX && m.length <= best)
+			continue;
+		best = m.length;
+		r->pattern = pi;
+		r->ev = &d->events[pat->event];
+		r->source = m.source;
+		r->target = m.target;
+		r->compound = m.compound;
+		r->nskips = m.nskips;
+		memcpy(r->skips, m.skips, sizeof r->skips);
+		r->span_start = m.span_start;
+		r->span_end = m.span_end;
+		if (best >= ph->length)
+			break;
+	}
+}
+
+struct clause {
+	int start, end; /* inclusive */
+};
+
+/* Fills the codes of an event plan from a group, or from a literal (default) code. */
+static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
+	int *ret_n)
+{
+	if (g >= 0) {
+		*ret_n = group_codes(c, g, codes, 16);
+	} else if (literal && literal[0]) {
+		snprintf(codes[0], MAX_CODE, "%s", literal);
+		*ret_n = 1;
+	} else {
+		*ret_n = 0;
+	}
+}
+
+/*
+ * Codes the clauses of a tagged sentence into c->sentence_events: the verbs of each
+ * clause left to right, under the CODE BY rule, with subordinate codes ([023?], and
+ * with STATEMENTS SUBORDINATE every 01x statement) kept only when nothing else is.
+ */
+static void code_clauses(struct coder *c, unsigned sentence)
+{
+	struct clause clauses[MAX_TOKENS / 2 + 1];
+	int nclauses = 0;
+	int start = 0;
+	for (int i = 0; i < c->ntoks && nclauses < MAX_TOKENS / 2; i++) {
+		if (c->toks[i].word == W_CONJ && !c->toks[i].protect && c->toks[i].type != T_ACTOR) {
+			clauses[nclauses].start = start;
+			clauses[nclauses].end = i - 1;
+			nclauses++;
+			start = i + 1;
+		}
+	}
+	clauses[nclauses].start = start;
+	clauses[nclauses].end = c->ntoks - 1;
+	nclauses++;
+
+	int carried = -1; /* the subject carried into later clauses */
+	bool sentence_done = false;
+	for (int ci = 0; ci < nclauses && !sentence_done; ci++) {
+		int cs = clauses[ci].start, ce = clauses[ci].end;
+		if (cs > ce)
+			continue;
+		int sub_start = -1; /* this clause's subordinate events */
+		bool coded = false;
+		int clause_source = -1;
+		for (int vi = 0; vi < c->nverbs && !coded && !sentence_done; vi++) {
+			const struct verb *vb = &c->verbs[vi];
+			if (vb->noun || vb->start < cs || vb->start > ce)
+				continue;
+			struct verb_result r;
+			evaluate_verb(c, vi, cs, ce, &r);
+			const struct dict_event_code *ev = r.ev;
+			if (ev->flags & EVENT_DISCARD) {
+				c->discard = true;
+				return;
+			}
+			if (ev->flags & EVENT_COMPLEX) {
+				c->complex = true;
+				return;
+			}
+			if (ev->flags & (EVENT_NULL | EVENT_TIME))
+				continue;
+			if (c->opt.negation && negated(c, vb->start, cs) &&
+				(r.pattern == UINT32_MAX || !pattern_has_negation(c, r.pattern)))
+				continue;
+			memset(c->excluded, 0, sizeof c->excluded);
+			for (int s = 0; s < r.nskips; s++)
+				c->excluded[r.skips[s]] = 1;
+			struct event_plan plan;
+			plan.pairing = PAIR_CROSS;
+			int sg = r.source, tg = r.target;
+			bool by_pattern = sg >= 0 || tg >= 0 || r.compound >= 0;
+			if (r.compound >= 0) {
+				sg = tg = r.compound;
+				plan.pairing = PAIR_COMPOUND_BOTH;
+			}
+			bool prior = first_group_in(c, cs, vb->start - 1) >= 0;
+			const char *default_source = NULL, *default_target = NULL;
+			/* the source */
+			if (sg < 0) {
+				if (c->opt.nearest_subject) {
+					/* the subject of this verb follows any earlier verb or THAT:
+					 * "X said that Y attacked Z" is Y's doing */
+					int from = cs;
+					for (int k = vb->start - 1; k > cs; k--)
+						if ((c->toks[k].type == T_VERB && c->toks[k].verb != vi) ||
+							c->toks[k].word == W_THAT) {
+							from = k + 1;
+							break;
+						}
+					sg = tg >= 0 ? first_distinct_group(c, from, vb->start - 1, tg) :
+						first_group_in(c, from, vb->start - 1);
+				}
+				if (sg < 0) {
+					bool own = ci == 0 || carried < 0 || group_starting_at(c, cs, cs, &(int){0}) >= 0;
+					if (own)
+						sg = tg >= 0 ? first_distinct_group(c, cs, vb->start - 1, tg) :
+							first_group_in(c, cs, vb->start - 1);
+					else
+						sg = carried;
+				}
+				if (c->opt.default_source[0] && c->opt.default_source_prior && !prior) {
+					sg = -1;
+					default_source = c->opt.default_source;
+				}
+				/* TABARI is greedy: no source before the verb, take one after it */
+				if (sg < 0 && !default_source)
+					sg = first_distinct_group(c, vb->end + 1, ce, tg);
+				if (sg < 0 && c->opt.default_source[0])
+					default_source = c->opt.default_source;
+			}
+			/* the target */
+			if (tg < 0) {
+				tg = first_distinct_group(c, vb->end + 1, ce, sg);
+				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
+					default_target = c->opt.default_target;
+				if (tg < 0 && !default_target)
+					tg = first_distinct_group(c, cs, vb->start - 1, sg);
+				if (tg < 0 && !default_target && sg >= 0 && is_compound(c, sg)) {
+					tg = sg;
+					plan.pairing = PAIR_COMPOUND_ONE;
+				}
+				if (tg < 0 && !default_target && c->opt.default_target[0])
+					default_target = c->opt.default_target;
+			}
+			int by;
+			if (!by_pattern && plan.pairing == PAIR_CROSS &&
+				passive_voice(c, vb->start, vb->end, ce, &by)) {
+				int agent = c->opt.nearest_subject ? first_group_in(c, by + 1, ce) : -1;
+				if (agent >= 0) {
+					int patient = first_distinct_group(c, cs, vb->start - 1, agent);
+					if (patient < 0)
+						patient = first_distinct_group(c, vb->end + 1, ce, agent);
+					sg = agent;
+					tg = patient;
+				} else {
+					int tmp = sg;
+					sg = tg;
+					tg = tmp;
+					const char *dtmp = default_source;
+					default_source = default_target;
+					default_target = dtmp;
+				}
+			}
+			plan.sg = sg;
+			plan.tg = tg;
+			plan_side(c, sg, default_source, plan.scodes, &plan.ns);
+			plan_side(c, tg, default_target, plan.tcodes, &plan.nt);
+			if (plan.ns == 0 || (plan.pairing == PAIR_CROSS && plan.nt == 0))
+				continue;
+			int n0 = c->nsentence_events;
+			int emitted = emit_plan(c, sentence, &plan, ev, vi, r.pattern, r.span_start,
+				r.span_end, ci);
+			if (emitted == 0)
+				continue;
+			clause_source = sg;
+			bool sub = ev->flags & EVENT_SUBORDINATE;
+			if (!sub && c->opt.statements_subordinate) {
+				const char *code = dict_str(c->dict, ev->code);
+				sub = code[0] == '0' && code[1] == '1';
+			}
+			for (int k = n0; k < c->nsentence_events; k++)
+				c->sentence_events[k].subordinate = sub;
+			if (sub) {
+				if (c->opt.code_by == CODE_ALL)
+					continue;
+				if (sub_start < 0)
+					sub_start = n0;
+				else
+					c->nsentence_events = n0; /* the first subordinate event stands */
+				continue;
+			}
+			if (c->opt.code_by == BY_CLAUSE && sub_start >= 0) {
+				/* a real event: the clause's subordinate ones give way */
+				int keep = c->nsentence_events - n0;
+				memmove(&c->sentence_events[sub_start], &c->sentence_events[n0],
+					(size_t)keep * sizeof c->sentence_events[0]);
+				c->nsentence_events = sub_start + keep;
+				sub_start = -1;
+			}
+			if (c->opt.code_by == BY_CLAUSE)
+				coded = true;
+			else if (c->opt.code_by == BY_SENTENCE)
+				sentence_done = true;
+		}
+		if (clause_source >= 0) {
+			carried = clause_source;
+		} else {
+			int g = first_group_in(c, cs, ce);
+			if (g >= 0)
+				carried = g;
+		}
+	}
+	/* across the sentence: dominant codes win; outside BY CLAUSE, subordinate codes
+	 * stand only if nothing else was coded */
+	bool any_real = false, any_dominant = false;
+	for (int i = 0; i < c->nsentence_events; i++) {
+		any_real |= !c->sentence_events[i].subordinate;
+		any_dominant |= c->sentence_events[i].dominant;
+	}
+	int n = 0;
+	for (int i = 0; i < c->nsentence_events; i++) {
+		const struct pending_event *pe = &c->sentence_events[i];
+		if (any_dominant && !pe->dominant)
+			continue;
+		if (c->opt.code_by != BY_CLAUSE && any_real && pe->subordinate)
+			continue;
+		c->sentence_events[n++] = *pe;
+	}
+	c->nsentence_events = n;
+}
+
+/* ---- sentences and documents ------------------------------------------------------- */
+
+static bool title_case_sentence(const struct coder *c)
+{
+	int words = 0, capitalized = 0;
+	for (int i = 0; i < c->ntoks; i++) {
+		const struct tok *t = &c->toks[i];
+		if (!(t->flags & TEXT_HAS_LETTER) || t->len < 4)
+			continue;
+		words++;
+		capitalized += (t->flags & TEXT_CAPITALIZED) != 0;
+	}
+	return words >= 2 && capitalized * 10 >= words * 7;
+}
+
+#ifdef CODER_DEBUG
+/* A parse display for developing the matcher: cc -DCODER_DEBUG. */
+static void debug_dump(const struct coder *c, const char *what)
+{
+	static const char *const types[] = {"", "ACT", "AGT", "VRB", "NOUN", "ADJ", "TIME"};
+	fprintf(stderr, "-- %s: %d tokens, %d actors, %d groups, %d verbs%s%s\n", what, c->ntoks,
+		c->nactors, c->ngroups, c->nverbs, c->discard ? " DISCARD" : "",
+		c->complex ? " COMPLEX" : "");
+	for (int i = 0; i < c->ntoks; i++) {
+		const struct tok *t = &c->toks[i];
+		fprintf(stderr, " %.*s", t->len ? t->len : 1, t->len ? t->w : ",");
+		if (t->type)
+			fprintf(stderr, "/%s%d", types[t->type], t->type == T_ACTOR ? t->actor : t->verb);
+		if (t->protect)
+			fprintf(stderr, "/P");
+	}
+	fprintf(stderr, "\n");
+	for (int a = 0; a < c->nactors; a++)
+		fprintf(stderr, "   actor %d [%d-%d] %s group %d kind %d\n", a, c->actors[a].start,
+			c->actors[a].end, c->actors[a].code, c->actors[a].group, c->actors[a].kind);
+	for (int v = 0; v < c->nverbs; v++)
+		fprintf(stderr, "   verb %d [%d-%d]%s\n", v, c->verbs[v].start, c->verbs[v].end,
+			c->verbs[v].noun ? " noun" : "");
+}
+#endif
+
+static void code_sentence(struct coder *c, const char *text, size_t start, size_t end,
+	unsigned index)
+{
+	int truncated = 0;
+	size_t n = text_tokenize(text + start, end - start, c->raw, MAX_TOKENS, c->folded,
+		sizeof c->folded, &truncated);
+	c->nsentence_events = 0;
+	if (truncated) {
+		c->flags |= CODER_TRUNCATED | CODER_COMPLEX;
+		return;
+	}
+	c->ntoks = (int)n;
+	c->nlms = 0;
+	c->nactors = 0;
+	c->nverbs = 0;
+	c->ngroups = 0;
+	c->discard = c->complex = false;
+	int words = 0;
+	bool lower = false;
+	for (int i = 0; i < c->ntoks; i++) {
+		struct tok *t = &c->toks[i];
+		const struct text_token *r = &c->raw[i];
+		memset(t, 0, sizeof *t);
+		t->w = c->folded + r->folded;
+		t->len = r->folded_len;
+		t->flags = r->flags;
+		t->actor = -1;
+		t->verb = -1;
+		t->agent = -1;
+		t->src_offset = (uint32_t)(start + r->offset);
+		t->src_len = r->length;
+		t->word = (uint8_t)classify_word(t);
+		find_lexmatches(c, t);
+		words += (t->flags & (TEXT_WORD | TEXT_COMMA)) != 0;
+		lower |= (t->flags & TEXT_HAS_LOWER) != 0;
+	}
+	if (words == 0 || words < c->opt.min_words)
+		return;
+	if (++c->stamp == 0) {
+		memset(c->lex_stamp, 0, (c->dict->nlex + 1) * sizeof *c->lex_stamp);
+		c->stamp = 1;
+	}
+	for (size_t i = 0; i < c->nlms; i++)
+		c->lex_stamp[c->lms[i].lex] = c->stamp;
+	c->all_caps = !lower;
+	c->title_case = c->opt.title_case && title_case_sentence(c);
+
+	tag_actors(c);
+	tag_plain_and_verbs(c);
+	shift_verbs_to_nouns(c);
+	attach_agents(c);
+	find_compounds(c);
+	protect_noun_phrases(c);
+	drop_comma_clauses(c);
+	compact(c);
+	find_compounds(c);
+	resolve_pronouns(c);
+	find_compounds(c);
+
+#ifdef CODER_DEBUG
+	debug_dump(c, "tagged");
+#endif
+	if (c->discard) {
+		c->flags |= CODER_DISCARDED;
+		return;
+	}
+	/* complexity conditions of the .options file */
+	int verbs = 0, conj = 0;
+	for (int v = 0; v < c->nverbs; v++)
+		verbs += !c->verbs[v].noun;
+	for (int i = 0; i < c->ntoks; i++)
+		conj += c->toks[i].word == W_CONJ && !c->toks[i].protect;
+	int first_verb = -1; /* verbs whose own code is null do not count (On accord ...) */
+	for (int v = 0; v < c->nverbs; v++) {
+		const struct dict_verb *dv = &c->dict->verbs[c->verbs[v].entry];
+		if (!c->verbs[v].noun && !(c->dict->events[dv->event].flags & EVENT_NULL)) {
+			first_verb = c->verbs[v].start;
+			break;
+		}
+	}
+	bool complex = c->complex;
+	if (c->opt.complex_verbs && verbs >= c->opt.complex_verbs)
+		complex = true;
+	if (c->opt.complex_conj && conj >= c->opt.complex_conj)
+		complex = true;
+	if (c->opt.complex_actors && c->nactors >= c->opt.complex_actors)
+		complex = true;
+	if (c->opt.complex_noverb && first_verb < 0)
+		complex = true;
+	if (c->opt.complex_noactprior && first_verb >= 0 &&
+		!(c->nactors > 0 && c->actors[0].start < first_verb))
+		complex = true;
+	if (c->opt.complex_noactafter && first_verb >= 0 &&
+		!(c->nactors > 0 && c->actors[c->nactors - 1].start > first_verb))
+		complex = true;
+	if (complex) {
+		c->flags |= CODER_COMPLEX;
+		return;
+	}
+	code_clauses(c, index);
+	if (c->discard) {
+		c->flags |= CODER_DISCARDED;
+		c->nsentence_events = 0;
+		return;
+	}
+	if (c->complex) {
+		c->flags |= CODER_COMPLEX;
+		c->nsentence_events = 0;
+		return;
+	}
+	/* document memory: the subject for a pronoun opening the next sentence */
+	if (c->nsentence_events > 0)
+		snprintf(c->last_subject, sizeof c->last_subject, "%s", c->sentence_events[0].source);
+	else if (c->ngroups > 0)
+		group_code(c, 0, c->last_subject, sizeof c->last_subject);
+	for (int a = 0; a < c->nactors; a++) {
+		if (c->actors[a].kind == ACT_PRONOUN || !is_country_code(c, c->actors[a].code) ||
+			strncmp(c->last_country[0], c->actors[a].code, 3) == 0)
+			continue;
+		memcpy(c->last_country[1], c->last_country[0], 4);
+		snprintf(c->last_country[0], sizeof c->last_country[0], "%.3s", c->actors[a].code);
+	}
+	/* keep one event per (source, code, target) */
+	for (int i = 0; i < c->nsentence_events; i++) {
+		struct pending_event *pe = &c->sentence_events[i];
+		bool dup = false;
+		for (int k = 0; k < i && !dup; k++) {
+			const struct pending_event *q = &c->sentence_events[k];
+			dup = strcmp(q->source, pe->source) == 0 && strcmp(q->target, pe->target) == 0 &&
+				strcmp(q->code, pe->code) == 0;
+		}
+		if (dup || c->nevents >= MAX_DOC_EVENTS)
+			continue;
+		pe->sentence_offset = (uint32_t)start;
+		pe->sentence_len = (uint32_t)(end - start);
+		c->events[c->nevents++] = *pe;
+	}
+}
+
+static const char *span_text(struct coder *c, int slot, uint32_t offset, uint32_t len)
+{
+	char *out = c->scratch[slot];
+	size_t n = len < sizeof c->scratch[slot] - 1 ? len : sizeof c->scratch[slot] - 1;
+	memcpy(out, c->doc + offset, n);
+	out[n] = '\0';
+	/* evidence goes into TSV and JSON: no control characters */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20)
+			out[i] = ' ';
+	return out;
+}
+
+int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
+	coder_event_fn on_event, void *ctx)
+{
+	if (!c || (!text && len))
+		return -EINVAL;
+	const struct dict *d = c->dict;
+	c->doc = text;
+	c->date = date_days;
+	c->flags = 0;
+	c->nevents = 0;
+	c->story_discard = false;
+	if (!c->opt.forward) {
+		c->last_subject[0] = '\0';
+		c->last_country[0][0] = c->last_country[1][0] = '\0';
+	}
+	if (len > UINT32_MAX / 2)
+		len = UINT32_MAX / 2;
+	size_t pos = 0;
+	unsigned index = 0;
+	if (c->opt.split_sentences)
+		pos = text_skip_dateline(text, len);
+	while (pos < len) {
+		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
+					    text[pos] == '\r'))
+			pos++;
+		if (pos >= len)
+			break;
+		size_t end = c->opt.split_sentences ? text_sentence_end(text, len, pos) : len;
+		if (end <= pos)
+			end = pos + 1;
+		index++;
+		code_sentence(c, text, pos, end, index);
+		pos = end;
+	}
+	if (c->story_discard) {
+		c->nevents = 0;
+		c->flags |= CODER_DISCARDED;
+	}
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct pending_event *pe = &c->events[i];
+		struct coded_event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.sentence_index = pe->sentence;
+		ev.sentence = text + pe->sentence_offset;
+		ev.sentence_len = pe->sentence_len;
+		ev.source = pe->source;
+		ev.target = pe->target;
+		ev.event_code = pe->code;
+		ev.source_text = span_text(c, 0, pe->source_offset, pe->source_len);
+		ev.target_text = span_text(c, 1, pe->target_offset, pe->target_len);
+		ev.verb_text = span_text(c, 2, pe->verb_offset, pe->verb_len);
+		const struct dict_verb *dv = &d->verbs[pe->verb_entry];
+		if (pe->pattern != UINT32_MAX) {
+			const struct dict_pattern *p = &d->patterns[pe->pattern];
+			ev.pattern = dict_str(d, p->text);
+			ev.dict_file = d->files[p->file];
+			ev.dict_line = p->line;
+		} else {
+			const struct dict_phrase *ph = &d->phrases[dv->phrase];
+			(void)ph;
+			snprintf(c->scratch[3], sizeof c->scratch[3], "%s", ev.verb_text);
+			ev.pattern = "*";
+			ev.dict_file = d->files[dv->file];
+			ev.dict_line = dv->line;
+		}
+		ev.location = "";
+		const struct cameo_event_code *ce = cameo_event_lookup(pe->code);
+		if (ce) {
+			ev.quad_class = ce->quad_class;
+			ev.goldstein = ce->goldstein;
+		}
+		if (on_event)
+			on_event(&ev, ctx);
+	}
+	return (int)c->nevents;
+}

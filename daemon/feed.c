@@ -1,0 +1,2468 @@
+/*
+ * feed: from fetched bytes to plain items.
+ *
+ * The work happens in four steps, each of which bounds what it allocates:
+ *  1. decode: pick the encoding (BOM, HTTP charset, XML declaration, UTF-8 if it
+ *     validates, else windows-1252) and convert the whole document to UTF-8;
+ *  2. sanitize: one pass over the UTF-8 text that removes what libxml2 would stop at or
+ *     what is unsafe: the DOCTYPE (its safe literal entities are kept by substituting
+ *     them ourselves, so libxml2 never sees a DTD and expands nothing), comments and
+ *     processing instructions, characters XML forbids, undeclared HTML entities
+ *     (rewritten as character references) and bare ampersands (escaped);
+ *  3. parse the result with libxml2 in recover mode without network access;
+ *  4. walk the tree for the feed's and items' fields, turning HTML into plain text
+ *     with libxml2's HTML parser driven through SAX callbacks (no tree is built).
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/uri.h>
+
+#include "buf.h"
+#include "date.h"
+#include "feed.h"
+#include "xalloc.h"
+
+/* Caps: the document, what one item may hold, and how much we say about it. */
+#define FEED_MAX_BYTES (32u << 20)
+#define FEED_DEFAULT_MAX_ITEMS 10000
+#define FEED_MAX_SHORT_FIELD 8192        /* titles, links, ids, authors, categories */
+#define FEED_MAX_LONG_FIELD (512u << 10) /* summaries and contents */
+#define FEED_MAX_CATEGORIES 64
+#define FEED_MAX_WARNINGS 32
+#define FEED_FALLBACK_TITLE 100          /* bytes of text an untitled item shows */
+#define FEED_MAX_ENTITIES 64
+#define FEED_MAX_ENTITY_VALUE 1024
+/* Dates further ahead of the fetch time than this are typos or lies; clamp them. */
+#define FEED_FUTURE_SLACK_SECONDS (24 * 3600)
+/* libxml2's own limit without XML_PARSE_HUGE is 256; our walks stop there too. */
+#define FEED_MAX_DEPTH 256
+
+/* ---------------------------------------------------------------------------------- */
+/* Small helpers */
+
+static bool ascii_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool ascii_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ascii_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool prefix_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (len < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower(s[i]) != ascii_lower(prefix[i]))
+			return false;
+	return true;
+}
+
+static bool equals_ci(const char *a, const char *b)
+{
+	if (!a || !b)
+		return false;
+	while (*a && *b)
+		if (ascii_lower(*a++) != ascii_lower(*b++))
+			return false;
+	return *a == *b;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && s[1] < 0xA0)
+			return 0; /* overlong */
+		if (c == 0xED && s[1] >= 0xA0)
+			return 0; /* surrogate */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+			(s[3] & 0xC0) != 0x80)
+			return 0;
+		if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static bool utf8_valid(const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	size_t pos = 0;
+	while (pos < len) {
+		/* ASCII runs dominate feeds: skip eight bytes at a time. */
+		while (pos + 8 <= len) {
+			uint64_t word;
+			memcpy(&word, s + pos, 8);
+			if (word & 0x8080808080808080ull)
+				break;
+			pos += 8;
+		}
+		if (pos >= len)
+			break;
+		size_t n = utf8_sequence_length(s + pos, len - pos);
+		if (n == 0)
+			return false;
+		pos += n;
+	}
+	return true;
+}
+
+static void utf8_append(struct buf *out, uint32_t cp)
+{
+	char bytes[4];
+	size_t n;
+	if (cp < 0x80) {
+		bytes[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		bytes[0] = (char)(0xC0 | (cp >> 6));
+		bytes[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		bytes[0] = (char)(0xE0 | (cp >> 12));
+		bytes[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		bytes[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		bytes[0] = (char)(0xF0 | (cp >> 18));
+		bytes[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		bytes[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		bytes[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	buf_append(out, bytes, n);
+}
+
+/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
+static void utf8_truncate(char *s, size_t max)
+{
+	size_t len = strlen(s);
+	if (len <= max)
+		return;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	s[max] = '\0';
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* SHA-256 (FIPS 180-4), for ids of items that carry none: stable across runs and
+ * machines, and what miniflux uses for the same purpose. */
+
+struct sha256 {
+	uint32_t state[8];
+	uint64_t length;
+	unsigned char block[64];
+	size_t used;
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+static uint32_t rotr32(uint32_t x, int n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_block(struct sha256 *h, const unsigned char *p)
+{
+	uint32_t w[64];
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	uint32_t a = h->state[0], b = h->state[1], c = h->state[2], d = h->state[3];
+	uint32_t e = h->state[4], f = h->state[5], g = h->state[6], k = h->state[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = k + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) +
+			      ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		uint32_t t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) +
+			      ((a & b) ^ (a & c) ^ (b & c));
+		k = g;
+		g = f;
+		f = e;
+		e = d + t1;
+		d = c;
+		c = b;
+		b = a;
+		a = t1 + t2;
+	}
+	h->state[0] += a;
+	h->state[1] += b;
+	h->state[2] += c;
+	h->state[3] += d;
+	h->state[4] += e;
+	h->state[5] += f;
+	h->state[6] += g;
+	h->state[7] += k;
+}
+
+static void sha256_init(struct sha256 *h)
+{
+	static const uint32_t initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	memcpy(h->state, initial, sizeof(initial));
+	h->length = 0;
+	h->used = 0;
+}
+
+static void sha256_update(struct sha256 *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	h->length += len;
+	while (len > 0) {
+		size_t take = 64 - h->used < len ? 64 - h->used : len;
+		memcpy(h->block + h->used, p, take);
+		h->used += take;
+		p += take;
+		len -= take;
+		if (h->used == 64) {
+			sha256_block(h, h->block);
+			h->used = 0;
+		}
+	}
+}
+
+/* Writes 64 lowercase hex digits and a NUL. */
+static void sha256_hex(struct sha256 *h, char out[65])
+{
+	uint64_t bits = h->length * 8;
+	unsigned char pad = 0x80;
+	sha256_update(h, &pad, 1);
+	pad = 0;
+	while (h->used != 56)
+		sha256_update(h, &pad, 1);
+	unsigned char length[8];
+	for (int i = 0; i < 8; i++)
+		length[i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_update(h, length, 8);
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		unsigned char byte = (unsigned char)(h->state[i / 4] >> (24 - 8 * (i % 4)));
+		out[2 * i] = hex[byte >> 4];
+		out[2 * i + 1] = hex[byte & 15];
+	}
+	out[64] = '\0';
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Parse state shared by the steps */
+
+struct parser {
+	const struct feed_parse_options *options;
+	struct feed_doc *doc;
+	size_t item_cap;       /* allocated entries in doc->items */
+	size_t warning_cap;
+	size_t warnings_dropped;
+	htmlParserCtxtPtr html; /* reused for every HTML fragment of the document */
+	struct buf scratch;
+	char *feed_author;     /* Atom: entries without an author inherit the feed's */
+	bool items_capped;
+};
+
+static void warn(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn(struct parser *p, const char *fmt, ...)
+{
+	struct feed_doc *doc = p->doc;
+	if (doc->warning_count >= FEED_MAX_WARNINGS) {
+		p->warnings_dropped++;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *message = xvasprintf(fmt, ap);
+	va_end(ap);
+	doc->warnings = xgrow(doc->warnings, &p->warning_cap, doc->warning_count + 1,
+		sizeof(*doc->warnings));
+	doc->warnings[doc->warning_count++] = message;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Step 1: the encoding */
+
+/* windows-1252's 0x80..0x9F; the five bytes it leaves undefined map to the C1 controls
+ * of the same value, as browsers do, so decoding never fails. */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+	0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+static void decode_single_byte(const char *data, size_t len, bool windows1252, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	size_t pos = 0;
+	while (pos < len) {
+		size_t start = pos;
+		while (pos < len && s[pos] < 0x80)
+			pos++;
+		buf_append(out, s + start, pos - start);
+		if (pos >= len)
+			break;
+		unsigned char c = s[pos++];
+		uint32_t cp = c;
+		if (windows1252 && c >= 0x80 && c <= 0x9F)
+			cp = cp1252_high[c - 0x80];
+		utf8_append(out, cp);
+	}
+}
+
+static bool ascii_only(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)data[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* Converts with iconv; fails on any invalid or incomplete sequence. */
+static int decode_iconv(const char *data, size_t len, const char *encoding, struct buf *out)
+{
+	iconv_t cd = iconv_open("UTF-8", encoding);
+	if (cd == (iconv_t)-1)
+		return -EINVAL;
+	/* UTF-8 needs at most three bytes per UTF-16 unit or single byte; grow if not. */
+	size_t size = len * 2 + 64;
+	const size_t limit = (size_t)FEED_MAX_BYTES * 4;
+	char *in = (char *)data;
+	size_t in_left = len;
+	int r = 0;
+	out->data = xrealloc(out->data, size);
+	out->cap = size;
+	out->len = 0;
+	for (;;) {
+		char *dst = out->data + out->len;
+		size_t dst_left = out->cap - out->len - 1; /* room for the NUL */
+		size_t rc = iconv(cd, &in, &in_left, &dst, &dst_left);
+		out->len = (size_t)(dst - out->data);
+		if (rc != (size_t)-1)
+			break;
+		if (errno != E2BIG || out->cap >= limit) {
+			r = -EILSEQ;
+			break;
+		}
+		out->cap *= 2;
+		out->data = xrealloc(out->data, out->cap);
+	}
+	iconv_close(cd);
+	out->data[out->len] = '\0';
+	return r;
+}
+
+/*
+ * Decodes data as `encoding` into out (UTF-8). Returns 0, or 1 when data is already
+ * valid UTF-8 and out was left empty (no copy), or -EILSEQ when the bytes are not valid
+ * in that encoding, or -EINVAL when we don't know the encoding.
+ */
+static int decode_as(const char *data, size_t len, const char *encoding, struct buf *out)
+{
+	buf_reset(out);
+	if (equals_ci(encoding, "utf-8") || equals_ci(encoding, "utf8"))
+		return utf8_valid(data, len) ? 1 : -EILSEQ;
+	if (equals_ci(encoding, "us-ascii") || equals_ci(encoding, "ascii"))
+		return ascii_only(data, len) ? 1 : -EILSEQ;
+	if (equals_ci(encoding, "windows-1252") || equals_ci(encoding, "cp1252")) {
+		decode_single_byte(data, len, true, out);
+		return 0;
+	}
+	if (equals_ci(encoding, "iso-8859-1") || equals_ci(encoding, "latin1") ||
+		equals_ci(encoding, "latin-1") || equals_ci(encoding, "iso8859-1")) {
+		decode_single_byte(data, len, false, out);
+		return 0;
+	}
+	return decode_iconv(data, len, encoding, out);
+}
+
+/* The encoding a byte order mark names, with the mark's length. */
+static const char *bom_encoding(const char *data, size_t len, size_t *ret_skip)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	if (len >= 4 && s[0] == 0x00 && s[1] == 0x00 && s[2] == 0xFE && s[3] == 0xFF) {
+		*ret_skip = 4;
+		return "utf-32be";
+	}
+	if (len >= 4 && s[0] == 0xFF && s[1] == 0xFE && s[2] == 0x00 && s[3] == 0x00) {
+		*ret_skip = 4;
+		return "utf-32le";
+	}
+	if (len >= 2 && s[0] == 0xFE && s[1] == 0xFF) {
+		*ret_skip = 2;
+		return "utf-16be";
+	}
+	if (len >= 2 && s[0] == 0xFF && s[1] == 0xFE) {
+		*ret_skip = 2;
+		return "utf-16le";
+	}
+	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
+		*ret_skip = 3;
+		return "utf-8";
+	}
+	/* No mark, but "<?" written in a wide encoding says which one (XML 1.0 appendix F). */
+	if (len >= 4 && s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == '<')
+		return "utf-32be";
+	if (len >= 4 && s[0] == '<' && s[1] == 0 && s[2] == 0 && s[3] == 0)
+		return "utf-32le";
+	if (len >= 4 && s[0] == 0 && s[1] == '<' && s[2] == 0 && s[3] == '?')
+		return "utf-16be";
+	if (len >= 4 && s[0] == '<' && s[1] == 0 && s[2] == '?' && s[3] == 0)
+		return "utf-16le";
+	if (len >= 4 && s[0] == 0x4C && s[1] == 0x6F && s[2] == 0xA7 && s[3] == 0x94)
+		return "cp037"; /* "<?xm" in EBCDIC */
+	return NULL;
+}
+
+/* The encoding="..." of an ASCII-compatible XML declaration, into out (lowercase). */
+static bool declared_encoding(const char *data, size_t len, char *out, size_t out_size)
+{
+	size_t pos = 0;
+	while (pos < len && pos < 64 && ascii_space((unsigned char)data[pos]))
+		pos++;
+	if (!prefix_ci(data + pos, len - pos, "<?xml"))
+		return false;
+	size_t end = pos;
+	size_t limit = len < pos + 512 ? len : pos + 512;
+	while (end < limit && data[end] != '>')
+		end++;
+	const char *key = memmem(data + pos, end - pos, "encoding", 8);
+	if (!key)
+		return false;
+	pos = (size_t)(key - data) + 8;
+	while (pos < end && (ascii_space((unsigned char)data[pos]) || data[pos] == '='))
+		pos++;
+	if (pos >= end || (data[pos] != '"' && data[pos] != '\''))
+		return false;
+	char quote = data[pos++];
+	size_t n = 0;
+	while (pos < end && data[pos] != quote && n + 1 < out_size) {
+		char c = data[pos++];
+		if (!(ascii_alpha(c) || ascii_digit(c) || c == '-' || c == '_' || c == '.' || c == ':'))
+			return false;
+		out[n++] = ascii_lower(c);
+	}
+	out[n] = '\0';
+	return n > 0 && pos < end && data[pos] == quote;
+}
+
+/* Splits a Content-Type header into the media type and its charset parameter. */
+static void parse_content_type(const char *header, char *type, size_t type_size, char *charset,
+	size_t charset_size)
+{
+	type[0] = charset[0] = '\0';
+	if (!header)
+		return;
+	const char *p = header;
+	size_t n = 0;
+	while (*p && ascii_space((unsigned char)*p))
+		p++;
+	while (*p && *p != ';' && !ascii_space((unsigned char)*p) && n + 1 < type_size)
+		type[n++] = ascii_lower(*p++);
+	type[n] = '\0';
+	while (*p) {
+		while (*p && *p != ';')
+			p++;
+		if (!*p)
+			break;
+		p++;
+		while (*p && ascii_space((unsigned char)*p))
+			p++;
+		if (!prefix_ci(p, strlen(p), "charset"))
+			continue;
+		p += 7;
+		while (*p && ascii_space((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			continue;
+		p++;
+		while (*p && (ascii_space((unsigned char)*p) || *p == '"' || *p == '\''))
+			p++;
+		n = 0;
+		while (*p && *p != ';' && *p != '"' && *p != '\'' && !ascii_space((unsigned char)*p) &&
+			n + 1 < charset_size)
+			charset[n++] = ascii_lower(*p++);
+		charset[n] = '\0';
+		break;
+	}
+}
+
+static bool is_wide_encoding(const char *name)
+{
+	return prefix_ci(name, strlen(name), "utf-16") || prefix_ci(name, strlen(name), "utf-32") ||
+	       prefix_ci(name, strlen(name), "utf16") || prefix_ci(name, strlen(name), "utf32") ||
+	       prefix_ci(name, strlen(name), "ucs-2") || prefix_ci(name, strlen(name), "ucs-4") ||
+	       prefix_ci(name, strlen(name), "iso-10646-ucs");
+}
+
+/*
+ * Step 1. Tries the candidates in order and keeps the first that decodes; writes the
+ * UTF-8 text to out and the encoding used to doc->encoding.
+ */
+static int decode_document(struct parser *p, const char *data, size_t len, struct buf *out,
+	const char **ret_text, size_t *ret_len)
+{
+	char media_type[128], http_charset[64], xml_charset[64];
+	const char *candidates[8];
+	size_t candidate_count = 0;
+	size_t skip = 0;
+
+	const char *bom = bom_encoding(data, len, &skip);
+	data += skip;
+	len -= skip;
+	parse_content_type(p->options->content_type, media_type, sizeof(media_type), http_charset,
+		sizeof(http_charset));
+	bool have_declaration = false;
+	if (!bom || !is_wide_encoding(bom))
+		have_declaration = declared_encoding(data, len, xml_charset, sizeof(xml_charset));
+	/* A wide document that declares "utf-16" or an ASCII one declaring a wide encoding
+	 * (impossible: the declaration would not be readable) adds nothing to the BOM. */
+	if (have_declaration && is_wide_encoding(xml_charset))
+		have_declaration = false;
+
+	/* GB2312 documents routinely use GB18030's extra characters; it is a superset. */
+	if (equals_ci(http_charset, "gb2312"))
+		strcpy(http_charset, "gb18030");
+	if (have_declaration && equals_ci(xml_charset, "gb2312"))
+		strcpy(xml_charset, "gb18030");
+	if (media_type[0] && !strstr(media_type, "xml") && !strstr(media_type, "json"))
+		warn(p, "served as %.64s, which is not a feed's media type", media_type);
+
+	if (bom)
+		candidates[candidate_count++] = bom;
+	bool text_type = strncmp(media_type, "text/", 5) == 0;
+	if (http_charset[0])
+		candidates[candidate_count++] = http_charset;
+	else if (text_type)
+		candidates[candidate_count++] = "us-ascii"; /* RFC 3023's default for text/ */
+	if (have_declaration)
+		candidates[candidate_count++] = xml_charset;
+	candidates[candidate_count++] = "utf-8";
+	candidates[candidate_count++] = "windows-1252";
+
+	const char *declared = candidates[0];
+	for (size_t i = 0; i < candidate_count; i++) {
+		int r = decode_as(data, len, candidates[i], out);
+		if (r < 0)
+			continue;
+		*ret_text = r == 1 ? data : (out->data ? out->data : "");
+		*ret_len = r == 1 ? len : out->len;
+		p->doc->encoding = xstrdup(candidates[i]);
+		if (i > 0 && candidates[0] != candidates[i] && strcmp(declared, "us-ascii") != 0)
+			warn(p, "the document is declared as %s but does not decode as such; read as %s",
+				declared, candidates[i]);
+		return 0;
+	}
+	return FEED_ERR_MALFORMED; /* unreachable: windows-1252 decodes anything */
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Step 2: sanitize */
+
+struct entity {
+	char name[64];
+	char *value;
+};
+
+struct sanitizer {
+	struct entity entities[FEED_MAX_ENTITIES];
+	size_t entity_count;
+	size_t stripped_chars;
+	size_t html_entities;
+	size_t bare_ampersands;
+	size_t unknown_entities;
+	size_t dropped_entities; /* declared in the DOCTYPE but unsafe to expand */
+};
+
+static bool name_start_char(char c)
+{
+	return ascii_alpha(c) || c == '_' || c == ':' || (unsigned char)c >= 0x80;
+}
+
+static bool name_char(char c)
+{
+	return name_start_char(c) || ascii_digit(c) || c == '-' || c == '.';
+}
+
+static bool xml_char_allowed(uint32_t cp)
+{
+	return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+	       (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/* Reads one <!ENTITY ...> declaration at s (after "<!ENTITY"); keeps it if safe. */
+static void sanitize_entity_declaration(struct sanitizer *san, const char *s, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len && ascii_space((unsigned char)s[pos]))
+		pos++;
+	if (pos < len && s[pos] == '%')
+		return; /* parameter entities only matter to a DTD, which we don't load */
+	size_t name_start = pos;
+	while (pos < len && name_char(s[pos]))
+		pos++;
+	size_t name_len = pos - name_start;
+	while (pos < len && ascii_space((unsigned char)s[pos]))
+		pos++;
+	if (name_len == 0 || name_len >= sizeof(san->entities[0].name))
+		return;
+	if (pos >= len || (s[pos] != '"' && s[pos] != '\'')) {
+		san->dropped_entities++; /* SYSTEM or PUBLIC: external, never loaded */
+		return;
+	}
+	char quote = s[pos++];
+	size_t value_start = pos;
+	while (pos < len && s[pos] != quote)
+		pos++;
+	size_t value_len = pos - value_start;
+	const char *value = s + value_start;
+	/* Safe: plain text, or exactly one character reference. Anything referring to other
+	 * entities (the billion laughs) or containing markup is not expanded. */
+	bool char_ref = value_len >= 4 && value[0] == '&' && value[1] == '#' &&
+			value[value_len - 1] == ';' && memchr(value + 1, '&', value_len - 1) == NULL;
+	bool plain = !memchr(value, '&', value_len) && !memchr(value, '<', value_len) &&
+		     !memchr(value, '%', value_len);
+	if ((!char_ref && !plain) || value_len > FEED_MAX_ENTITY_VALUE ||
+		san->entity_count >= FEED_MAX_ENTITIES) {
+		san->dropped_entities++;
+		return;
+	}
+	struct entity *e = &san->entities[san->entity_count++];
+	memcpy(e->name, s + name_start, name_len);
+	e->name[name_len] = '\0';
+	e->value = xstrndup(value, value_len);
+}
+
+/*
+ * Skips a DOCTYPE declaration starting at s (at "<!DOCTYPE"), collecting the safe
+ * entities of its internal subset. Returns the bytes consumed.
+ */
+static size_t sanitize_doctype(struct sanitizer *san, const char *s, size_t len)
+{
+	size_t pos = 9;
+	char quote = 0;
+	bool in_subset = false;
+	while (pos < len) {
+		char c = s[pos];
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+			pos++;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+			pos++;
+		} else if (in_subset && c == '<' && len - pos >= 4 && memcmp(s + pos, "<!--", 4) == 0) {
+			const char *end = memmem(s + pos + 4, len - pos - 4, "-->", 3);
+			pos = end ? (size_t)(end - s) + 3 : len;
+		} else if (in_subset && c == '<' && len - pos >= 8 &&
+			   memcmp(s + pos, "<!ENTITY", 8) == 0) {
+			size_t end = pos + 8;
+			char q = 0;
+			while (end < len && (q || s[end] != '>')) {
+				if (q && s[end] == q)
+					q = 0;
+				else if (!q && (s[end] == '"' || s[end] == '\''))
+					q = s[end];
+				end++;
+			}
+			sanitize_entity_declaration(san, s + pos + 8, end - pos - 8);
+			pos = end < len ? end + 1 : len;
+		} else if (c == '[') {
+			in_subset = true;
+			pos++;
+		} else if (c == ']') {
+			in_subset = false;
+			pos++;
+		} else if (c == '>' && !in_subset) {
+			return pos + 1;
+		} else {
+			pos++;
+		}
+	}
+	return len;
+}
+
+static const struct entity *sanitizer_entity(const struct sanitizer *san, const char *name,
+	size_t len)
+{
+	for (size_t i = 0; i < san->entity_count; i++)
+		if (strlen(san->entities[i].name) == len && memcmp(san->entities[i].name, name, len) == 0)
+			return &san->entities[i];
+	return NULL;
+}
+
+/* Writes text with the characters that would end an attribute value or start markup
+ * escaped, so an entity's value can stand anywhere a reference did. */
+static void append_escaped(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '"': buf_append_str(out, "&quot;"); break;
+		case '\'': buf_append_str(out, "&apos;"); break;
+		case '>': buf_append_str(out, "&gt;"); break;
+		default: buf_append_char(out, *s); break;
+		}
+	}
+}
+
+/*
+ * Handles the '&' at s[0]: keeps XML's own references, rewrites HTML's named ones and
+ * declared safe ones, drops references to forbidden characters and escapes the rest.
+ * Returns the bytes consumed.
+ */
+static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t len, struct buf *out)
+{
+	size_t pos = 1;
+	if (pos < len && s[pos] == '#') {
+		pos++;
+		bool hex = pos < len && (s[pos] == 'x' || s[pos] == 'X');
+		if (hex)
+			pos++;
+		size_t digits_start = pos;
+		uint32_t cp = 0;
+		while (pos < len && pos - digits_start < 8 &&
+			(ascii_digit(s[pos]) ||
+				(hex && ((s[pos] >= 'a' && s[pos] <= 'f') || (s[pos] >= 'A' && s[pos] <= 'F'))))) {
+			char c = s[pos++];
+			uint32_t digit = ascii_digit(c) ? (uint32_t)(c - '0')
+					 : (uint32_t)(ascii_lower(c) - 'a' + 10);
+			cp = cp * (hex ? 16 : 10) + digit;
+		}
+		if (pos == digits_start || pos >= len || s[pos] != ';') {
+			san->bare_ampersands++;
+			buf_append_str(out, "&amp;");
+			return 1;
+		}
+		pos++;
+		/* References to C1 controls (&#146;) stay as they are: the text extraction reads
+		 * them as windows-1252, after undoing double encodings they may be part of. */
+		if (!xml_char_allowed(cp)) {
+			san->stripped_chars++;
+			return pos;
+		}
+		buf_printf(out, "&#%u;", cp);
+		return pos;
+	}
+	size_t name_start = pos;
+	while (pos < len && pos - name_start < 40 && (ascii_alpha(s[pos]) || ascii_digit(s[pos]) ||
+						      s[pos] == '_' || s[pos] == '-' || s[pos] == '.'))
+		pos++;
+	size_t name_len = pos - name_start;
+	if (name_len == 0 || pos >= len || s[pos] != ';' || !ascii_alpha(s[name_start])) {
+		san->bare_ampersands++;
+		buf_append_str(out, "&amp;");
+		return 1;
+	}
+	const char *name = s + name_start;
+	static const char *const predefined[] = {"lt", "gt", "amp", "quot", "apos"};
+	for (size_t i = 0; i < 5; i++) {
+		if (strlen(predefined[i]) == name_len && memcmp(predefined[i], name, name_len) == 0) {
+			buf_append(out, s, pos + 1);
+			return pos + 1;
+		}
+	}
+	const struct entity *declared = sanitizer_entity(san, name, name_len);
+	if (declared) {
+		append_escaped(out, declared->value);
+		return pos + 1;
+	}
+	char name_copy[48];
+	memcpy(name_copy, name, name_len);
+	name_copy[name_len] = '\0';
+	const htmlEntityDesc *html = htmlEntityLookup((const xmlChar *)name_copy);
+	if (html) {
+		san->html_entities++;
+		buf_printf(out, "&#%u;", html->value);
+		return pos + 1;
+	}
+	/* Unknown: keep it visible as text, as loose parsers do. */
+	san->unknown_entities++;
+	buf_append_str(out, "&amp;");
+	return 1;
+}
+
+/* Bytes the main loop must look at; everything else is copied in runs. */
+static bool sanitize_special(unsigned char c)
+{
+	return c == '<' || c == '&' || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xEF;
+}
+
+/* Copies s (no markup handling) dropping characters XML forbids. */
+static void copy_stripping(struct sanitizer *san, const char *s, size_t len, struct buf *out)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		size_t start = pos;
+		while (pos < len) {
+			unsigned char c = (unsigned char)s[pos];
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xEF)
+				break;
+			pos++;
+		}
+		buf_append(out, s + start, pos - start);
+		if (pos >= len)
+			break;
+		unsigned char c = (unsigned char)s[pos];
+		if (c == 0xEF && pos + 2 < len && (unsigned char)s[pos + 1] == 0xBF &&
+			((unsigned char)s[pos + 2] == 0xBE || (unsigned char)s[pos + 2] == 0xBF)) {
+			san->stripped_chars++;
+			pos += 3;
+		} else if (c == 0xEF) {
+			buf_append_char(out, (char)c);
+			pos++;
+		} else {
+			san->stripped_chars++;
+			pos++;
+		}
+	}
+}
+
+/* Step 2 (see the top of the file). Input is valid UTF-8. */
+static void sanitize_document(struct parser *p, const char *s, size_t len, struct buf *out)
+{
+	struct sanitizer san = {0};
+	size_t pos = 0;
+	size_t skipped_text = 0;
+
+	buf_reset(out);
+	/* Anything before the first '<' (blank lines before the XML declaration, a PHP
+	 * warning) would stop libxml2 before it starts. */
+	while (pos < len && s[pos] != '<') {
+		if (!ascii_space((unsigned char)s[pos]))
+			skipped_text++;
+		pos++;
+	}
+	if (skipped_text > 0)
+		warn(p, "%zu bytes of text before the first element were dropped", skipped_text);
+
+	while (pos < len) {
+		size_t start = pos;
+		while (pos < len && !sanitize_special((unsigned char)s[pos]))
+			pos++;
+		buf_append(out, s + start, pos - start);
+		if (pos >= len)
+			break;
+		const char *at = s + pos;
+		size_t left = len - pos;
+		unsigned char c = (unsigned char)*at;
+		if (c == '<') {
+			if (left >= 9 && memcmp(at, "<![CDATA[", 9) == 0) {
+				const char *end = memmem(at + 9, left - 9, "]]>", 3);
+				size_t n = end ? (size_t)(end - at) + 3 : left;
+				copy_stripping(&san, at, n, out);
+				pos += n;
+			} else if (left >= 4 && memcmp(at, "<!--", 4) == 0) {
+				const char *end = memmem(at + 4, left - 4, "-->", 3);
+				pos += end ? (size_t)(end - at) + 3 : left;
+			} else if (left >= 2 && at[1] == '?') {
+				const char *end = memmem(at + 2, left - 2, "?>", 2);
+				pos += end ? (size_t)(end - at) + 2 : left;
+			} else if (prefix_ci(at, left, "<!DOCTYPE")) {
+				pos += sanitize_doctype(&san, at, left);
+			} else {
+				buf_append_char(out, '<');
+				pos++;
+			}
+		} else if (c == '&') {
+			pos += sanitize_reference(&san, at, left, out);
+		} else if (c == 0xEF) {
+			if (left >= 3 && (unsigned char)at[1] == 0xBF &&
+				((unsigned char)at[2] == 0xBE || (unsigned char)at[2] == 0xBF)) {
+				san.stripped_chars++;
+				pos += 3;
+			} else {
+				buf_append_char(out, (char)c);
+				pos++;
+			}
+		} else {
+			san.stripped_chars++;
+			pos++;
+		}
+	}
+
+	if (san.stripped_chars)
+		warn(p, "%zu characters not allowed in XML (control characters, NULs) were removed",
+			san.stripped_chars);
+	if (san.html_entities)
+		warn(p, "%zu HTML entities not declared in XML were decoded", san.html_entities);
+	if (san.bare_ampersands)
+		warn(p, "%zu bare '&' were read as text", san.bare_ampersands);
+	if (san.unknown_entities)
+		warn(p, "%zu references to unknown entities were kept as text", san.unknown_entities);
+	if (san.dropped_entities)
+		warn(p, "%zu entity declarations (external or recursive) were ignored",
+			san.dropped_entities);
+	for (size_t i = 0; i < san.entity_count; i++)
+		free(san.entities[i].value);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Plain text: whitespace normalised, paragraph breaks kept */
+
+struct text {
+	struct buf out;
+	size_t max;          /* bytes; further text is dropped */
+	bool pending_space;
+	int pending_break;   /* 0, 1 ("\n") or 2 ("\n\n") */
+	bool truncated;
+	int skip_depth;      /* inside <script>/<style>: their text is not content */
+};
+
+static void text_break(struct text *t, int level)
+{
+	if (level > t->pending_break)
+		t->pending_break = level;
+}
+
+/* Appends UTF-8 text, collapsing runs of whitespace into one space. */
+static void text_append(struct text *t, const char *s, size_t len)
+{
+	if (t->skip_depth > 0 || t->truncated)
+		return;
+	size_t pos = 0;
+	while (pos < len) {
+		if (ascii_space((unsigned char)s[pos])) {
+			t->pending_space = true;
+			pos++;
+			continue;
+		}
+		size_t start = pos;
+		while (pos < len && !ascii_space((unsigned char)s[pos]))
+			pos++;
+		if (t->out.len > 0) {
+			if (t->pending_break == 2)
+				buf_append(&t->out, "\n\n", 2);
+			else if (t->pending_break == 1)
+				buf_append_char(&t->out, '\n');
+			else if (t->pending_space)
+				buf_append_char(&t->out, ' ');
+		}
+		t->pending_space = false;
+		t->pending_break = 0;
+		size_t n = pos - start;
+		if (t->out.len + n > t->max) {
+			n = t->max > t->out.len ? t->max - t->out.len : 0;
+			while (n > 0 && ((unsigned char)s[start + n] & 0xC0) == 0x80)
+				n--;
+			buf_append(&t->out, s + start, n);
+			t->truncated = true;
+			return;
+		}
+		buf_append(&t->out, s + start, n);
+	}
+}
+
+/*
+ * Text that went through UTF-8 -> read as Latin-1 -> written as UTF-8 ("Ã©" for "é")
+ * has only characters below U+0100 whose Latin-1 bytes are valid UTF-8 again. Real text
+ * almost never does, so undo it, as feedparser does for UTF-8 documents.
+ */
+static void repair_double_encoding(char *s)
+{
+	bool multibyte = false;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c >= 0xC4)
+			return; /* a character above U+00FF: not the double-encoding pattern */
+		if (*c >= 0xC2)
+			multibyte = true;
+	}
+	if (!multibyte)
+		return;
+	size_t len = strlen(s), out = 0;
+	char *latin1 = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0xC2 && i + 1 < len)
+			latin1[out++] = (char)(((c & 0x03) << 6) | ((unsigned char)s[++i] & 0x3F));
+		else
+			latin1[out++] = (char)c;
+	}
+	latin1[out] = '\0';
+	bool changed = false;
+	for (size_t i = 0; i < out; i++)
+		if ((unsigned char)latin1[i] >= 0x80)
+			changed = true;
+	if (changed && utf8_valid(latin1, out))
+		memcpy(s, latin1, out + 1);
+	free(latin1);
+}
+
+/* C1 controls (U+0080..U+009F) are never meant as such in feeds: they are windows-1252
+ * characters that went through a Latin-1 decoder. Returns a new string or NULL. */
+static char *map_c1_controls(const char *s)
+{
+	const char *c1 = strchr(s, 0xC2);
+	while (c1 && !((unsigned char)c1[1] >= 0x80 && (unsigned char)c1[1] <= 0x9F))
+		c1 = strchr(c1 + 1, 0xC2);
+	if (!c1)
+		return NULL;
+	struct buf out = {0};
+	for (const char *c = s; *c; c++) {
+		unsigned char next = (unsigned char)c[1];
+		if ((unsigned char)*c == 0xC2 && next >= 0x80 && next <= 0x9F) {
+			utf8_append(&out, cp1252_high[next - 0x80]);
+			c++;
+		} else {
+			buf_append_char(&out, *c);
+		}
+	}
+	return buf_steal(&out);
+}
+
+/* Returns the text (NULL when empty) and resets the builder. */
+static char *text_finish(struct parser *p, struct text *t)
+{
+	char *result = t->out.len > 0 ? buf_steal(&t->out) : NULL;
+	if (result && p->doc->encoding && strcmp(p->doc->encoding, "utf-8") == 0)
+		repair_double_encoding(result);
+	char *mapped = result ? map_c1_controls(result) : NULL;
+	if (mapped) {
+		free(result);
+		result = mapped;
+	}
+	buf_free(&t->out);
+	t->pending_space = false;
+	t->pending_break = 0;
+	t->truncated = false;
+	t->skip_depth = 0;
+	return result;
+}
+
+/* How an HTML element separates the text around it. */
+static int html_break_level(const char *name)
+{
+	/* Inline elements are most of what we see: skip the table for the usual ones. */
+	if ((name[0] == 'a' || name[0] == 'b' || name[0] == 'i' || name[0] == 'u') && name[1] == '\0')
+		return 0;
+	if (strcmp(name, "span") == 0 || strcmp(name, "img") == 0 || strcmp(name, "em") == 0 ||
+		strcmp(name, "strong") == 0)
+		return 0;
+	static const char *const paragraphs[] = {
+		"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+		"blockquote", "pre", "table", "tr", "section", "article", "header", "footer",
+		"aside", "nav", "figure", "figcaption", "hr", "address", "main", "form", "fieldset",
+		"center", "details", "summary", "caption", "body", "html", "tbody", "thead", "tfoot",
+	};
+	if (equals_ci(name, "br"))
+		return 1;
+	for (size_t i = 0; i < sizeof(paragraphs) / sizeof(paragraphs[0]); i++)
+		if (equals_ci(name, paragraphs[i]))
+			return 2;
+	return 0;
+}
+
+static bool html_is_hidden(const char *name)
+{
+	return equals_ci(name, "script") || equals_ci(name, "style") || equals_ci(name, "template") ||
+	       equals_ci(name, "noscript") || equals_ci(name, "head");
+}
+
+static void html_sax_start(void *user, const xmlChar *name, const xmlChar **attributes)
+{
+	struct text *t = user;
+	(void)attributes;
+	if (html_is_hidden((const char *)name))
+		t->skip_depth++;
+	text_break(t, html_break_level((const char *)name));
+	if (equals_ci((const char *)name, "td") || equals_ci((const char *)name, "th"))
+		t->pending_space = true;
+}
+
+static void html_sax_end(void *user, const xmlChar *name)
+{
+	struct text *t = user;
+	if (html_is_hidden((const char *)name) && t->skip_depth > 0)
+		t->skip_depth--;
+	int level = html_break_level((const char *)name);
+	if (level == 2)
+		text_break(t, 2);
+}
+
+static void html_sax_characters(void *user, const xmlChar *chars, int len)
+{
+	text_append(user, (const char *)chars, (size_t)len);
+}
+
+/*
+ * HTML without any tag ("AT&amp;T", "caf&eacute;") needs only its character references
+ * decoded, by libxml2's HTML entity table, as its HTML parser would.
+ */
+static void html_references_to_text(const char *html, size_t len, struct text *t)
+{
+	struct buf decoded = {0};
+	size_t pos = 0;
+	while (pos < len) {
+		const char *amp = memchr(html + pos, '&', len - pos);
+		size_t stop = amp ? (size_t)(amp - html) : len;
+		buf_append(&decoded, html + pos, stop - pos);
+		pos = stop;
+		if (pos >= len)
+			break;
+		size_t end = pos + 1;
+		while (end < len && end - pos < 40 && html[end] != ';' && html[end] != '&' &&
+			!ascii_space((unsigned char)html[end]))
+			end++;
+		uint32_t cp = 0;
+		if (end < len && html[end] == ';' && end > pos + 1) {
+			char name[48];
+			memcpy(name, html + pos + 1, end - pos - 1);
+			name[end - pos - 1] = '\0';
+			if (name[0] == '#') {
+				char *stop_at;
+				unsigned long value = (name[1] == 'x' || name[1] == 'X')
+							      ? strtoul(name + 2, &stop_at, 16)
+							      : strtoul(name + 1, &stop_at, 10);
+				if (*stop_at == '\0' && stop_at != name + 1 && value > 0 && value <= 0x10FFFF &&
+					!(value >= 0xD800 && value <= 0xDFFF))
+					cp = (uint32_t)value;
+			} else {
+				const htmlEntityDesc *entity = htmlEntityLookup((const xmlChar *)name);
+				if (entity)
+					cp = entity->value;
+			}
+		}
+		if (cp) {
+			utf8_append(&decoded, cp);
+			pos = end + 1;
+		} else {
+			buf_append_char(&decoded, '&');
+			pos++;
+		}
+	}
+	if (decoded.len)
+		text_append(t, decoded.data, decoded.len);
+	buf_free(&decoded);
+}
+
+/* Feeds the HTML fragment through libxml2's HTML parser into t. */
+static void html_to_text(struct parser *p, const char *html, size_t len, struct text *t)
+{
+	/* Most titles and many summaries have no markup at all; skip the HTML parser. */
+	if (!memchr(html, '<', len)) {
+		if (memchr(html, '&', len))
+			html_references_to_text(html, len, t);
+		else
+			text_append(t, html, len);
+		return;
+	}
+	if (len > INT32_MAX)
+		return;
+	if (!p->html) {
+		p->html = htmlNewParserCtxt();
+		if (!p->html)
+			abort(); /* libxml2 allocation failure: out of memory, as xalloc does */
+		xmlSAXHandler *sax = p->html->sax;
+		memset(sax, 0, sizeof(*sax));
+		sax->initialized = 1;
+		sax->startElement = html_sax_start;
+		sax->endElement = html_sax_end;
+		sax->characters = html_sax_characters;
+		/* cdataBlock stays NULL: libxml2 hands script and style bodies to it */
+	}
+	p->html->userData = t;
+	htmlDocPtr doc = htmlCtxtReadMemory(p->html, html, (int)len, NULL, "UTF-8",
+		HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+			HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
+	if (doc)
+		xmlFreeDoc(doc);
+	p->html->userData = NULL;
+}
+
+/* Plain text of an XHTML (or any XML) subtree, with the same block rules as HTML. */
+static void xhtml_to_text(xmlNode *node, struct text *t, int depth)
+{
+	if (depth > FEED_MAX_DEPTH)
+		return;
+	for (xmlNode *child = node->children; child; child = child->next) {
+		if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
+			if (child->content)
+				text_append(t, (const char *)child->content, strlen((const char *)child->content));
+		} else if (child->type == XML_ELEMENT_NODE) {
+			html_sax_start(t, child->name, NULL);
+			xhtml_to_text(child, t, depth + 1);
+			html_sax_end(t, child->name);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Step 4: the tree */
+
+enum ns {
+	NS_NONE,
+	NS_RSS090,
+	NS_RSS10,
+	NS_ATOM10,
+	NS_ATOM03,
+	NS_RDF,
+	NS_DC,
+	NS_DCTERMS,
+	NS_CONTENT,
+	NS_XHTML,
+	NS_FEEDBURNER,
+	NS_ROOT,  /* an unknown namespace, but the root element's: the format's own */
+	NS_OTHER,
+};
+
+static const struct {
+	const char *uri;
+	const char *prefix; /* the conventional prefix, for elements whose prefix was never declared */
+	enum ns ns;
+} known_namespaces[] = {
+	{"http://my.netscape.com/rdf/simple/0.9/", NULL, NS_RSS090},
+	{"http://purl.org/rss/1.0/", NULL, NS_RSS10},
+	{"http://www.w3.org/2005/Atom", "atom", NS_ATOM10},
+	{"http://purl.org/atom/ns#", NULL, NS_ATOM03},
+	{"http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf", NS_RDF},
+	{"http://purl.org/dc/elements/1.1/", "dc", NS_DC},
+	{"http://purl.org/dc/terms/", "dcterms", NS_DCTERMS},
+	{"http://purl.org/rss/1.0/modules/content/", "content", NS_CONTENT},
+	{"http://www.w3.org/1999/xhtml", "xhtml", NS_XHTML},
+	{"http://rssnamespace.org/feedburner/ext/1.0", "feedburner", NS_FEEDBURNER},
+};
+
+/* The namespace of an element or attribute and its local name. Prefixes that were never
+ * declared (common: "dc:" without xmlns:dc) reach us as names with a colon. */
+static enum ns node_ns(const xmlNode *node, const char **ret_local)
+{
+	const char *name = (const char *)node->name;
+	*ret_local = name;
+	if (node->ns && node->ns->href) {
+		const char *href = (const char *)node->ns->href;
+		for (size_t i = 0; i < sizeof(known_namespaces) / sizeof(known_namespaces[0]); i++)
+			if (strcmp(href, known_namespaces[i].uri) == 0)
+				return known_namespaces[i].ns;
+		/* Atom 1.0 documents sometimes miss the trailing slash or use https. */
+		if (strcmp(href, "http://www.w3.org/2005/Atom/") == 0)
+			return NS_ATOM10;
+		/* RSS 2.0 under a default namespace of its own (UserLand's), or a future
+		 * version of a format: the root's namespace is the format's vocabulary. */
+		const xmlNode *root = node->doc ? xmlDocGetRootElement(node->doc) : NULL;
+		if (root && root->ns && root->ns->href && strcmp((const char *)root->ns->href, href) == 0)
+			return NS_ROOT;
+		return NS_OTHER;
+	}
+	const char *colon = name ? strchr(name, ':') : NULL;
+	if (colon) {
+		size_t prefix_len = (size_t)(colon - name);
+		*ret_local = colon + 1;
+		for (size_t i = 0; i < sizeof(known_namespaces) / sizeof(known_namespaces[0]); i++) {
+			const char *prefix = known_namespaces[i].prefix;
+			if (prefix && strlen(prefix) == prefix_len && memcmp(prefix, name, prefix_len) == 0)
+				return known_namespaces[i].ns;
+		}
+		if (prefix_len == 4 && memcmp(name, "dcterms", 4) == 0)
+			return NS_DCTERMS;
+		return NS_OTHER;
+	}
+	return NS_NONE;
+}
+
+/* Is this element in the vocabulary of the document's own format? */
+static bool is_core(enum ns ns, bool atom)
+{
+	if (atom)
+		return ns == NS_ATOM10 || ns == NS_ATOM03 || ns == NS_NONE || ns == NS_ROOT;
+	return ns == NS_NONE || ns == NS_RSS10 || ns == NS_RSS090 || ns == NS_ROOT;
+}
+
+static const char *attribute(const xmlNode *node, const char *name)
+{
+	for (const xmlAttr *a = node->properties; a; a = a->next) {
+		if (a->name && strcmp((const char *)a->name, name) == 0 && a->children &&
+			a->children->type == XML_TEXT_NODE)
+			return (const char *)a->children->content;
+	}
+	return NULL;
+}
+
+/* An attribute in a namespace (rdf:about), by local name, whatever the prefix. */
+static const char *attribute_ns(const xmlNode *node, enum ns ns, const char *local)
+{
+	for (const xmlAttr *a = node->properties; a; a = a->next) {
+		const char *name;
+		if (node_ns((const xmlNode *)a, &name) == ns && strcmp(name, local) == 0 && a->children &&
+			a->children->type == XML_TEXT_NODE)
+			return (const char *)a->children->content;
+	}
+	return NULL;
+}
+
+/* The raw text of an element: its text and CDATA children concatenated. */
+static void raw_text(const xmlNode *node, struct buf *out, size_t max)
+{
+	buf_reset(out);
+	for (const xmlNode *child = node->children; child; child = child->next) {
+		if ((child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) &&
+			child->content) {
+			size_t n = strlen((const char *)child->content);
+			if (out->len + n > max)
+				n = max > out->len ? max - out->len : 0;
+			buf_append(out, child->content, n);
+		}
+	}
+	if (!out->data)
+		buf_append(out, "", 0);
+}
+
+/* The element's text, whitespace trimmed, NULL when empty; capped at max bytes. */
+static char *trimmed_text(struct parser *p, const xmlNode *node, size_t max)
+{
+	raw_text(node, &p->scratch, max);
+	const char *s = p->scratch.data;
+	size_t len = p->scratch.len;
+	while (len > 0 && ascii_space((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && ascii_space((unsigned char)s[len - 1]))
+		len--;
+	if (len == 0)
+		return NULL;
+	char *text = xstrndup(s, len);
+	utf8_truncate(text, max);
+	return text;
+}
+
+enum text_kind {
+	TEXT_PLAIN,      /* as written */
+	TEXT_HTML,       /* escaped HTML */
+	TEXT_MAYBE_HTML, /* nominally plain, but HTML if it looks like it (RSS titles) */
+	TEXT_XHTML,      /* inline XHTML (or other XML) elements */
+	TEXT_BASE64,     /* base64 of text that may be HTML (Atom's binary types, mode="base64") */
+};
+
+/* Decodes base64 in place, skipping whitespace; stops at padding or anything else. */
+static size_t base64_decode(char *s, size_t len)
+{
+	uint32_t bits = 0;
+	int count = 0;
+	size_t out = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		int value;
+		if (c >= 'A' && c <= 'Z')
+			value = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			value = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			value = c - '0' + 52;
+		else if (c == '+' || c == '-')
+			value = 62;
+		else if (c == '/' || c == '_')
+			value = 63;
+		else if (ascii_space((unsigned char)c))
+			continue;
+		else
+			break;
+		bits = bits << 6 | (uint32_t)value;
+		if (++count == 4) {
+			s[out++] = (char)(bits >> 16);
+			s[out++] = (char)(bits >> 8);
+			s[out++] = (char)bits;
+			bits = 0;
+			count = 0;
+		}
+	}
+	if (count == 2) {
+		s[out++] = (char)(bits >> 4);
+	} else if (count == 3) {
+		s[out++] = (char)(bits >> 10);
+		s[out++] = (char)(bits >> 2);
+	}
+	s[out] = '\0';
+	return out;
+}
+
+/* Text that has a closing tag or an entity reference is HTML (feedparser's rule). */
+static bool looks_like_html(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		if (s[i] == '<' && s[i + 1] == '/' && ascii_alpha(s[i + 2]))
+			return true;
+		if (s[i] == '<' && (s[i + 1] == 'b' || s[i + 1] == 'B') && len - i >= 4 &&
+			(s[i + 2] == 'r' || s[i + 2] == 'R') && (s[i + 3] == '>' || s[i + 3] == ' ' || s[i + 3] == '/'))
+			return true;
+		if (s[i] == '&' && (s[i + 1] == '#' || ascii_alpha(s[i + 1]))) {
+			size_t j = i + 2;
+			while (j < len && j - i < 12 && (ascii_alpha(s[j]) || ascii_digit(s[j])))
+				j++;
+			if (j < len && s[j] == ';')
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+	size_t len = strlen(s), n = strlen(suffix);
+	return len >= n && equals_ci(s + len - n, suffix);
+}
+
+/* The Atom text construct's kind from its type (and Atom 0.3's mode) attribute. */
+static enum text_kind atom_text_kind(const xmlNode *node, enum text_kind default_kind)
+{
+	const char *type = attribute(node, "type");
+	const char *mode = attribute(node, "mode");
+	if (mode && equals_ci(mode, "base64"))
+		return TEXT_BASE64;
+	if (mode && equals_ci(mode, "xml"))
+		return TEXT_XHTML;
+	if (!type || !*type)
+		return mode && equals_ci(mode, "escaped") ? TEXT_HTML : default_kind;
+	if (equals_ci(type, "text") || equals_ci(type, "text/plain"))
+		return TEXT_PLAIN;
+	if (equals_ci(type, "html") || equals_ci(type, "text/html"))
+		return TEXT_HTML;
+	if (equals_ci(type, "xhtml") || equals_ci(type, "application/xhtml+xml"))
+		return TEXT_XHTML;
+	if (prefix_ci(type, strlen(type), "text/"))
+		return TEXT_PLAIN;
+	if (ends_with_ci(type, "+xml") || ends_with_ci(type, "/xml"))
+		return TEXT_XHTML;
+	return TEXT_BASE64; /* RFC 4287 4.1.3.3: other media types are base64 */
+}
+
+static bool has_element_child(const xmlNode *node)
+{
+	for (const xmlNode *child = node->children; child; child = child->next)
+		if (child->type == XML_ELEMENT_NODE)
+			return true;
+	return false;
+}
+
+/* The plain text of an element of the given kind, NULL when empty. */
+static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max);
+
+static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, size_t max)
+{
+	struct text t = {.max = max};
+	/* Markup left unescaped ("<title>Test: <b>bold</b></title>") is still markup. */
+	if (kind == TEXT_XHTML || (kind != TEXT_BASE64 && has_element_child(node))) {
+		xhtml_to_text(node, &t, 0);
+		return text_finish(p, &t);
+	}
+	raw_text(node, &p->scratch, FEED_MAX_LONG_FIELD * 4);
+	/* The HTML parser callbacks may run while we hold scratch; give it its own copy. */
+	char *raw = buf_steal(&p->scratch);
+	return string_text(p, raw, kind, max);
+}
+
+/* The plain text of a string (which this takes ownership of) of the given kind. */
+static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max)
+{
+	struct text t = {.max = max};
+	size_t len = strlen(raw);
+	if (kind == TEXT_BASE64) {
+		len = base64_decode(raw, len);
+		if (!utf8_valid(raw, len) || memchr(raw, '\0', len)) {
+			free(raw);
+			return NULL; /* binary content: nothing for a reader */
+		}
+		kind = TEXT_MAYBE_HTML;
+	}
+	if (kind == TEXT_MAYBE_HTML)
+		kind = looks_like_html(raw, len) ? TEXT_HTML : TEXT_PLAIN;
+	if (kind == TEXT_HTML)
+		html_to_text(p, raw, len, &t);
+	else
+		text_append(&t, raw, len);
+	free(raw);
+	return text_finish(p, &t);
+}
+
+/* Resolves a link against a base URL (may be NULL); NULL when the link is empty. */
+static char *resolve_against(const char *base, const char *href)
+{
+	size_t len = strlen(href);
+	while (len > 0 && ascii_space((unsigned char)*href)) {
+		href++;
+		len--;
+	}
+	while (len > 0 && ascii_space((unsigned char)href[len - 1]))
+		len--;
+	if (len == 0 || len > FEED_MAX_SHORT_FIELD)
+		return NULL;
+	char *trimmed = xstrndup(href, len);
+	if (!base)
+		return trimmed;
+	xmlChar *resolved = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);
+	if (!resolved)
+		return trimmed;
+	free(trimmed);
+	char *result = xstrdup((const char *)resolved);
+	xmlFree(resolved);
+	utf8_truncate(result, FEED_MAX_SHORT_FIELD);
+	return result;
+}
+
+/* Resolves a link against the element's xml:base and the document URL. */
+static char *resolve_link(xmlNode *node, const char *href)
+{
+	size_t len = strlen(href);
+	while (len > 0 && ascii_space((unsigned char)*href)) {
+		href++;
+		len--;
+	}
+	while (len > 0 && ascii_space((unsigned char)href[len - 1]))
+		len--;
+	if (len == 0 || len > FEED_MAX_SHORT_FIELD)
+		return NULL;
+	char *trimmed = xstrndup(href, len);
+	xmlChar *base = xmlNodeGetBase(node->doc, node);
+	if (!base)
+		return trimmed;
+	xmlChar *resolved = xmlBuildURI((const xmlChar *)trimmed, base);
+	xmlFree(base);
+	if (!resolved)
+		return trimmed;
+	free(trimmed);
+	char *result = xstrdup((const char *)resolved);
+	xmlFree(resolved);
+	utf8_truncate(result, FEED_MAX_SHORT_FIELD);
+	return result;
+}
+
+/* What we collect for an item before deciding its id and dates. */
+struct item_draft {
+	bool title_seen;
+	char *published_text;
+	bool published_primary; /* from the format's own element, not dc:date and the like */
+	char *updated_text;
+	char *guid;
+	bool guid_is_link;      /* RSS guid without isPermaLink="false"; Atom ids */
+	char *atom_link;        /* rel="alternate" */
+	int atom_link_rank;
+	char *original_link;    /* feedburner:origLink: the article behind the tracking link */
+	struct buf authors;     /* Atom authors, ", "-separated */
+	xmlNode *nested[16];    /* items illegally nested in this one, read after it */
+	size_t nested_count;
+};
+
+static void item_add_category(struct feed_item *item, char *category)
+{
+	if (!category)
+		return;
+	if (item->category_count >= FEED_MAX_CATEGORIES) {
+		free(category);
+		return;
+	}
+	for (size_t i = 0; i < item->category_count; i++) {
+		if (strcmp(item->categories[i], category) == 0) {
+			free(category);
+			return;
+		}
+	}
+	item->categories = xrealloc(item->categories, (item->category_count + 1) * sizeof(char *));
+	item->categories[item->category_count++] = category;
+}
+
+/* Keeps the first non-NULL value: elements earlier in the priority order win. */
+static void set_once(char **field, char *value)
+{
+	if (!value)
+		return;
+	if (*field) {
+		free(value);
+		return;
+	}
+	*field = value;
+}
+
+/* Keeps the last non-NULL value: a repeated element overrides (feedparser's rule). */
+static void set_last(char **field, char *value)
+{
+	if (!value)
+		return;
+	free(*field);
+	*field = value;
+}
+
+/*
+ * Atom links: an alternate link (rel absent or "alternate") wins, an HTML one first.
+ * Returns a rank: lower is better; 0 means not an alternate link.
+ */
+static int atom_link_rank(const xmlNode *node)
+{
+	const char *rel = attribute(node, "rel");
+	const char *type = attribute(node, "type");
+	if (rel && !equals_ci(rel, "alternate"))
+		return 0;
+	if (!type || equals_ci(type, "text/html") || equals_ci(type, "application/xhtml+xml"))
+		return 1;
+	return 2;
+}
+
+/* An Atom link's target: href, or (seen in the wild) the element's text. */
+static char *atom_link_target(struct parser *p, xmlNode *node)
+{
+	const char *href = attribute(node, "href");
+	if (href)
+		return resolve_link(node, href);
+	char *text = trimmed_text(p, node, FEED_MAX_SHORT_FIELD);
+	char *link = text ? resolve_link(node, text) : NULL;
+	free(text);
+	return link;
+}
+
+/* Atom person constructs: the name, else the email. */
+static char *atom_person(struct parser *p, xmlNode *node)
+{
+	char *name = NULL, *email = NULL;
+	for (xmlNode *part = node->children; part; part = part->next) {
+		const char *part_name;
+		if (part->type != XML_ELEMENT_NODE || !is_core(node_ns(part, &part_name), true))
+			continue;
+		if (strcmp(part_name, "name") == 0)
+			set_once(&name, trimmed_text(p, part, FEED_MAX_SHORT_FIELD));
+		else if (strcmp(part_name, "email") == 0)
+			set_once(&email, trimmed_text(p, part, FEED_MAX_SHORT_FIELD));
+	}
+	if (name) {
+		free(email);
+		return name;
+	}
+	return email;
+}
+
+/* Is person one of the names in the ", "-separated list? */
+static bool person_listed(const char *list, const char *person)
+{
+	size_t n = strlen(person);
+	for (const char *at = list; at;) {
+		if (strncmp(at, person, n) == 0 && (at[n] == '\0' || (at[n] == ',' && at[n + 1] == ' ')))
+			return true;
+		at = strstr(at, ", ");
+		if (at)
+			at += 2;
+	}
+	return false;
+}
+
+static void append_person(struct buf *list, char *person)
+{
+	if (!person)
+		return;
+	if (list->len + strlen(person) < FEED_MAX_SHORT_FIELD) {
+		/* the same person twice (author and dc:creator) reads once */
+		bool seen = list->data && person_listed(list->data, person);
+		if (!seen) {
+			if (list->len)
+				buf_append_str(list, ", ");
+			buf_append_str(list, person);
+		}
+	}
+	free(person);
+}
+
+static bool is_name(const char *name, const char *want)
+{
+	return strcmp(name, want) == 0;
+}
+
+static void item_parse_child(struct parser *p, struct feed_item *item, struct item_draft *draft,
+	xmlNode *child, bool atom)
+{
+	const char *name;
+	enum ns ns = node_ns(child, &name);
+	bool core = is_core(ns, atom);
+
+	if ((core || ns == NS_DC) && is_name(name, "title"))
+		draft->title_seen = true;
+	if (core && is_name(name, "title")) {
+		set_once(&item->title, element_text(p, child,
+			atom ? atom_text_kind(child, TEXT_PLAIN) : TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD));
+	} else if (ns == NS_DC && is_name(name, "title")) {
+		if (!item->title)
+			item->title = element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD);
+	} else if ((core && is_name(name, "link") && (atom || attribute(child, "href"))) ||
+		   (ns == NS_ATOM10 && is_name(name, "link"))) {
+		int rank = atom_link_rank(child);
+		if (rank > 0 && (draft->atom_link_rank == 0 || rank < draft->atom_link_rank)) {
+			char *link = atom_link_target(p, child);
+			if (link) {
+				free(draft->atom_link);
+				draft->atom_link = link;
+				draft->atom_link_rank = rank;
+			}
+		}
+	} else if (core && is_name(name, "link")) {
+		if (!item->link) {
+			char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
+			if (text) {
+				item->link = resolve_link(child, text);
+				free(text);
+			}
+		}
+	} else if (ns == NS_FEEDBURNER && is_name(name, "origLink")) {
+		char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
+		if (text && !draft->original_link)
+			draft->original_link = resolve_link(child, text);
+		free(text);
+	} else if (!atom && core && is_name(name, "guid")) {
+		if (!draft->guid) {
+			draft->guid = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
+			const char *permalink = attribute(child, "isPermaLink");
+			draft->guid_is_link = !permalink || !equals_ci(permalink, "false");
+		}
+	} else if (atom && core && is_name(name, "id")) {
+		if (!draft->guid) {
+			draft->guid = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
+			draft->guid_is_link = true;
+		}
+	} else if (!atom && ((core && (is_name(name, "description") || is_name(name, "summary"))) ||
+				    (ns == NS_DC && is_name(name, "description")))) {
+		/* The first description-like element is the summary; a second one, when there
+		 * is no other content, is the content (feedparser's rule). */
+		char *text = element_text(p, child, TEXT_HTML, FEED_MAX_LONG_FIELD);
+		if (!item->summary)
+			item->summary = text;
+		else
+			set_once(&item->content, text);
+	} else if (atom && core && is_name(name, "summary")) {
+		set_once(&item->summary,
+			element_text(p, child, atom_text_kind(child, TEXT_PLAIN), FEED_MAX_LONG_FIELD));
+	} else if (atom && core && is_name(name, "content")) {
+		if (!attribute(child, "src"))
+			set_once(&item->content, element_text(p, child,
+				atom_text_kind(child, TEXT_PLAIN), FEED_MAX_LONG_FIELD));
+	} else if ((ns == NS_CONTENT && is_name(name, "encoded")) ||
+		   (!atom && core && is_name(name, "fullitem"))) {
+		set_once(&item->content, element_text(p, child, TEXT_HTML, FEED_MAX_LONG_FIELD));
+	} else if (ns == NS_XHTML && is_name(name, "body")) {
+		set_once(&item->content, element_text(p, child, TEXT_XHTML, FEED_MAX_LONG_FIELD));
+	} else if ((!atom && core && is_name(name, "pubDate")) ||
+		   (atom && core && (is_name(name, "published") || is_name(name, "issued"))) ||
+		   (ns == NS_ATOM10 && is_name(name, "published"))) {
+		char *text = trimmed_text(p, child, 256);
+		if (text) {
+			set_last(&draft->published_text, text);
+			draft->published_primary = true;
+		}
+	} else if ((ns == NS_DC && is_name(name, "date")) ||
+		   (ns == NS_DCTERMS && (is_name(name, "issued") || is_name(name, "created"))) ||
+		   (atom && core && is_name(name, "created"))) {
+		/* second choice after the format's own element, whatever the order */
+		if (!draft->published_primary)
+			set_last(&draft->published_text, trimmed_text(p, child, 256));
+	} else if ((atom && core && (is_name(name, "updated") || is_name(name, "modified"))) ||
+		   (ns == NS_ATOM10 && is_name(name, "updated")) ||
+		   (ns == NS_DCTERMS && is_name(name, "modified"))) {
+		set_last(&draft->updated_text, trimmed_text(p, child, 256));
+	} else if (atom && core && is_name(name, "author")) {
+		append_person(&draft->authors, atom_person(p, child));
+	} else if ((!atom && core && is_name(name, "author")) ||
+		   (ns == NS_DC && (is_name(name, "creator") || is_name(name, "author")))) {
+		set_once(&item->author, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+	} else if (core && is_name(name, "category")) {
+		const char *term = attribute(child, "term");
+		if (term) {
+			struct text t = {.max = FEED_MAX_SHORT_FIELD};
+			text_append(&t, term, strlen(term));
+			item_add_category(item, text_finish(p, &t));
+		} else {
+			item_add_category(item, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+		}
+	} else if (ns == NS_DC && is_name(name, "subject")) {
+		item_add_category(item, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+	} else if (ns == NS_DC && is_name(name, "language")) {
+		set_once(&item->language, trimmed_text(p, child, 64));
+	} else if (!atom && core && is_name(name, "item")) {
+		/* An unclosed <item> makes the next one its child; read it as the sibling its
+		 * author meant (after this one, as a streaming reader would see it). */
+		if (draft->nested_count < sizeof(draft->nested) / sizeof(draft->nested[0]))
+			draft->nested[draft->nested_count++] = child;
+	}
+}
+
+/* Parses a date; a date we can't read is a warning, and the caller falls back. */
+static bool item_date(struct parser *p, const char *text, int64_t *ret_time)
+{
+	if (!text)
+		return false;
+	if (date_parse(text, strlen(text), ret_time) == 0)
+		return true;
+	warn(p, "unreadable date \"%.64s\"", text);
+	return false;
+}
+
+static void item_make_id(struct feed_item *item, const char *date_text)
+{
+	struct sha256 h;
+	char hex[65];
+	sha256_init(&h);
+	if (item->link) {
+		sha256_update(&h, item->link, strlen(item->link));
+	} else {
+		/* Title, date and summary: the same item hashes the same on every fetch. */
+		const char *parts[] = {item->title, date_text, item->summary};
+		for (size_t i = 0; i < 3; i++) {
+			if (parts[i])
+				sha256_update(&h, parts[i], strlen(parts[i]));
+			sha256_update(&h, "\n", 1);
+		}
+	}
+	sha256_hex(&h, hex);
+	item->id = xasprintf("hash:%s", hex);
+}
+
+/* Language tags as BCP 47 writes them: "en_US" is "en-US". */
+static void normalize_language(char *language)
+{
+	for (char *c = language; c && *c; c++)
+		if (*c == '_')
+			*c = '-';
+}
+
+static bool is_web_link(const char *s)
+{
+	return s && (prefix_ci(s, strlen(s), "http://") || prefix_ci(s, strlen(s), "https://"));
+}
+
+static void item_complete(struct parser *p, struct feed_item *item, bool title_seen,
+	const char *published_text, const char *updated_text);
+
+/* A new item at the end of doc->items, or NULL past the item cap. */
+static struct feed_item *item_new(struct parser *p)
+{
+	struct feed_doc *doc = p->doc;
+	size_t max_items = p->options->max_items ? p->options->max_items : FEED_DEFAULT_MAX_ITEMS;
+	if (doc->item_count >= max_items) {
+		if (!p->items_capped)
+			warn(p, "more than %zu items; the rest were ignored", max_items);
+		p->items_capped = true;
+		return NULL;
+	}
+	doc->items = xgrow(doc->items, &p->item_cap, doc->item_count + 1, sizeof(*doc->items));
+	struct feed_item *item = &doc->items[doc->item_count];
+	memset(item, 0, sizeof(*item));
+	return item;
+}
+
+static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
+{
+	struct feed_doc *doc = p->doc;
+	struct feed_item *item = item_new(p);
+	struct item_draft draft = {0};
+	if (!item)
+		return;
+
+	for (xmlNode *child = node->children; child; child = child->next)
+		if (child->type == XML_ELEMENT_NODE)
+			item_parse_child(p, item, &draft, child, atom);
+
+	if (draft.authors.len)
+		set_last(&item->author, buf_steal(&draft.authors));
+	buf_free(&draft.authors);
+
+	/* Links: feedburner's original, the format's own link, Atom's alternate, a
+	 * permalink guid or an Atom id that is a web address, RSS 1.0's rdf:about. */
+	if (draft.original_link)
+		set_last(&item->link, draft.original_link);
+	if (!item->link && draft.atom_link) {
+		item->link = draft.atom_link;
+		draft.atom_link = NULL;
+	}
+	const char *about = attribute_ns(node, NS_RDF, "about");
+	if (!item->link && draft.guid_is_link && is_web_link(draft.guid))
+		item->link = resolve_link(node, draft.guid);
+	if (!item->link && about)
+		item->link = resolve_link(node, about);
+
+	if (draft.guid) {
+		item->id = draft.guid;
+		draft.guid = NULL;
+	} else if (about && *about) {
+		item->id = xstrdup(about);
+		utf8_truncate(item->id, FEED_MAX_SHORT_FIELD);
+	}
+	if (!item->language) {
+		xmlChar *lang = xmlNodeGetLang(node);
+		if (lang && *lang)
+			item->language = xstrndup((const char *)lang, 64);
+		xmlFree(lang);
+	}
+	item_complete(p, item, draft.title_seen, draft.published_text, draft.updated_text);
+	free(draft.published_text);
+	free(draft.updated_text);
+	free(draft.guid);
+	free(draft.atom_link);
+	doc->item_count++;
+
+	if (depth < 16)
+		for (size_t i = 0; i < draft.nested_count; i++)
+			parse_item(p, draft.nested[i], atom, depth + 1);
+}
+
+/* The first line of text, cut at a word boundary near FEED_FALLBACK_TITLE bytes. */
+static char *fallback_title(const char *text)
+{
+	size_t len = strcspn(text, "\n");
+	if (len > FEED_FALLBACK_TITLE) {
+		size_t cut = FEED_FALLBACK_TITLE;
+		while (cut > FEED_FALLBACK_TITLE / 2 && text[cut] != ' ')
+			cut--;
+		if (text[cut] != ' ')
+			cut = FEED_FALLBACK_TITLE;
+		len = cut;
+	}
+	char *title = xstrndup(text, len);
+	utf8_truncate(title, len);
+	return title;
+}
+
+/* What every format does once an item's fields are read: the id when it has none,
+ * fallbacks, and the dates. Does not count the item. */
+static void item_complete(struct parser *p, struct feed_item *item, bool title_seen,
+	const char *published_text, const char *updated_text)
+{
+	if (!item->id)
+		item_make_id(item, published_text ? published_text : updated_text);
+
+	/* feedparser and miniflux both fall back to the content for a missing summary. */
+	if (!item->summary && item->content)
+		item->summary = xstrdup(item->content);
+	/* An item without a title shows the start of its text, else its link. A title that
+	 * is there but has no text (only markup) stays empty. */
+	if (!item->title && !title_seen) {
+		const char *source = item->summary ? item->summary : item->link;
+		if (source) {
+			item->title = fallback_title(source);
+			item->title_is_fallback = true;
+		}
+	}
+
+	if (!item->author && p->feed_author)
+		item->author = xstrdup(p->feed_author);
+	normalize_language(item->language);
+
+	int64_t published = 0, updated = 0;
+	bool have_published = item_date(p, published_text, &published);
+	bool have_updated = item_date(p, updated_text, &updated);
+	if (have_updated)
+		item->updated = updated;
+	if (!have_published && have_updated) {
+		published = updated;
+		have_published = true;
+	}
+	int64_t fetch_time = p->options->fetch_time;
+	if (!have_published) {
+		item->published = fetch_time;
+		item->published_is_fallback = true;
+	} else if (fetch_time > 0 && published > fetch_time + FEED_FUTURE_SLACK_SECONDS) {
+		warn(p, "a date in the future (\"%.64s\") was clamped to the fetch time",
+			published_text ? published_text : updated_text);
+		item->published = fetch_time;
+	} else {
+		item->published = published;
+	}
+}
+
+static void parse_ttl(struct feed_doc *doc, const char *text)
+{
+	if (!text)
+		return;
+	unsigned long minutes = 0;
+	const char *s = text;
+	while (ascii_digit(*s) && minutes < 1000000)
+		minutes = minutes * 10 + (unsigned long)(*s++ - '0');
+	if (s != text && *s == '\0' && minutes <= 1000000)
+		doc->ttl_minutes = (unsigned)minutes;
+}
+
+/* The children of an RSS <channel>, or of the root of RSS 1.0/0.9x. */
+static void parse_rss_container(struct parser *p, xmlNode *container, int depth)
+{
+	struct feed_doc *doc = p->doc;
+	if (depth > 2)
+		return;
+	for (xmlNode *child = container->children; child; child = child->next) {
+		if (child->type != XML_ELEMENT_NODE)
+			continue;
+		const char *name;
+		enum ns ns = node_ns(child, &name);
+		bool core = is_core(ns, false);
+		if (core && strcmp(name, "item") == 0) {
+			parse_item(p, child, false, 0);
+		} else if (core && strcmp(name, "channel") == 0) {
+			parse_rss_container(p, child, depth + 1);
+		} else if (depth == 0) {
+			continue; /* at the root of RSS 1.0, only channel and items matter */
+		} else if (core && strcmp(name, "title") == 0) {
+			set_once(&doc->title, element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD));
+		} else if (ns == NS_DC && strcmp(name, "title") == 0) {
+			if (!doc->title)
+				doc->title = element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD);
+		} else if (core && strcmp(name, "link") == 0 && !attribute(child, "href")) {
+			char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
+			if (text && !doc->site_link)
+				doc->site_link = resolve_link(child, text);
+			free(text);
+		} else if (ns == NS_ATOM10 && strcmp(name, "link") == 0 && !doc->site_link &&
+			   atom_link_rank(child) > 0) {
+			doc->site_link = atom_link_target(p, child);
+		} else if ((core || ns == NS_DC) && strcmp(name, "language") == 0) {
+			set_once(&doc->language, trimmed_text(p, child, 64));
+		} else if (core && strcmp(name, "ttl") == 0) {
+			char *text = trimmed_text(p, child, 32);
+			parse_ttl(doc, text);
+			free(text);
+		}
+	}
+}
+
+static void parse_atom_feed(struct parser *p, xmlNode *root)
+{
+	struct feed_doc *doc = p->doc;
+	int link_rank = 0;
+	xmlChar *lang = xmlNodeGetLang(root);
+	if (lang && *lang)
+		doc->language = xstrndup((const char *)lang, 64);
+	xmlFree(lang);
+	/* The feed's authors are needed before the entries, wherever they stand. */
+	struct buf authors = {0};
+	for (xmlNode *child = root->children; child; child = child->next) {
+		const char *name;
+		if (child->type == XML_ELEMENT_NODE && is_core(node_ns(child, &name), true) &&
+			strcmp(name, "author") == 0)
+			append_person(&authors, atom_person(p, child));
+	}
+	if (authors.len)
+		p->feed_author = buf_steal(&authors);
+	buf_free(&authors);
+	for (xmlNode *child = root->children; child; child = child->next) {
+		if (child->type != XML_ELEMENT_NODE)
+			continue;
+		const char *name;
+		enum ns ns = node_ns(child, &name);
+		if (!is_core(ns, true))
+			continue;
+		if (strcmp(name, "entry") == 0) {
+			parse_item(p, child, true, 0);
+		} else if (strcmp(name, "title") == 0) {
+			set_once(&doc->title, element_text(p, child, atom_text_kind(child, TEXT_PLAIN),
+						      FEED_MAX_SHORT_FIELD));
+		} else if (strcmp(name, "link") == 0) {
+			int rank = atom_link_rank(child);
+			if (rank > 0 && (link_rank == 0 || rank < link_rank)) {
+				char *link = atom_link_target(p, child);
+				if (link) {
+					free(doc->site_link);
+					doc->site_link = link;
+					link_rank = rank;
+				}
+			}
+		}
+	}
+}
+
+/* Names the root as a format, or FEED_FORMAT_UNKNOWN. */
+static enum feed_format root_format(xmlNode *root)
+{
+	const char *name;
+	enum ns ns = node_ns(root, &name);
+	if (strcmp(name, "rss") == 0) {
+		const char *version = attribute(root, "version");
+		if (!version)
+			return FEED_FORMAT_RSS20;
+		if (strcmp(version, "0.90") == 0)
+			return FEED_FORMAT_RSS090;
+		if (strcmp(version, "0.91") == 0)
+			return FEED_FORMAT_RSS091;
+		if (strcmp(version, "0.92") == 0)
+			return FEED_FORMAT_RSS092;
+		if (strcmp(version, "0.93") == 0)
+			return FEED_FORMAT_RSS093;
+		if (strcmp(version, "0.94") == 0)
+			return FEED_FORMAT_RSS094;
+		return FEED_FORMAT_RSS20;
+	}
+	if (strcmp(name, "RDF") == 0 && (ns == NS_RDF || ns == NS_NONE || ns == NS_OTHER)) {
+		for (xmlNode *child = root->children; child; child = child->next) {
+			const char *child_name;
+			if (child->type == XML_ELEMENT_NODE && node_ns(child, &child_name) == NS_RSS090)
+				return FEED_FORMAT_RSS090;
+		}
+		return FEED_FORMAT_RSS10;
+	}
+	if (strcmp(name, "feed") == 0) {
+		if (ns == NS_ATOM03)
+			return FEED_FORMAT_ATOM03;
+		const char *version = attribute(root, "version");
+		if (ns != NS_ATOM10 && version && strcmp(version, "0.3") == 0)
+			return FEED_FORMAT_ATOM03;
+		return FEED_FORMAT_ATOM10;
+	}
+	if (strcmp(name, "channel") == 0)
+		return FEED_FORMAT_RSS091; /* a bare channel: early UserLand-era documents */
+	return FEED_FORMAT_UNKNOWN;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* JSON Feed 1.0 and 1.1, through jansson: Debian's well-kept JSON library, whose
+ * decoder caps nesting depth, rejects invalid UTF-8 and never touches the network. */
+
+/* A JSON string member, or NULL. */
+static const char *json_member_string(json_t *object, const char *key)
+{
+	return json_string_value(json_object_get(object, key));
+}
+
+/* A JSON string member as plain text of the given kind, or NULL. */
+static char *json_member_text(struct parser *p, json_t *object, const char *key,
+	enum text_kind kind, size_t max)
+{
+	const char *value = json_member_string(object, key);
+	return value ? string_text(p, xstrdup(value), kind, max) : NULL;
+}
+
+/* JSON Feed 1.1's "authors" then 1.0's "author", names joined with ", ". */
+static char *json_authors(struct parser *p, json_t *object)
+{
+	struct buf names = {0};
+	json_t *authors = json_object_get(object, "authors");
+	size_t index;
+	json_t *author;
+	if (json_is_object(authors)) /* one author where a list belongs, as feeds do */
+		append_person(&names, json_member_text(p, authors, "name", TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+	json_array_foreach(authors, index, author) {
+		if (index >= 64)
+			break;
+		append_person(&names, json_member_text(p, author, "name", TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+	}
+	append_person(&names,
+		json_member_text(p, json_object_get(object, "author"), "name", TEXT_PLAIN,
+			FEED_MAX_SHORT_FIELD));
+	char *result = names.len ? buf_steal(&names) : NULL;
+	buf_free(&names);
+	return result;
+}
+
+static void json_item(struct parser *p, json_t *object)
+{
+	if (!json_is_object(object))
+		return;
+	struct feed_item *item = item_new(p);
+	if (!item)
+		return;
+	const char *base = p->options->url;
+
+	json_t *id = json_object_get(object, "id");
+	if (json_is_string(id) && json_string_length(id) > 0) {
+		item->id = xstrndup(json_string_value(id), FEED_MAX_SHORT_FIELD);
+		utf8_truncate(item->id, FEED_MAX_SHORT_FIELD);
+	} else if (json_is_integer(id)) {
+		item->id = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	}
+	const char *url = json_member_string(object, "url");
+	if (!url || !*url)
+		url = json_member_string(object, "external_url");
+	item->link = url ? resolve_against(base, url) : NULL;
+	item->title = json_member_text(p, object, "title", TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	item->summary = json_member_text(p, object, "summary", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+	item->content = json_member_text(p, object, "content_html", TEXT_HTML, FEED_MAX_LONG_FIELD);
+	if (!item->content)
+		item->content = json_member_text(p, object, "content_text", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+	item->author = json_authors(p, object);
+	item->language = json_member_text(p, object, "language", TEXT_PLAIN, 64);
+	json_t *tags = json_object_get(object, "tags");
+	size_t index;
+	json_t *tag;
+	json_array_foreach(tags, index, tag) {
+		if (json_is_string(tag))
+			item_add_category(item, string_text(p, xstrdup(json_string_value(tag)), TEXT_PLAIN,
+							 FEED_MAX_SHORT_FIELD));
+	}
+	item_complete(p, item, json_is_string(json_object_get(object, "title")),
+		json_member_string(object, "date_published"),
+		json_member_string(object, "date_modified"));
+	p->doc->item_count++;
+}
+
+static int parse_json(struct parser *p, const char *text, size_t len)
+{
+	struct feed_doc *doc = p->doc;
+	json_error_t error;
+	json_t *root = json_loadb(text, len, 0, &error);
+	int r = 0;
+	if (!root) {
+		r = FEED_ERR_MALFORMED;
+		goto done;
+	}
+	const char *version = json_member_string(root, "version");
+	json_t *items = json_object_get(root, "items");
+	if (!json_is_object(root) || (!version && !json_is_array(items))) {
+		r = FEED_ERR_NOT_A_FEED;
+		goto done;
+	}
+	doc->format = version && strstr(version, "jsonfeed.org/version/1.1") ? FEED_FORMAT_JSON11
+		      : version && strstr(version, "jsonfeed.org/version/1")  ? FEED_FORMAT_JSON10
+									       : FEED_FORMAT_JSON11;
+	doc->title = json_member_text(p, root, "title", TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	const char *home = json_member_string(root, "home_page_url");
+	doc->site_link = home ? resolve_against(p->options->url, home) : NULL;
+	doc->language = json_member_text(p, root, "language", TEXT_PLAIN, 64);
+	p->feed_author = json_authors(p, root);
+	size_t index;
+	json_t *item;
+	json_array_foreach(items, index, item)
+		json_item(p, item);
+done:
+	json_decref(root);
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* HTML served in place of a feed */
+
+/* Looks at the first elements of the (sanitized) text for an HTML page. */
+static bool looks_like_html_page(const char *s, size_t len)
+{
+	size_t limit = len < 4096 ? len : 4096;
+	for (size_t i = 0; i + 5 < limit; i++) {
+		if (s[i] != '<')
+			continue;
+		if (prefix_ci(s + i, limit - i, "<html") || prefix_ci(s + i, limit - i, "<!doctype html") ||
+			prefix_ci(s + i, limit - i, "<head") || prefix_ci(s + i, limit - i, "<body"))
+			return true;
+		if (s[i + 1] != '!' && s[i + 1] != '?')
+			return false; /* the first element is something else */
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Public API */
+
+/* JSON Feed documents are objects; XML ones start with '<'. */
+static bool is_json(const char *s, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len && pos < 1024 && ascii_space((unsigned char)s[pos]))
+		pos++;
+	return pos < len && s[pos] == '{';
+}
+
+static int parse_xml(struct parser *p, const char *text, size_t len)
+{
+	struct feed_doc *doc = p->doc;
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		abort(); /* libxml2 could not allocate: out of memory */
+	/* No XML_PARSE_NOENT, DTDLOAD or HUGE, ever: entities stay unexpanded, no DTD is
+	 * fetched, and libxml2's own size and depth limits apply. */
+	int options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
+		      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC |
+		      XML_PARSE_COMPACT;
+	xmlDocPtr xml = xmlCtxtReadMemory(ctxt, text, (int)len, p->options->url, NULL, options);
+	int r = 0;
+	xmlNode *root = xml ? xmlDocGetRootElement(xml) : NULL;
+	if (!root) {
+		r = FEED_ERR_MALFORMED;
+		goto done;
+	}
+	if (!ctxt->wellFormed) {
+		const xmlError *error = xmlCtxtGetLastError(ctxt);
+		if (error && error->message)
+			warn(p, "not well-formed XML, recovered what could be read (line %d: %.*s)",
+				error->line, (int)strcspn(error->message, "\n"), error->message);
+		else
+			warn(p, "not well-formed XML, recovered what could be read");
+	}
+	if (ctxt->wellFormed && !ctxt->nsWellFormed)
+		warn(p, "namespace prefixes used without a declaration");
+	doc->format = root_format(root);
+	const char *root_name;
+	node_ns(root, &root_name);
+	if (doc->format == FEED_FORMAT_UNKNOWN) {
+		r = equals_ci(root_name, "html") ? FEED_ERR_HTML : FEED_ERR_NOT_A_FEED;
+		goto done;
+	}
+	if (doc->format == FEED_FORMAT_ATOM03 || doc->format == FEED_FORMAT_ATOM10)
+		parse_atom_feed(p, root);
+	else
+		parse_rss_container(p, root, strcmp(root_name, "channel") == 0 ? 1 : 0);
+
+done:
+	if (xml)
+		xmlFreeDoc(xml);
+	xmlFreeParserCtxt(ctxt);
+	return r;
+}
+
+int feed_parse(const char *data, size_t len, const struct feed_parse_options *options,
+	struct feed_doc **ret_doc)
+{
+	static const struct feed_parse_options no_options = {0};
+	struct parser p = {.options = options ? options : &no_options};
+	struct buf decoded = {0}, clean = {0};
+	int r;
+
+	if (len > FEED_MAX_BYTES)
+		return FEED_ERR_TOO_LARGE;
+	p.doc = xcalloc(1, sizeof(*p.doc));
+
+	const char *text;
+	size_t text_len;
+	r = decode_document(&p, data ? data : "", data ? len : 0, &decoded, &text, &text_len);
+	if (r < 0)
+		goto fail;
+	if (is_json(text, text_len)) {
+		r = parse_json(&p, text, text_len);
+		buf_free(&decoded);
+		if (r < 0)
+			goto fail;
+		goto parsed;
+	}
+	sanitize_document(&p, text, text_len, &clean);
+	buf_free(&decoded);
+	if (clean.len == 0) {
+		r = FEED_ERR_MALFORMED;
+		goto fail;
+	}
+	if (looks_like_html_page(clean.data, clean.len)) {
+		r = FEED_ERR_HTML;
+		goto fail;
+	}
+	r = parse_xml(&p, clean.data, clean.len);
+	if (r < 0)
+		goto fail;
+parsed:
+	/* What a feed without a title or home page is known by: its home page, its URL. */
+	if (!p.doc->site_link && p.options->url)
+		p.doc->site_link = xstrndup(p.options->url, FEED_MAX_SHORT_FIELD);
+	if (!p.doc->title && p.doc->site_link)
+		p.doc->title = xstrdup(p.doc->site_link);
+	/* The feed's language, wherever it was declared, is its items' default. */
+	if (!p.doc->language && p.options->content_language && *p.options->content_language)
+		p.doc->language = xstrndup(p.options->content_language, 64);
+	normalize_language(p.doc->language);
+	for (size_t i = 0; i < p.doc->item_count && p.doc->language; i++)
+		if (!p.doc->items[i].language)
+			p.doc->items[i].language = xstrdup(p.doc->language);
+	if (p.warnings_dropped)
+		warn(&p, "and %zu more warnings", p.warnings_dropped);
+
+	if (p.html)
+		htmlFreeParserCtxt(p.html);
+	buf_free(&clean);
+	buf_free(&p.scratch);
+	free(p.feed_author);
+	*ret_doc = p.doc;
+	return 0;
+
+fail:
+	if (p.html)
+		htmlFreeParserCtxt(p.html);
+	buf_free(&decoded);
+	buf_free(&clean);
+	buf_free(&p.scratch);
+	free(p.feed_author);
+	feed_doc_free(p.doc);
+	return r;
+}
+
+void feed_doc_free(struct feed_doc *doc)
+{
+	if (!doc)
+		return;
+	for (size_t i = 0; i < doc->item_count; i++) {
+		struct feed_item *item = &doc->items[i];
+		free(item->id);
+		free(item->title);
+		free(item->link);
+		free(item->author);
+		free(item->summary);
+		free(item->content);
+		for (size_t c = 0; c < item->category_count; c++)
+			free(item->categories[c]);
+		free(item->categories);
+		free(item->language);
+	}
+	free(doc->items);
+	for (size_t i = 0; i < doc->warning_count; i++)
+		free(doc->warnings[i]);
+	free(doc->warnings);
+	free(doc->title);
+	free(doc->site_link);
+	free(doc->language);
+	free(doc->encoding);
+	free(doc);
+}
+
+const char *feed_strerror(int error)
+{
+	switch (error) {
+	case FEED_ERR_NOT_A_FEED: return "the document is XML but not a feed";
+	case FEED_ERR_HTML: return "an HTML page was served instead of a feed";
+	case FEED_ERR_MALFORMED: return "nothing could be read from the document";
+	case FEED_ERR_TOO_LARGE: return "the document is larger than the parser accepts";
+	default: return error < 0 ? strerror(-error) : "no error";
+	}
+}
+
+const char *feed_format_name(enum feed_format format)
+{
+	switch (format) {
+	case FEED_FORMAT_RSS090: return "rss0.90";
+	case FEED_FORMAT_RSS091: return "rss0.91";
+	case FEED_FORMAT_RSS092: return "rss0.92";
+	case FEED_FORMAT_RSS093: return "rss0.93";
+	case FEED_FORMAT_RSS094: return "rss0.94";
+	case FEED_FORMAT_RSS20: return "rss2.0";
+	case FEED_FORMAT_RSS10: return "rss1.0";
+	case FEED_FORMAT_ATOM03: return "atom0.3";
+	case FEED_FORMAT_ATOM10: return "atom1.0";
+	case FEED_FORMAT_JSON10: return "json1.0";
+	case FEED_FORMAT_JSON11: return "json1.1";
+	case FEED_FORMAT_UNKNOWN: break;
+	}
+	return "unknown";
+}

@@ -1,0 +1,51 @@
+/*
+ * ingest: one fetched feed document into the database.
+ *
+ * Parses the body, adds the items the feed has not delivered before, codes each new
+ * article (title, then summary) with the coder, and records the fetch on the feed's row,
+ * all in one transaction: a reader never sees half an ingest, and a crash or a full disk
+ * leaves the database as it was before the fetch. Never logs; the caller decides.
+ */
+#ifndef GEOTRACK_INGEST_H
+#define GEOTRACK_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct coder;
+
+struct ingest_input {
+	int64_t feed_id;
+	const char *url;          /* the feed's URL after redirects: base for relative links */
+	long http_status;         /* 200 and 304 are successes; anything else is recorded as a failure */
+	const char *body;
+	size_t body_len;
+	const char *content_type; /* may be NULL */
+	const char *etag;         /* validators to store for the next conditional GET; may be NULL */
+	const char *last_modified;
+	int64_t now;              /* UTC seconds: fetch time */
+};
+
+struct ingest_stats {
+	size_t items;        /* items in the document */
+	size_t new_articles; /* items not seen before */
+	size_t events;       /* events coded from the new articles (reports: mentions) */
+	size_t new_events;   /* of those, events not reported before */
+	size_t warnings;     /* what the parser recovered from */
+};
+
+/*
+ * Stores one fetch. Returns 0 and fills *ret_stats when the document was stored (or was
+ * unchanged: 304); on failure returns a negative error with a description in *ret_error
+ * (caller frees) — the failure itself is recorded on the feed's row when the database
+ * allows it (-ENOSPC and -EBUSY are the database's own failures: nothing was written).
+ */
+int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_input *input,
+	struct ingest_stats *ret_stats, char **ret_error);
+
+/* Records a fetch that produced no document (transport error, HTTP error). */
+int ingest_record_failure(struct store *store, int64_t feed_id, int64_t now, long http_status,
+	const char *error);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * store: the SQLite database of feeds, articles and events.
+ *
+ * The only module that includes <sqlite3.h>. One connection, WAL mode (readers with the
+ * sqlite3 shell never block the daemon), foreign keys on, STRICT tables; the schema is
+ * the migrations embedded from schema/, applied in order through PRAGMA user_version, and
+ * a database newer than this binary is refused. Writes happen inside store_begin() /
+ * store_commit() so a reader never sees half an ingest. Events are GDELT-shaped: one row
+ * per (day, source, event code, target) with its reports as mentions (schema/0002 says
+ * why); the CAMEO lookup tables are loaded from the codebook compiled into the binary.
+ * Never logs: errors come back as negative errno values with the SQLite message
+ * available from store_errmsg().
+ */
+#ifndef GEOTRACK_STORE_H
+#define GEOTRACK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* What the daemon knows about a feed between fetches. Strings owned by the caller. */
+struct store_feed_state {
+	int64_t id;
+	char *etag;          /* NULL if none */
+	char *last_modified; /* NULL if none */
+};
+
+/* The outcome of one fetch, recorded on the feed's row. */
+struct store_fetch_record {
+	int64_t time;            /* UTC seconds */
+	long http_status;        /* 0 if no response */
+	const char *error;       /* NULL on success */
+	const char *etag;        /* new validators, NULL to keep the old ones */
+	const char *last_modified;
+	const char *feed_title;  /* the feed's own title; kept only if the feed list gives none */
+	const char *site_url;
+};
+
+/* One article; strings borrowed for the call. */
+struct store_article {
+	const char *item_key;
+	const char *url;
+	const char *title;
+	const char *summary;
+	int64_t published;
+	bool published_is_fallback;
+	int64_t fetched;
+};
+
+/* Where a report of an event comes from: its article. Strings borrowed for the call. */
+struct store_report_origin {
+	int64_t article_id;
+	int64_t feed_id;
+	const char *url;        /* the article's URL; may be NULL */
+	const char *feed_url;   /* names the source when the article has no URL */
+	int64_t published;      /* the article's time, UTC seconds */
+	int64_t added;          /* when it was fetched */
+	size_t doc_len;         /* characters of text the coder read */
+};
+
+/* One coded event as one report (sentence) gives it; strings borrowed for the call. */
+struct store_event {
+	unsigned sentence_index;  /* 1-based */
+	bool in_lead;             /* in the headline or the sentence after it */
+	int32_t event_day;        /* days since 1970-01-01 */
+	const char *source;       /* CAMEO actor code, e.g. "RUSMIL" */
+	const char *event_code;
+	const char *target;       /* "" or NULL when the event has none */
+	const char *location;     /* CAMEO country where it happened; "" or NULL if unknown */
+	int quad_class;           /* 0: unknown */
+	double goldstein;
+	const char *sentence;
+	size_t sentence_len;
+	const char *source_text;
+	const char *verb_text;
+	const char *target_text;
+	const char *pattern;
+	const char *pattern_origin; /* "file:line" of the pattern; may be NULL */
+};
+
+/*
+ * Opens (creating if needed) the database at `path` and migrates it to the current
+ * schema. Returns the store, or NULL with a message the caller owns in *ret_error.
+ */
+struct store *store_open(const char *path, char **ret_error);
+void store_close(struct store *store);
+
+/* The last SQLite error message, for logs. Valid until the next store call. */
+const char *store_errmsg(const struct store *store);
+/* The schema version this binary writes. */
+int store_schema_version(void);
+
+int store_begin(struct store *store);
+int store_commit(struct store *store);
+void store_rollback(struct store *store);
+
+/*
+ * Finds or creates the row for the feed at `url`, sets its title from the feed list when
+ * `title` is non-NULL, and fills *ret_state (free its strings with
+ * store_feed_state_clear()). Returns 0 or -errno.
+ */
+int store_feed_open(struct store *store, const char *url, const char *title, int64_t now,
+	struct store_feed_state *ret_state);
+void store_feed_state_clear(struct store_feed_state *state);
+
+/* Records a fetch's outcome on the feed's row. Returns 0 or -errno. */
+int store_feed_record(struct store *store, int64_t feed_id, const struct store_fetch_record *rec);
+
+/*
+ * Adds an article unless the feed already has one with the same item_key, or had one
+ * that retention pruned. Returns 1 and sets *ret_article_id if it was new, 0 if not, or
+ * -errno.
+ */
+int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,
+	int64_t *ret_article_id);
+
+/*
+ * Records one report of an event. The report joins the event with the same day, source,
+ * event code and target if there is one (as a new mention; the event's counts follow),
+ * else it makes a new event whose evidence it is. A report already stored (same event,
+ * article and sentence) is ignored. Returns 1 for a new event, 0 for a new mention of a
+ * known event or an ignored duplicate, or -errno.
+ */
+int store_event_add(struct store *store, const struct store_report_origin *origin,
+	const struct store_event *event);
+
+/*
+ * Retention: deletes up to `limit` articles published before `cutoff` (UTC seconds) and
+ * their full-text entries, oldest first. Their events and mentions stay, with their
+ * counts, and lose only the link to the article. The pruned items' keys are remembered
+ * so a feed that still carries one does not bring it back; keys no feed has shown since
+ * `cutoff` are forgotten. One transaction. Returns the number of articles deleted (so
+ * `limit` means there may be more), or -errno.
+ */
+int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit);
+
+/*
+ * Housekeeping for a long-running writer: PRAGMA optimize, then a passive WAL checkpoint
+ * (one that never waits for readers, so a reader with a long transaction only delays
+ * the WAL's reuse). Returns 0 or -errno.
+ */
+int store_maintain(struct store *store);
+
+/*
+ * Opens an existing database for reading only, for `geotrackd export`: nothing is
+ * created or migrated; a database at another schema version than this binary's is
+ * refused with a message saying what to do. Returns NULL with *ret_error set on failure.
+ */
+struct store *store_open_readonly(const char *path, char **ret_error);
+
+/* What store_export() writes out. */
+enum store_export_view {
+	STORE_EXPORT_GDELT,  /* the gdelt_events view: GDELT 2.0's 61 event columns */
+	STORE_EXPORT_EVENTS, /* the event_view: readable names and labels */
+	STORE_EXPORT_JSON,   /* one column: a JSON object per event, with evidence and mentions */
+};
+
+/*
+ * Called first with `values` NULL (the column names: a header), then once per row;
+ * `names` and `values` hold `count` strings (a value is NULL for SQL NULL), valid
+ * during the call. Returns 0 to go on or a negative errno to stop.
+ */
+typedef int (*store_row_fn)(void *ctx, size_t count, const char *const *names,
+	const char *const *values);
+
+/*
+ * Passes every event dated from `since` to `until` (inclusive, "YYYY-MM-DD"; NULL for no
+ * bound) to `row`, in date then id order, from one consistent snapshot. Returns the
+ * number of rows, the callback's error, or -errno (store_errmsg() says what failed).
+ */
+long store_export(struct store *store, enum store_export_view view, const char *since,
+	const char *until, store_row_fn row, void *ctx);
+
+#endif

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""geotrackd as systemd runs it: Type=notify over a NOTIFY_SOCKET this test listens on.
+
+What systemd (and so the user) sees: READY=1 only once the feeds are scheduled; a SIGHUP
+that adds a feed is announced as RELOADING=1 then READY=1 and the new feed is polled; a
+SIGHUP with a broken config names file and line in the log and the daemon keeps running
+on the old one; the watchdog is pinged; SIGTERM sends STOPPING=1 and exits 0.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, sql_value, temp_dir, write,
+                     write_config)
+
+SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
+
+
+class Notifications:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.messages = []
+
+    def wait_for(self, key, timeout=20):
+        """Returns the first unseen message containing the line `key`, or None."""
+        deadline = time.time() + timeout
+        while True:
+            for i, m in enumerate(self.messages):
+                if key in m.split('\n'):
+                    del self.messages[:i + 1]
+                    return m
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                return None
+
+
+def wait_until(cond, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def main(binary):
+    t = Tap()
+    work = temp_dir('service')
+    server = FeedServer(SAMPLES, os.path.join(work, 'requests.log'))
+    notify_path = os.path.join(work, 'notify.sock')
+    notes = Notifications(notify_path)
+    log = open(os.path.join(work, 'daemon.log'), 'w+')
+    conf = write_config(work, [server.url('feeds/world-rss.xml')])
+    # stderr is a file here; naming it in JOURNAL_STREAM is how systemd tells a service
+    # that its stderr goes to the journal.
+    st = os.fstat(log.fileno())
+    env = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC='400000',
+               JOURNAL_STREAM='%d:%d' % (st.st_dev, st.st_ino))
+    env.pop('WATCHDOG_PID', None)
+    proc = subprocess.Popen([binary, '-c', conf], stderr=log, env=env)
+    try:
+        ready = notes.wait_for('READY=1')
+        t.ok(ready is not None, 'READY=1 arrives after start-up')
+        t.ok(wait_until(lambda: sql_value(os.path.join(work, 'geotrack.db'),
+                                          'SELECT count(*) FROM articles') == '5'),
+             'the scheduled feed is polled and stored')
+        log.seek(0)
+        first = log.readline()
+        t.ok(first.startswith('<5>') and 'started' in first,
+             'under journald each log line carries its priority and no timestamp', first)
+        status = notes.wait_for('WATCHDOG=1', timeout=5)
+        t.ok(status is not None, 'the watchdog is pinged at half of WATCHDOG_USEC')
+
+        # A reload that adds a feed.
+        write(os.path.join(work, 'feeds.list'),
+              server.url('feeds/world-rss.xml') + '\n' +
+              server.url('feeds/diplomacy-atom.xml') + ' interval=30m title="Added"\n')
+        proc.send_signal(signal.SIGHUP)
+        reloading = notes.wait_for('RELOADING=1')
+        t.ok(reloading is not None and 'MONOTONIC_USEC=' in reloading,
+             'SIGHUP sends RELOADING=1 with MONOTONIC_USEC', reloading)
+        t.ok(notes.wait_for('READY=1') is not None, 'then READY=1 once reloaded')
+        t.ok(wait_until(lambda: any('diplomacy-atom.xml' in r['path']
+                                    for r in server.requests())),
+             'the feed the reload added is polled')
+        t.ok(wait_until(lambda: sql_value(os.path.join(work, 'geotrack.db'),
+                                          "SELECT title FROM feeds WHERE url LIKE "
+                                          "'%diplomacy-atom.xml'") == 'Added'),
+             'with the title the feed list gives it')
+
+        # A reload with a broken config is rejected and the daemon goes on.
+        write(conf, open(conf).read() + '[fetch]\nconcurency = 3\n')
+        proc.send_signal(signal.SIGHUP)
+        t.ok(notes.wait_for('READY=1') is not None, 'a rejected reload still ends in READY=1')
+        time.sleep(0.3)
+        log.seek(0)
+        text = log.read()
+        t.ok("geotrackd.conf:" in text and "unknown key 'concurency'" in text,
+             'the log names file and line of the bad key', text)
+        t.ok('reload rejected' in text, 'and says the old configuration keeps running', text)
+        t.ok(proc.poll() is None, 'the daemon is still running')
+
+        proc.send_signal(signal.SIGTERM)
+        t.ok(notes.wait_for('STOPPING=1') is not None, 'SIGTERM sends STOPPING=1')
+        try:
+            code = proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            code = None
+        t.eq(code, 0, 'and the daemon exits 0')
+        log.seek(0)
+        text = log.read()
+        t.ok('handles still open' not in text, 'every libuv handle was closed (loop closes)',
+             text)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        server.stop()
+        log.close()
+        cleanup(work)
+    return t.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1]))

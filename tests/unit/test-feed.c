@@ -1,0 +1,401 @@
+/* feed: what a reader sees of RSS, RDF and Atom documents, broken ones included. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "feed.h"
+#include "../tap.h"
+
+#ifndef FEED_FIXTURES
+#define FEED_FIXTURES "tests/feeds"
+#endif
+
+#define FETCH_TIME 1735689600 /* 2025-01-01 00:00:00 UTC */
+
+static struct feed_doc *parse_with(const char *text, size_t len, const char *content_type,
+	const char *url, int *ret_error)
+{
+	struct feed_parse_options options = {
+		.url = url, .content_type = content_type, .fetch_time = FETCH_TIME};
+	struct feed_doc *doc = NULL;
+	int r = feed_parse(text, len, &options, &doc);
+	if (ret_error)
+		*ret_error = r;
+	return r == 0 ? doc : NULL;
+}
+
+static struct feed_doc *parse(const char *text)
+{
+	return parse_with(text, strlen(text), NULL, NULL, NULL);
+}
+
+static char *read_fixture(const char *name, size_t *ret_len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", FEED_FIXTURES, name);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		printf("# cannot open %s\n", path);
+		return NULL;
+	}
+	char *data = malloc(1 << 20);
+	size_t len = fread(data, 1, (1 << 20) - 1, f);
+	fclose(f);
+	data[len] = '\0';
+	*ret_len = len;
+	return data;
+}
+
+static struct feed_doc *parse_fixture(const char *name, const char *content_type, int *ret_error)
+{
+	size_t len = 0;
+	char *data = read_fixture(name, &len);
+	if (!data) {
+		if (ret_error)
+			*ret_error = -ENOENT;
+		return NULL;
+	}
+	struct feed_doc *doc = parse_with(data, len, content_type, "http://example.org/feed/", ret_error);
+	free(data);
+	return doc;
+}
+
+static const char *time_text(int64_t time, char *out)
+{
+	date_format(time, out);
+	return out;
+}
+
+static void test_rss20(void)
+{
+	char when[DATE_TEXT_SIZE];
+	struct feed_doc *doc = parse_fixture("rss20.xml", NULL, NULL);
+	ok(doc, "RSS 2.0 parses");
+	if (!doc)
+		return;
+	is_str(feed_format_name(doc->format), "rss2.0", "format");
+	is_str(doc->title, "World News & Views", "feed title, entity decoded");
+	is_str(doc->site_link, "http://example.org/world/", "site link");
+	is_str(doc->language, "en-gb", "feed language");
+	is_int(doc->ttl_minutes, 15, "ttl");
+	is_int(doc->item_count, 3, "three items");
+	if (doc->item_count < 3)
+		goto done;
+	struct feed_item *first = &doc->items[0];
+	is_str(first->title, "Talks resume in Geneva", "item title");
+	is_str(first->link, "http://example.org/world/geneva-talks", "item link");
+	is_str(first->id, "urn:example:geneva-1", "guid is the id");
+	is_str(time_text(first->published, when), "2024-03-05 09:30:00", "pubDate in UTC");
+	ok(!first->published_is_fallback, "a real date is not a fallback");
+	is_str(first->summary,
+		"Delegations from Russia and Ukraine met in Geneva on Tuesday.\n\n"
+		"The UN envoy called the talks \"constructive\".",
+		"summary: HTML stripped, entities decoded, paragraphs kept");
+	is_str(first->author, "Jane Reporter", "dc:creator is the author");
+	is_int(first->category_count, 2, "two categories");
+	if (first->category_count == 2)
+		is_str(first->categories[1], "Diplomacy", "second category");
+	is_str(first->language, "en-gb", "items inherit the feed language");
+
+	struct feed_item *second = &doc->items[1];
+	is_str(second->link, "http://example.org/feed/relative/path", "relative link resolved against the feed URL");
+	ok(strncmp(second->id, "hash:", 5) == 0, "no guid: id is a hash");
+	is_str(second->summary, "Full text from content:encoded.", "summary falls back to content:encoded");
+	is_str(time_text(second->published, when), "2024-03-04 22:00:00", "RFC 822 date with numeric zone");
+
+	struct feed_item *third = &doc->items[2];
+	ok(third->published_is_fallback, "no date: marked as fallback");
+	is_int(third->published, FETCH_TIME, "no date: the fetch time");
+	is_str(third->link, "http://example.org/permalink/3", "permalink guid becomes the link");
+done:
+	feed_doc_free(doc);
+}
+
+static void test_rss10(void)
+{
+	char when[DATE_TEXT_SIZE];
+	struct feed_doc *doc = parse_fixture("rss10.rdf", NULL, NULL);
+	ok(doc, "RSS 1.0 parses");
+	if (!doc)
+		return;
+	is_str(feed_format_name(doc->format), "rss1.0", "format");
+	is_str(doc->title, "Daily Digest", "channel title");
+	is_int(doc->item_count, 2, "items outside the channel are found");
+	if (doc->item_count == 2) {
+		is_str(doc->items[0].title, "Ceasefire announced", "first item title");
+		is_str(doc->items[0].id, "http://example.net/a/1", "rdf:about is the id");
+		is_str(time_text(doc->items[0].published, when), "2024-01-02 03:04:05", "dc:date");
+		is_str(doc->items[1].link, "http://example.net/a/2", "second link");
+	}
+	feed_doc_free(doc);
+}
+
+static void test_atom10(void)
+{
+	char when[DATE_TEXT_SIZE];
+	struct feed_doc *doc = parse_fixture("atom10.xml", NULL, NULL);
+	ok(doc, "Atom 1.0 parses");
+	if (!doc)
+		return;
+	is_str(feed_format_name(doc->format), "atom1.0", "format");
+	is_str(doc->title, "Example Wire", "feed title");
+	is_str(doc->site_link, "http://example.com/", "alternate link, not self");
+	is_str(doc->language, "fr", "xml:lang on the feed");
+	is_int(doc->item_count, 2, "two entries");
+	if (doc->item_count < 2)
+		goto done;
+	struct feed_item *first = &doc->items[0];
+	is_str(first->id, "tag:example.com,2024:1", "atom:id");
+	is_str(first->title, "Sanctions <widened>", "type=text keeps angle brackets");
+	is_str(first->link, "http://example.com/base/entries/1", "link resolved against xml:base");
+	is_str(time_text(first->published, when), "2024-02-01 12:00:00", "published");
+	is_str(time_text(first->updated, when), "2024-02-02 08:00:00", "updated");
+	is_str(first->author, "Feed Author", "entries inherit the feed's author");
+	is_str(first->summary, "The EU widened sanctions.", "html summary stripped");
+	is_str(first->content, "Ministers agreed.\n\nDetails follow.", "xhtml content as text");
+	is_str(first->language, "fr", "language inherited from the feed");
+	struct feed_item *second = &doc->items[1];
+	is_str(second->author, "Own Author", "an entry's own author wins");
+	is_str(time_text(second->published, when), "2024-02-03 00:00:00", "published falls back to updated");
+	ok(!second->published_is_fallback, "updated is a real date");
+	is_str(second->language, "de", "xml:lang on the entry");
+	is_int(second->category_count, 1, "category term");
+done:
+	feed_doc_free(doc);
+}
+
+static void test_not_feeds(void)
+{
+	int error = 0;
+	const char *page = "<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>"
+			   "<body>Checking your browser</body></html>";
+	ok(!parse_with(page, strlen(page), "text/html", NULL, &error), "an HTML page is not a feed");
+	is_int(error, FEED_ERR_HTML, "it is reported as HTML");
+	const char *other = "<?xml version=\"1.0\"?><catalog><book/></catalog>";
+	ok(!parse_with(other, strlen(other), NULL, NULL, &error), "other XML is not a feed");
+	is_int(error, FEED_ERR_NOT_A_FEED, "reported as not a feed");
+	ok(!parse_with("", 0, NULL, NULL, &error), "empty input");
+	is_int(error, FEED_ERR_MALFORMED, "reported as malformed");
+	ok(feed_strerror(FEED_ERR_HTML)[0] != '\0', "errors have descriptions");
+}
+
+static void test_future_dates_are_clamped(void)
+{
+	struct feed_doc *doc = parse("<rss version=\"2.0\"><channel><title>t</title>"
+				     "<item><title>a</title><pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>"
+				     "<item><title>b</title><pubDate>Wed, 01 Jan 2025 12:00:00 GMT</pubDate></item>"
+				     "</channel></rss>");
+	ok(doc && doc->item_count == 2, "two items");
+	if (!doc || doc->item_count != 2)
+		goto done;
+	is_int(doc->items[0].published, FETCH_TIME, "a date in 2100 is clamped to the fetch time");
+	ok(!doc->items[0].published_is_fallback, "clamped, not a fallback");
+	is_int(doc->items[1].published, FETCH_TIME + 12 * 3600, "half a day ahead is kept (clock skew)");
+	ok(doc->warning_count >= 1, "the clamp is reported");
+done:
+	feed_doc_free(doc);
+}
+
+static void test_billion_laughs(void)
+{
+	struct feed_doc *doc = parse_fixture("billion-laughs.xml", NULL, NULL);
+	ok(doc, "a billion-laughs document still parses");
+	if (!doc)
+		return;
+	ok(doc->title && strlen(doc->title) < 64, "recursive entities are not expanded in the title");
+	is_str(doc->title, "Laughs &lol9;", "the reference stays visible as text");
+	is_int(doc->item_count, 1, "the item is read");
+	if (doc->item_count == 1) {
+		is_str(doc->items[0].title, "Item lol", "a plain-text entity from the DOCTYPE is substituted");
+		ok(doc->items[0].summary && strlen(doc->items[0].summary) < 64, "nothing expands in the summary");
+	}
+	ok(doc->warning_count > 0, "the ignored declarations are reported");
+	feed_doc_free(doc);
+}
+
+static void test_xxe(void)
+{
+	struct feed_doc *doc = parse_fixture("xxe.xml", NULL, NULL);
+	ok(doc, "an XXE document still parses");
+	if (!doc)
+		return;
+	is_str(doc->title, "Secrets: &xxe;", "the external entity is not loaded");
+	ok(doc->item_count == 1 && !strstr(doc->items[0].summary ? doc->items[0].summary : "", "root:"),
+		"no file content reaches the summary");
+	feed_doc_free(doc);
+}
+
+static void test_recovery(void)
+{
+	struct feed_doc *doc = parse_fixture("broken.xml", NULL, NULL);
+	ok(doc, "a broken, truncated document parses");
+	if (!doc)
+		return;
+	is_str(doc->title, "Caf\xc3\xa9 & Bar \xc2\xa0News", "undeclared HTML entities are decoded");
+	is_str(doc->site_link, "http://example.org/?a=1&b=2", "a bare & in a link is kept as text");
+	ok(doc->item_count >= 2, "the items before the break are kept");
+	if (doc->item_count >= 2) {
+		is_str(doc->items[0].title, "Ceasefire talks \xe2\x80\x94 day two",
+			"references to forbidden characters are dropped, &mdash; decoded");
+		is_str(doc->items[0].summary, "AT&T &unknownentity; bold \xe2\x80\x99quoted\xe2\x80\x9d",
+			"unknown entities stay as text; windows-1252 references become the characters meant");
+		is_str(doc->items[1].title, "Second item", "the second item");
+	}
+	ok(doc->warning_count > 0, "what was recovered is reported");
+	feed_doc_free(doc);
+
+	doc = parse_fixture("control-chars.xml", NULL, NULL);
+	ok(doc, "NULs and control characters do not stop the parser");
+	if (doc) {
+		is_str(doc->title, "Nul and control chars", "they are stripped");
+		feed_doc_free(doc);
+	}
+}
+
+static void test_encodings(void)
+{
+	struct feed_doc *doc = parse_fixture("windows-1252.xml", NULL, NULL);
+	ok(doc, "undeclared windows-1252 parses");
+	if (doc) {
+		is_str(doc->encoding, "windows-1252", "not UTF-8, so read as windows-1252");
+		is_str(doc->title, "\xe2\x80\x9c" "Caf\xc3\xa9\xe2\x80\x9d \xe2\x82\xac news",
+			"curly quotes, accents and the euro sign");
+		feed_doc_free(doc);
+	}
+	doc = parse_fixture("declared-latin1-is-utf8.xml", "text/xml; charset=utf-8", NULL);
+	ok(doc, "HTTP charset given");
+	if (doc) {
+		is_str(doc->encoding, "utf-8", "the HTTP charset overrides the XML declaration");
+		is_str(doc->title, "Stra\xc3\x9f" "e", "and the text reads right");
+		feed_doc_free(doc);
+	}
+	doc = parse_fixture("declared-latin1-is-utf8.xml", NULL, NULL);
+	if (doc) {
+		is_str(doc->encoding, "iso-8859-1", "without HTTP, the declaration is followed");
+		feed_doc_free(doc);
+	}
+
+	/* UTF-16 and UTF-32, with and without byte order marks, built from one document. */
+	const char *text = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel>"
+			   "<title>Wide</title></channel></rss>";
+	size_t n = strlen(text);
+	char wide[1024];
+	const struct {
+		const char *name;
+		int unit;       /* bytes per character */
+		bool big_endian;
+		bool bom;
+	} forms[] = {
+		{"utf-16le", 2, false, true}, {"utf-16be", 2, true, true}, {"utf-16le", 2, false, false},
+		{"utf-16be", 2, true, false}, {"utf-32le", 4, false, true}, {"utf-32be", 4, true, false},
+	};
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		size_t len = 0;
+		int unit = forms[f].unit;
+		if (forms[f].bom) {
+			memset(wide, 0, (size_t)unit);
+			wide[forms[f].big_endian ? unit - 2 : 0] = forms[f].big_endian ? (char)0xFE : (char)0xFF;
+			wide[forms[f].big_endian ? unit - 1 : 1] = forms[f].big_endian ? (char)0xFF : (char)0xFE;
+			len = (size_t)unit;
+		}
+		for (size_t i = 0; i < n; i++, len += (size_t)unit) {
+			memset(wide + len, 0, (size_t)unit);
+			wide[len + (forms[f].big_endian ? (size_t)unit - 1 : 0)] = text[i];
+		}
+		char what[128];
+		int error = 0;
+		doc = parse_with(wide, len, NULL, NULL, &error);
+		snprintf(what, sizeof(what), "%s %s a BOM parses", forms[f].name,
+			forms[f].bom ? "with" : "without");
+		ok(doc && doc->title && strcmp(doc->title, "Wide") == 0, what);
+		if (doc) {
+			is_str(doc->encoding, forms[f].name, "and names its encoding");
+			feed_doc_free(doc);
+		}
+	}
+}
+
+static void test_caps(void)
+{
+	int error = 0;
+	size_t big = (64u << 20);
+	char *huge = malloc(big);
+	memset(huge, ' ', big);
+	ok(!parse_with(huge, big, NULL, NULL, &error), "a 64 MiB document is refused");
+	is_int(error, FEED_ERR_TOO_LARGE, "as too large");
+	free(huge);
+
+	struct buf_like {
+		char *data;
+		size_t len;
+	} many = {malloc(1 << 20), 0};
+	many.len = (size_t)sprintf(many.data, "<rss><channel>");
+	for (int i = 0; i < 200; i++)
+		many.len += (size_t)sprintf(many.data + many.len, "<item><title>%d</title></item>", i);
+	many.len += (size_t)sprintf(many.data + many.len, "</channel></rss>");
+	struct feed_parse_options options = {.max_items = 50, .fetch_time = FETCH_TIME};
+	struct feed_doc *doc = NULL;
+	is_int(feed_parse(many.data, many.len, &options, &doc), 0, "a long feed parses");
+	if (doc) {
+		is_int(doc->item_count, 50, "up to the item cap");
+		ok(doc->warning_count > 0, "and says it stopped");
+		feed_doc_free(doc);
+	}
+	free(many.data);
+}
+
+static void test_json_feed(void)
+{
+	char when[DATE_TEXT_SIZE];
+	const char *json = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"J\","
+			   " \"home_page_url\": \"/home\", \"language\": \"en_GB\","
+			   " \"authors\": [{\"name\": \"Desk\"}], \"items\": ["
+			   " {\"id\": 42, \"url\": \"a/1\", \"title\": \"One\","
+			   " \"content_html\": \"<p>Para one.</p><p>Para &amp; two.</p>\","
+			   " \"date_published\": \"2024-05-06T07:08:09+02:00\", \"tags\": [\"x\", \"y\"]},"
+			   " {\"id\": \"b\", \"external_url\": \"https://other.example/b\", \"content_text\": \"a <b> c\"}]}";
+	struct feed_doc *doc = parse_with(json, strlen(json), "application/feed+json",
+		"https://example.org/feed.json", NULL);
+	ok(doc, "JSON Feed 1.1 parses");
+	if (!doc)
+		return;
+	is_str(feed_format_name(doc->format), "json1.1", "format");
+	is_str(doc->site_link, "https://example.org/home", "home page resolved against the feed URL");
+	is_str(doc->language, "en-GB", "language");
+	is_int(doc->item_count, 2, "two items");
+	if (doc->item_count == 2) {
+		is_str(doc->items[0].id, "42", "a numeric id");
+		is_str(doc->items[0].link, "https://example.org/a/1", "relative url resolved");
+		is_str(doc->items[0].summary, "Para one.\n\nPara & two.", "content_html as plain text");
+		is_str(time_text(doc->items[0].published, when), "2024-05-06 05:08:09", "date_published");
+		is_str(doc->items[0].author, "Desk", "feed authors inherited");
+		is_int(doc->items[0].category_count, 2, "tags");
+		is_str(doc->items[1].link, "https://other.example/b", "external_url when there is no url");
+		is_str(doc->items[1].content, "a <b> c", "content_text is not HTML");
+		ok(doc->items[1].published_is_fallback, "no date: fallback");
+	}
+	feed_doc_free(doc);
+	int error = 0;
+	ok(!parse_with("{\"items\": ", 11, NULL, NULL, &error), "broken JSON");
+	is_int(error, FEED_ERR_MALFORMED, "is malformed");
+}
+
+int main(void)
+{
+	test_rss20();
+	test_rss10();
+	test_atom10();
+	test_not_feeds();
+	test_future_dates_are_clamped();
+	test_billion_laughs();
+	test_xxe();
+	test_recovery();
+	test_encodings();
+	test_caps();
+	test_json_feed();
+	return tap_done();
+}
