@@ -1566,12 +1566,13 @@ static void members_of(const struct dict *d, const struct dict_elem *el, const u
 	uint32_t *ret_count)
 {
 	if (el->kind == ELEM_SYNSET) {
+		/* a synset used but never defined has no members (dict_check reports it) */
 		const struct dict_synset *sy = &d->synsets[el->id];
-		*ret = d->synset_members + sy->first;
+		*ret = sy->count ? d->synset_members + sy->first : NULL;
 		*ret_count = sy->count;
 	} else {
 		const struct dict_alt *alt = &d->alts[el->id];
-		*ret = d->alt_members + alt->first;
+		*ret = alt->count ? d->alt_members + alt->first : NULL;
 		*ret_count = alt->count;
 	}
 }
