@@ -1662,9 +1662,15 @@ static bool is_barrier(const struct match_state *m, const struct tok *t)
 		return false;
 	if (t->flags & TEXT_DASH)
 		return true;
-	return t->word == W_SUBORDINATOR || t->word == W_THAT ||
-		(t->type == T_VERB && t->verb >= 0 && t->verb != m->verb_index &&
-			!m->c->verbs[t->verb].noun);
+	if (t->word == W_SUBORDINATOR || t->word == W_THAT)
+		return true;
+	if (t->type != T_VERB || t->verb < 0 || t->verb == m->verb_index ||
+		m->c->verbs[t->verb].noun)
+		return false;
+	/* a verb whose own code is null (HAVE, BE in most dictionaries) is an auxiliary */
+	const struct dict *d = m->c->dict;
+	const struct dict_verb *dv = &d->verbs[m->c->verbs[t->verb].entry];
+	return !(d->events[dv->event].flags & EVENT_NULL);
 }
 
 static int group_starting_at(const struct coder *c, int pos, int lo, int *ret_end)

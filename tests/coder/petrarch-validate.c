@@ -173,6 +173,10 @@ int main(int argc, char **argv)
 		if (!text || !text_end || text_end > rec_end)
 			continue;
 		text += 6;
+		/* the records wrap their text; a line break is not a paragraph here */
+		for (char *q = text; q < text_end; q++)
+			if (*q == '\n' || *q == '\r')
+				*q = ' ';
 		int y = atoi(date) / 10000, m = atoi(date) / 100 % 100, d = atoi(date) % 100;
 		int32_t day = CODER_DATE_UNKNOWN;
 		if (y > 1800 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
