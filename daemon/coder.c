@@ -96,6 +96,9 @@ struct actor {
 	int16_t start, end; /* tokens, inclusive */
 	int16_t group;      /* compound group (index in groups) */
 	uint8_t kind;
+	uint8_t agent_side; /* 0 none; AGENT_BEFORE "ambassador of X"; AGENT_AFTER "X troops" */
+	uint8_t agent_suffix;
+	char agent[16];     /* the agent code applied, for the rest of a compound */
 	char code[MAX_CODE]; /* may hold "/"-separated codes of a coded compound */
 	uint32_t entry;
 	uint32_t text_offset, text_len; /* source text, for evidence */
@@ -947,11 +950,46 @@ static void agent_extent(const struct coder *c, int i, int *ret_start, int *ret_
 	*ret_end = e;
 }
 
+enum { AGENT_BEFORE = 1, AGENT_AFTER = 2 };
+
 static void apply_agent(struct coder *c, struct actor *a, const struct dict_agent *ag,
-	bool former)
+	bool former, int side)
 {
 	const char *code = former ? "ELI" : dict_str(c->dict, ag->code);
-	combine_code(a->code, code, former ? true : ag->suffix);
+	bool suffix = former ? true : ag->suffix;
+	combine_code(a->code, code, suffix);
+	a->agent_side = (uint8_t)side;
+	a->agent_suffix = suffix;
+	snprintf(a->agent, sizeof a->agent, "%s", code);
+}
+
+/*
+ * "The ambassadors of France, Germany and Italy", "Russian and Chinese troops": in news
+ * mode an agent at one end of a compound applies to its other members (TABARI applies
+ * it to the nearest only).
+ */
+static void spread_agents(struct coder *c)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->count < 2)
+			continue;
+		const struct actor *from = NULL;
+		const struct actor *first = &c->actors[gr->first];
+		const struct actor *last = &c->actors[gr->first + gr->count - 1];
+		if (first->agent_side == AGENT_BEFORE)
+			from = first;
+		else if (last->agent_side == AGENT_AFTER)
+			from = last;
+		if (!from)
+			continue;
+		for (int a = gr->first; a < gr->first + gr->count; a++) {
+			struct actor *ac = &c->actors[a];
+			if (ac->agent_side || ac->kind == ACT_PRONOUN || strchr(ac->code, '/'))
+				continue;
+			combine_code(ac->code, from->agent, from->agent_suffix);
+		}
+	}
 }
 
 /*
@@ -984,7 +1022,7 @@ static void attach_agents(struct coder *c)
 				/* "former Gondor prosecutors" */
 				if (a->start > 0 && c->toks[a->start - 1].word == W_FORMER)
 					former = true;
-				apply_agent(c, a, ag, former);
+				apply_agent(c, a, ag, former, AGENT_AFTER);
 				a->end = (int16_t)e;
 				attached++;
 			}
@@ -1002,7 +1040,7 @@ static void attach_agents(struct coder *c)
 		if (!attached && f < c->ntoks && c->toks[f].type == T_ACTOR && c->toks[f].actor >= 0 &&
 			c->actors[c->toks[f].actor].start == f) {
 			struct actor *a = &c->actors[c->toks[f].actor];
-			apply_agent(c, a, ag, former);
+			apply_agent(c, a, ag, former, AGENT_BEFORE);
 			if (!attached)
 				a->start = (int16_t)s;
 			attached++;
@@ -1057,8 +1095,18 @@ static void merge_adjacent_actors(struct coder *c)
 	for (int a = 0; a + 1 < c->nactors;) {
 		struct actor *x = &c->actors[a], *y = &c->actors[a + 1];
 		size_t lx = strlen(x->code), ly = strlen(y->code);
-		/* "the country's president Maduro" joins too: a reference then a name */
+		/* "the country's president Maduro" joins too: a reference then a name; so does
+		 * "Russia's first deputy prime minister X" (a possessive, two words between) */
 		bool adjacent = x->end + 1 == y->start && y->kind != ACT_PRONOUN;
+		const struct tok *xe = &c->toks[x->end];
+		if (!adjacent && y->kind != ACT_PRONOUN && y->start - x->end - 1 <= 2 &&
+			xe->len > 2 && memcmp(xe->w + xe->len - 2, "'S", 2) == 0) {
+			adjacent = true;
+			for (int k = x->end + 1; k < y->start; k++)
+				if (c->toks[k].type != T_FREE || !(c->toks[k].flags & TEXT_WORD) ||
+					c->toks[k].word != W_NONE)
+					adjacent = false;
+		}
 		bool compatible = lx >= 3 && ly >= 3 && !strchr(x->code, '/') &&
 			!strchr(y->code, '/') &&
 			(strncmp(x->code, y->code, lx < ly ? lx : ly) == 0);
@@ -1104,10 +1152,17 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	int p = pos;
 	int first = -1, last = -1;
 	bool modifiers = true; /* the first actor may follow none */
+	int loose = 0;         /* news mode: unlisted modifiers ("the awful Fornost") */
 	while (p < c->ntoks) {
 		const struct tok *t = &c->toks[p];
 		if (t->word == W_DETERMINER || t->type == T_ADJECTIVE) {
 			modifiers = true;
+			p++;
+			continue;
+		}
+		if (c->opt.nearest_subject && first < 0 && loose < 2 && t->type == T_FREE &&
+			t->word == W_NONE && (t->flags & TEXT_WORD) && !(t->flags & TEXT_NUMBER)) {
+			loose++;
 			p++;
 			continue;
 		}
@@ -2518,6 +2573,8 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	if (c->opt.merge_actors)
 		merge_adjacent_actors(c);
 	find_compounds(c);
+	if (c->opt.merge_actors)
+		spread_agents(c);
 
 #ifdef CODER_DEBUG
 	debug_dump(c, "tagged");
