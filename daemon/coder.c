@@ -1261,6 +1261,14 @@ static void find_compounds(struct coder *c)
 						ok = np_at(c, q2 + 1, &qf, &qe) >= 0;
 						break;
 					}
+					/* headlines: "Nicaragua, South Korea Agree ..." ends in a verb */
+					if (c->opt.nearest_subject && q2 < c->ntoks &&
+						c->toks[q2].type == T_VERB) {
+						ok = true;
+						if (cm)
+							c->toks[q].protect = 1;
+						break;
+					}
 					if (!cm)
 						break;
 					int nl = np_at(c, q2, &qf, &qe);

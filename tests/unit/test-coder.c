@@ -118,6 +118,8 @@ static void test_actors(void)
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
 		"an agent after a compound applies to all of it");
 	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
+	is_str(code("Russia, China Criticize Ukraine"), "RUS 111 UKR; CHN 111 UKR",
+		"a headline's comma list before the verb is a compound");
 }
 
 static void test_grammar(void)
