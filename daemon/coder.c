@@ -460,40 +460,44 @@ static bool word_is(const struct tok *t, const char *w)
 
 static enum word_class classify_word(const struct tok *t)
 {
+#define WORD(w, cls) {w, sizeof w - 1, cls}
 	static const struct {
 		const char *w;
-		enum word_class cls;
+		uint8_t len;
+		uint8_t cls;
 	} words[] = {
-		{"THE", W_DETERMINER}, {"A", W_DETERMINER}, {"AN", W_DETERMINER},
-		{"AND", W_CONJ}, {"BUT", W_CONJ}, {"OR", W_CONJ}, {"NOR", W_CONJ},
-		{"BY", W_BY},
-		{"WAS", W_AUX}, {"WERE", W_AUX}, {"BEEN", W_AUX}, {"BEING", W_AUX}, {"IS", W_AUX},
-		{"ARE", W_AUX}, {"BE", W_AUX},
-		{"HE", W_PRONOUN}, {"SHE", W_PRONOUN}, {"IT", W_PRONOUN}, {"HIM", W_PRONOUN},
-		{"ITS", W_POSSESSIVE}, {"HIS", W_POSSESSIVE}, {"HER", W_POSSESSIVE},
-		{"THEY", W_PLURAL}, {"THEM", W_PLURAL}, {"THEIR", W_PLURAL},
-		{"IN", W_PREPOSITION}, {"OF", W_PREPOSITION},
-		{"FORMER", W_FORMER},
-		{"NOT", W_NEGATION}, {"NEVER", W_NEGATION}, {"DIDN'T", W_NEGATION},
-		{"DOESN'T", W_NEGATION}, {"DON'T", W_NEGATION}, {"WON'T", W_NEGATION},
-		{"CAN'T", W_NEGATION}, {"CANNOT", W_NEGATION}, {"WOULDN'T", W_NEGATION},
-		{"ISN'T", W_NEGATION}, {"WASN'T", W_NEGATION}, {"HASN'T", W_NEGATION},
-		{"HAVEN'T", W_NEGATION}, {"HADN'T", W_NEGATION}, {"AREN'T", W_NEGATION},
-		{"WEREN'T", W_NEGATION}, {"SHOULDN'T", W_NEGATION}, {"COULDN'T", W_NEGATION},
-		{"THAT", W_THAT},
-		{"IF", W_SUBORDINATOR}, {"WHICH", W_SUBORDINATOR}, {"WHO", W_SUBORDINATOR},
-		{"WHOM", W_SUBORDINATOR}, {"WHOSE", W_SUBORDINATOR}, {"WHILE", W_SUBORDINATOR},
-		{"WHEN", W_SUBORDINATOR}, {"BECAUSE", W_SUBORDINATOR}, {"ALTHOUGH", W_SUBORDINATOR},
-		{"THOUGH", W_SUBORDINATOR}, {"WHEREAS", W_SUBORDINATOR}, {"UNLESS", W_SUBORDINATOR},
-		{"UNTIL", W_SUBORDINATOR}, {"WHERE", W_SUBORDINATOR}, {"BEFORE", W_SUBORDINATOR},
-		{"AFTER", W_SUBORDINATOR},
+		WORD("THE", W_DETERMINER), WORD("A", W_DETERMINER), WORD("AN", W_DETERMINER),
+		WORD("AND", W_CONJ), WORD("BUT", W_CONJ), WORD("OR", W_CONJ), WORD("NOR", W_CONJ),
+		WORD("BY", W_BY),
+		WORD("WAS", W_AUX), WORD("WERE", W_AUX), WORD("BEEN", W_AUX), WORD("BEING", W_AUX), WORD("IS", W_AUX),
+		WORD("ARE", W_AUX), WORD("BE", W_AUX),
+		WORD("HE", W_PRONOUN), WORD("SHE", W_PRONOUN), WORD("IT", W_PRONOUN), WORD("HIM", W_PRONOUN),
+		WORD("ITS", W_POSSESSIVE), WORD("HIS", W_POSSESSIVE), WORD("HER", W_POSSESSIVE),
+		WORD("THEY", W_PLURAL), WORD("THEM", W_PLURAL), WORD("THEIR", W_PLURAL),
+		WORD("IN", W_PREPOSITION), WORD("OF", W_PREPOSITION),
+		WORD("FORMER", W_FORMER),
+		WORD("NOT", W_NEGATION), WORD("NEVER", W_NEGATION), WORD("DIDN'T", W_NEGATION),
+		WORD("DOESN'T", W_NEGATION), WORD("DON'T", W_NEGATION), WORD("WON'T", W_NEGATION),
+		WORD("CAN'T", W_NEGATION), WORD("CANNOT", W_NEGATION), WORD("WOULDN'T", W_NEGATION),
+		WORD("ISN'T", W_NEGATION), WORD("WASN'T", W_NEGATION), WORD("HASN'T", W_NEGATION),
+		WORD("HAVEN'T", W_NEGATION), WORD("HADN'T", W_NEGATION), WORD("AREN'T", W_NEGATION),
+		WORD("WEREN'T", W_NEGATION), WORD("SHOULDN'T", W_NEGATION), WORD("COULDN'T", W_NEGATION),
+		WORD("THAT", W_THAT),
+		WORD("IF", W_SUBORDINATOR), WORD("WHICH", W_SUBORDINATOR), WORD("WHO", W_SUBORDINATOR),
+		WORD("WHOM", W_SUBORDINATOR), WORD("WHOSE", W_SUBORDINATOR), WORD("WHILE", W_SUBORDINATOR),
+		WORD("WHEN", W_SUBORDINATOR), WORD("BECAUSE", W_SUBORDINATOR), WORD("ALTHOUGH", W_SUBORDINATOR),
+		WORD("THOUGH", W_SUBORDINATOR), WORD("WHEREAS", W_SUBORDINATOR), WORD("UNLESS", W_SUBORDINATOR),
+		WORD("UNTIL", W_SUBORDINATOR), WORD("WHERE", W_SUBORDINATOR), WORD("BEFORE", W_SUBORDINATOR),
+		WORD("AFTER", W_SUBORDINATOR),
 	};
 	if (!(t->flags & TEXT_WORD) || t->len > 9)
 		return W_NONE;
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (word_is(t, words[i].w))
-			return words[i].cls;
+		if (t->len == words[i].len && t->w[0] == words[i].w[0] &&
+			memcmp(t->w, words[i].w, t->len) == 0)
+			return (enum word_class)words[i].cls;
 	return W_NONE;
+#undef WORD
 }
 
 static void add_lexmatch(struct coder *c, struct tok *t, uint32_t lex, uint16_t k)
