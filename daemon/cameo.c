@@ -10,6 +10,11 @@ static struct cameo_event_code *event_codes;
 static size_t event_count;
 static struct cameo_actor_code *actor_codes;
 static size_t actor_count;
+/* Sorted views for lookups: the store splits two actor codes per stored event, and a
+ * linear scan of the thousand actor codes per segment showed in the ingest rate. The
+ * arrays above keep codebook order for the *_at() iterators. */
+static const struct cameo_event_code **events_sorted;
+static const struct cameo_actor_code **actors_sorted;
 
 /* Splits line [p, end) into at most max tab-separated fields, copied. Returns the count. */
 static size_t split_fields(const char *p, const char *end, char **fields, size_t max)
@@ -84,6 +89,34 @@ static void add_actor(char **f, size_t n, void *ctx)
 		free(f[i]);
 }
 
+static int compare_events(const void *a, const void *b)
+{
+	const struct cameo_event_code *x = *(const struct cameo_event_code *const *)a;
+	const struct cameo_event_code *y = *(const struct cameo_event_code *const *)b;
+	return strcmp(x->code, y->code);
+}
+
+static int compare_actors(const void *a, const void *b)
+{
+	const struct cameo_actor_code *x = *(const struct cameo_actor_code *const *)a;
+	const struct cameo_actor_code *y = *(const struct cameo_actor_code *const *)b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return strcmp(x->code, y->code);
+}
+
+static void sort_views(void)
+{
+	events_sorted = xmalloc((event_count + 1) * sizeof(*events_sorted));
+	for (size_t i = 0; i < event_count; i++)
+		events_sorted[i] = &event_codes[i];
+	qsort(events_sorted, event_count, sizeof(*events_sorted), compare_events);
+	actors_sorted = xmalloc((actor_count + 1) * sizeof(*actors_sorted));
+	for (size_t i = 0; i < actor_count; i++)
+		actors_sorted[i] = &actor_codes[i];
+	qsort(actors_sorted, actor_count, sizeof(*actors_sorted), compare_actors);
+}
+
 static void load(void)
 {
 	if (event_codes)
@@ -103,15 +136,17 @@ static void load(void)
 		enum cameo_actor_kind kind = tables[i].kind;
 		for_each_row(tables[i].file, add_actor, &kind);
 	}
+	sort_views();
 }
 
 const struct cameo_event_code *cameo_event_lookup(const char *code)
 {
 	load();
-	for (size_t i = 0; i < event_count; i++)
-		if (strcmp(event_codes[i].code, code) == 0)
-			return &event_codes[i];
-	return NULL;
+	struct cameo_event_code key = {.code = code};
+	const struct cameo_event_code *keyp = &key;
+	const struct cameo_event_code **found =
+		bsearch(&keyp, events_sorted, event_count, sizeof(*events_sorted), compare_events);
+	return found ? *found : NULL;
 }
 
 const struct cameo_event_code *cameo_event_at(size_t index)
@@ -123,10 +158,11 @@ const struct cameo_event_code *cameo_event_at(size_t index)
 const struct cameo_actor_code *cameo_actor_lookup(const char *code, enum cameo_actor_kind kind)
 {
 	load();
-	for (size_t i = 0; i < actor_count; i++)
-		if (actor_codes[i].kind == kind && strcmp(actor_codes[i].code, code) == 0)
-			return &actor_codes[i];
-	return NULL;
+	struct cameo_actor_code key = {.code = code, .kind = kind};
+	const struct cameo_actor_code *keyp = &key;
+	const struct cameo_actor_code **found =
+		bsearch(&keyp, actors_sorted, actor_count, sizeof(*actors_sorted), compare_actors);
+	return found ? *found : NULL;
 }
 
 const struct cameo_actor_code *cameo_actor_at(size_t index)
@@ -156,16 +192,21 @@ bool cameo_actor_split(const char *actor_code, struct cameo_actor_parts *ret_par
 		char seg[4];
 		memcpy(seg, actor_code + off, 3);
 		seg[3] = '\0';
-		/* GDELT reads a leading segment as the country; UNO, IRC, AMN are both roles and
-		 * groups in the codebook, and as groups they say more. */
-		if (off == 0 && cameo_actor_lookup(seg, CAMEO_COUNTRY)) {
+		const struct cameo_actor_code *role;
+		/* What GDELT's export does (checked against a real 15-minute export in
+		 * tests/unit/test-cameo.c): the first country code anywhere is the country
+		 * ("MNCUSA" is USA, "IGOEUREEC" is EUR with group EEC); UNO, IRC, AMN are both
+		 * roles and groups in the codebook, and as groups they say more; the roles
+		 * GDELT's type list lacks (PLOVER-only, no label: PTY, REL ...) are left out. */
+		if (!parts.country[0] && cameo_actor_lookup(seg, CAMEO_COUNTRY)) {
 			memcpy(parts.country, seg, 4);
 			known = true;
 		} else if (!parts.known_group[0] && cameo_actor_lookup(seg, CAMEO_GROUP)) {
 			memcpy(parts.known_group, seg, 4);
 			known = true;
-		} else if (cameo_actor_lookup(seg, CAMEO_ROLE)) {
-			put_type(&parts, seg);
+		} else if ((role = cameo_actor_lookup(seg, CAMEO_ROLE))) {
+			if (role->label[0])
+				put_type(&parts, seg);
 		} else if (cameo_actor_lookup(seg, CAMEO_RELIGION)) {
 			if (!parts.religion1[0])
 				memcpy(parts.religion1, seg, 4);

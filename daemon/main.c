@@ -23,6 +23,8 @@ static void usage(FILE *out)
 	      "       geotrackd parse FILE...               print what the feed parser reads\n"
 	      "       geotrackd code [--date D] [--explain]  code text on stdin into CAMEO events\n"
 	      "       geotrackd dict check FILE...          report dictionary problems\n"
+	      "       geotrackd export --format gdelt|jsonl|csv [--since DATE] [--until DATE]\n"
+	      "                        [-c FILE | --database FILE]   events to stdout\n"
 	      "       geotrackd --version\n"
 	      "\n"
 	      "  -c FILE   configuration (default " DEFAULT_CONFIG ")\n"
@@ -57,6 +59,7 @@ static const struct subcommand subcommands[] = {
 	{"parse", cmd_parse},
 	{"code", cmd_code},
 	{"dict", cmd_dict},
+	{"export", cmd_export},
 	{NULL, NULL},
 };
 

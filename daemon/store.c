@@ -1,18 +1,25 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
+#include "buf.h"
+#include "cameo.h"
+#include "date.h"
 #include "embedded.h"
 #include "xalloc.h"
 
 /* "GeoT": lets `file` and tools tell our databases from other SQLite files. */
 #define APPLICATION_ID 0x47656f54
 #define BUSY_TIMEOUT_MS 5000
+/* The WAL file is truncated back to this after a checkpoint has emptied it. */
+#define JOURNAL_LIMIT "67108864"
 
 enum stmt_id {
 	STMT_BEGIN,
@@ -24,7 +31,18 @@ enum stmt_id {
 	STMT_FEED_RECORD_OK,
 	STMT_FEED_RECORD_FAIL,
 	STMT_ARTICLE_INSERT,
+	STMT_ARTICLE_SEEN_PRUNED,
+	STMT_EVENT_FIND,
 	STMT_EVENT_INSERT,
+	STMT_MENTION_INSERT,
+	STMT_PRUNE_REMEMBER,
+	STMT_PRUNE_DELETE,
+	STMT_PRUNE_FORGET,
+	/* fetch state, schema 3 */
+	STMT_FEED_FETCH_STATE_GET,
+	STMT_FEED_FETCH_STATE_SET,
+	STMT_FETCH_LOG_INSERT,
+	STMT_FETCH_LOG_TRIM,
 	STMT_COUNT
 };
 
@@ -47,22 +65,123 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FEED_RECORD_FAIL] =
 		"UPDATE feeds SET last_fetch_at = datetime(?2, 'unixepoch'), last_status = ?3, "
 		"last_error = ?4, consecutive_failures = consecutive_failures + 1 WHERE id = ?1",
+	/* A key retention pruned stays out: the feed may still carry the item. */
 	[STMT_ARTICLE_INSERT] =
 		"INSERT INTO articles (feed_id, item_key, url, title, summary, published_at, "
-		"published_is_fallback, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-		"datetime(?6, 'unixepoch'), ?7, datetime(?8, 'unixepoch')) "
+		"published_is_fallback, fetched_at) SELECT ?1, ?2, ?3, ?4, ?5, "
+		"datetime(?6, 'unixepoch'), ?7, datetime(?8, 'unixepoch') "
+		"WHERE NOT EXISTS (SELECT 1 FROM pruned_articles WHERE feed_id = ?1 AND item_key = ?2) "
 		"ON CONFLICT (feed_id, item_key) DO NOTHING",
+	[STMT_ARTICLE_SEEN_PRUNED] =
+		"UPDATE pruned_articles SET last_seen_at = datetime(?3, 'unixepoch') "
+		"WHERE feed_id = ?1 AND item_key = ?2",
+	[STMT_EVENT_FIND] = "SELECT id FROM events WHERE event_date = ?1 AND actor1_code = ?2 "
+			    "AND event_code = ?3 AND actor2_code = ?4",
+	/* GDELT's names are upper case without the sentence's trailing punctuation. */
 	[STMT_EVENT_INSERT] =
-		"INSERT INTO events (article_id, sentence_index, event_date, source, event_code, "
-		"target, quad_class, goldstein, sentence, source_text, verb_text, target_text, "
-		"pattern) VALUES (?1, ?2, date(?3 * 86400, 'unixepoch'), ?4, ?5, ?6, ?7, ?8, ?9, "
-		"?10, ?11, ?12, ?13) "
-		"ON CONFLICT (article_id, sentence_index, source, event_code, target) DO NOTHING",
+		"INSERT INTO events (event_date, "
+		"actor1_code, actor1_name, actor1_country_code, actor1_known_group_code, "
+		"actor1_ethnic_code, actor1_religion1_code, actor1_religion2_code, "
+		"actor1_type1_code, actor1_type2_code, actor1_type3_code, "
+		"actor2_code, actor2_name, actor2_country_code, actor2_known_group_code, "
+		"actor2_ethnic_code, actor2_religion1_code, actor2_religion2_code, "
+		"actor2_type1_code, actor2_type2_code, actor2_type3_code, "
+		"is_root_event, event_code, event_base_code, event_root_code, quad_class, "
+		"goldstein_scale, action_country_code, date_added, source_url, article_id, "
+		"sentence_id, sentence, actor1_text, action_text, actor2_text, pattern) "
+		"VALUES (?, ?, upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		"upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, "
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_MENTION_INSERT] =
+		"INSERT INTO mentions (event_id, article_id, feed_id, published_at, added_at, "
+		"source_name, url, sentence_id, doc_len, sentence, actor1_text, action_text, "
+		"actor2_text, pattern, pattern_origin) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT (event_id, article_id, sentence_id) DO NOTHING",
+	/* Oldest first, and the same rows for both statements: same order, same limit,
+	 * inside one transaction. */
+	[STMT_PRUNE_REMEMBER] =
+		"INSERT INTO pruned_articles (feed_id, item_key, pruned_at, last_seen_at) "
+		"SELECT feed_id, item_key, ?3, ?3 FROM articles WHERE published_at < ?1 "
+		"ORDER BY published_at, id LIMIT ?2 "
+		"ON CONFLICT (feed_id, item_key) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+	[STMT_PRUNE_DELETE] =
+		"DELETE FROM articles WHERE id IN (SELECT id FROM articles WHERE published_at < ?1 "
+		"ORDER BY published_at, id LIMIT ?2)",
+	[STMT_PRUNE_FORGET] = "DELETE FROM pruned_articles WHERE last_seen_at < ?1",
+	[STMT_FEED_FETCH_STATE_GET] =
+		"SELECT health, fetch_url, body_hash, CAST(strftime('%s', failing_since) AS INTEGER), "
+		"CAST(strftime('%s', next_poll_at) AS INTEGER), consecutive_failures, last_error "
+		"FROM feeds WHERE id = ?1",
+	[STMT_FEED_FETCH_STATE_SET] =
+		"UPDATE feeds SET health = ?2, fetch_url = ?3, body_hash = ?4, "
+		"failing_since = CASE WHEN ?5 > 0 THEN datetime(?5, 'unixepoch') END, "
+		"next_poll_at = CASE WHEN ?6 > 0 THEN datetime(?6, 'unixepoch') END WHERE id = ?1",
+	[STMT_FETCH_LOG_INSERT] =
+		"INSERT INTO fetch_log (feed_id, fetched_at, url, http_status, result, bytes, "
+		"wire_bytes, duration_ms, items_new, error) VALUES (?1, datetime(?2, 'unixepoch'), "
+		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	/* The (feed_id, id) index makes this a short range scan, whatever the table's size. */
+	[STMT_FETCH_LOG_TRIM] =
+		"DELETE FROM fetch_log WHERE feed_id = ?1 AND id <= (SELECT id FROM fetch_log "
+		"WHERE feed_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+};
+
+/* Export queries run once per command, so they are prepared when used, not at open. */
+static const char *const export_sql[] = {
+	[STORE_EXPORT_GDELT] =
+		"SELECT g.* FROM events e JOIN gdelt_events g ON g.GLOBALEVENTID = e.id "
+		"WHERE e.event_date >= ?1 AND e.event_date <= ?2 ORDER BY e.event_date, e.id",
+	[STORE_EXPORT_EVENTS] =
+		"SELECT v.* FROM event_view v WHERE v.date >= ?1 AND v.date <= ?2 "
+		"ORDER BY v.date, v.id",
+	/* Every column of events under its own name, the labels of event_view, and the
+	 * mentions in the order they were stored. */
+	[STORE_EXPORT_JSON] =
+		"SELECT json_object("
+		"'id', e.id, 'event_date', e.event_date, "
+		"'actor1_code', e.actor1_code, 'actor1_label', v.source_name, "
+		"'actor1_name', e.actor1_name, 'actor1_country_code', e.actor1_country_code, "
+		"'actor1_known_group_code', e.actor1_known_group_code, "
+		"'actor1_ethnic_code', e.actor1_ethnic_code, "
+		"'actor1_religion1_code', e.actor1_religion1_code, "
+		"'actor1_religion2_code', e.actor1_religion2_code, "
+		"'actor1_type1_code', e.actor1_type1_code, 'actor1_type2_code', e.actor1_type2_code, "
+		"'actor1_type3_code', e.actor1_type3_code, "
+		"'actor2_code', nullif(e.actor2_code, ''), 'actor2_label', v.target_name, "
+		"'actor2_name', e.actor2_name, 'actor2_country_code', e.actor2_country_code, "
+		"'actor2_known_group_code', e.actor2_known_group_code, "
+		"'actor2_ethnic_code', e.actor2_ethnic_code, "
+		"'actor2_religion1_code', e.actor2_religion1_code, "
+		"'actor2_religion2_code', e.actor2_religion2_code, "
+		"'actor2_type1_code', e.actor2_type1_code, 'actor2_type2_code', e.actor2_type2_code, "
+		"'actor2_type3_code', e.actor2_type3_code, "
+		"'is_root_event', e.is_root_event, 'event_code', e.event_code, "
+		"'event_label', v.action_label, 'event_base_code', e.event_base_code, "
+		"'event_root_code', e.event_root_code, 'quad_class', e.quad_class, "
+		"'quad_label', v.quad_label, 'goldstein_scale', e.goldstein_scale, "
+		"'num_mentions', e.num_mentions, 'num_sources', e.num_sources, "
+		"'num_articles', e.num_articles, 'action_country_code', e.action_country_code, "
+		"'action_country', v.location, 'date_added', e.date_added, "
+		"'source_url', e.source_url, 'article_id', e.article_id, "
+		"'sentence_id', e.sentence_id, 'sentence', e.sentence, "
+		"'actor1_text', e.actor1_text, 'action_text', e.action_text, "
+		"'actor2_text', e.actor2_text, 'pattern', e.pattern, "
+		"'mentions', (SELECT json_group_array(json_object("
+		"'source_name', m.source_name, 'url', m.url, 'published_at', m.published_at, "
+		"'added_at', m.added_at, 'sentence_id', m.sentence_id, 'sentence', m.sentence, "
+		"'actor1_text', m.actor1_text, 'action_text', m.action_text, "
+		"'actor2_text', m.actor2_text, 'pattern', m.pattern, "
+		"'pattern_origin', m.pattern_origin)) "
+		"FROM (SELECT * FROM mentions WHERE event_id = e.id ORDER BY id) m)) AS json "
+		"FROM events e JOIN event_view v ON v.id = e.id "
+		"WHERE e.event_date >= ?1 AND e.event_date <= ?2 ORDER BY e.event_date, e.id",
 };
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];
+	bool readonly;
 	char errmsg[512];
 };
 
@@ -130,6 +249,150 @@ int store_schema_version(void)
 	return (int)embedded_schema_count;
 }
 
+/* Binds NULL for a NULL string, else the text (copied by SQLite only if needed). */
+static void bind_text(sqlite3_stmt *stmt, int index, const char *text, int len)
+{
+	if (text)
+		sqlite3_bind_text(stmt, index, text, len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, index);
+}
+
+/* Binds NULL for NULL or "", which is how the schema spells "absent". */
+static void bind_optional(sqlite3_stmt *stmt, int index, const char *text)
+{
+	bind_text(stmt, index, text && text[0] ? text : NULL, -1);
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static int run(struct store *store, enum stmt_id id)
+{
+	sqlite3_stmt *stmt = store->stmts[id];
+	int rc = sqlite3_step(stmt);
+	int r = rc == SQLITE_DONE ? 0 : fail_with(store, rc);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+/* --- what the store derives from codes and URLs --- */
+
+/* GDELT's EventBaseCode and EventRootCode; for a code the codebook lacks, its prefixes. */
+static void event_code_parts(const char *code, char ret_base[5], char ret_root[3])
+{
+	const struct cameo_event_code *known = cameo_event_lookup(code);
+	if (known) {
+		snprintf(ret_base, 5, "%s", known->base);
+		snprintf(ret_root, 3, "%s", known->root);
+		return;
+	}
+	snprintf(ret_base, 5, "%.3s", code);
+	snprintf(ret_root, 3, "%.2s", code);
+}
+
+/*
+ * GDELT's MentionSourceName: the URL's host, lower case, without "www." or a port
+ * ("https://www.BBC.co.uk:443/news" -> "bbc.co.uk"). Writes "" when there is no host.
+ */
+static void source_name_of(const char *url, char *out, size_t size)
+{
+	out[0] = '\0';
+	const char *p = url ? strstr(url, "://") : NULL;
+	if (!p || size == 0)
+		return;
+	p += 3;
+	size_t host_len = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', host_len);
+	if (at) {
+		host_len -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (*p == '[') {
+		const char *close = memchr(p, ']', host_len);
+		if (close)
+			host_len = (size_t)(close + 1 - p);
+	} else {
+		const char *colon = memchr(p, ':', host_len);
+		if (colon)
+			host_len = (size_t)(colon - p);
+	}
+	if (host_len > 4 && strncasecmp(p, "www.", 4) == 0) {
+		p += 4;
+		host_len -= 4;
+	}
+	while (host_len && p[host_len - 1] == '.')
+		host_len--;
+	if (host_len >= size)
+		host_len = size - 1;
+	for (size_t i = 0; i < host_len; i++)
+		out[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]);
+	out[host_len] = '\0';
+}
+
+/* geotrack_cameo(code, part): a part of an actor or event code, for migrations. */
+static void sql_cameo(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *code = (const char *)sqlite3_value_text(argv[0]);
+	const char *part = (const char *)sqlite3_value_text(argv[1]);
+	if (!code || !part) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	char base[5], root[3];
+	struct cameo_actor_parts parts;
+	const char *value = NULL;
+	if (strcmp(part, "base") == 0 || strcmp(part, "root") == 0) {
+		event_code_parts(code, base, root);
+		value = part[0] == 'b' ? base : root;
+	} else {
+		cameo_actor_split(code, &parts);
+		static const struct {
+			const char *name;
+			size_t offset;
+		} fields[] = {
+			{"country", offsetof(struct cameo_actor_parts, country)},
+			{"known_group", offsetof(struct cameo_actor_parts, known_group)},
+			{"ethnic", offsetof(struct cameo_actor_parts, ethnic)},
+			{"religion1", offsetof(struct cameo_actor_parts, religion1)},
+			{"religion2", offsetof(struct cameo_actor_parts, religion2)},
+			{"type1", offsetof(struct cameo_actor_parts, type1)},
+			{"type2", offsetof(struct cameo_actor_parts, type2)},
+			{"type3", offsetof(struct cameo_actor_parts, type3)},
+		};
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (strcmp(part, fields[i].name) == 0)
+				value = (const char *)&parts + fields[i].offset;
+	}
+	if (value && value[0])
+		sqlite3_result_text(ctx, value, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* geotrack_source_name(url): see source_name_of(). */
+static void sql_source_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	char name[256];
+	source_name_of((const char *)sqlite3_value_text(argv[0]), name, sizeof(name));
+	sqlite3_result_text(ctx, name, -1, SQLITE_TRANSIENT);
+}
+
+/* DIRECTONLY: a view or trigger that called these would fail in the sqlite3 shell. */
+static int register_functions(struct store *store)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
+	int rc = sqlite3_create_function_v2(store->db, "geotrack_cameo", 2, flags, NULL,
+		sql_cameo, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(store->db, "geotrack_source_name", 1, flags, NULL,
+			sql_source_name, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : fail_with(store, rc);
+}
+
+/* --- opening, migrating, the codebook --- */
+
 /* Applies every migration past the database's user_version, each in its own transaction. */
 static int migrate(struct store *store, char **ret_error)
 {
@@ -167,6 +430,140 @@ static int migrate(struct store *store, char **ret_error)
 	return 0;
 }
 
+/* FNV-1a over the codebook's file names and contents: changes when any table does. */
+static uint64_t codebook_checksum(void)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < embedded_cameo_count; i++) {
+		const struct embedded_file *f = &embedded_cameo[i];
+		const unsigned char *parts[2] = {(const unsigned char *)f->name,
+			(const unsigned char *)f->data};
+		size_t lens[2] = {strlen(f->name) + 1, f->len};
+		for (size_t k = 0; k < 2; k++)
+			for (size_t j = 0; j < lens[k]; j++)
+				h = (h ^ parts[k][j]) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Splits the tab-separated line [p, end) in place into at most max fields. */
+static size_t split_tsv_line(char *p, char *end, char **fields, size_t max)
+{
+	size_t n = 0;
+	*end = '\0';
+	while (n < max) {
+		fields[n++] = p;
+		char *tab = strchr(p, '\t');
+		if (!tab)
+			break;
+		*tab = '\0';
+		p = tab + 1;
+	}
+	return n;
+}
+
+/*
+ * Loads one codebook table (schema/cameo/NAME.tsv) into cameo_NAME: the header row names
+ * the columns, empty fields are NULL.
+ */
+static int load_codebook_table(struct store *store, const struct embedded_file *file)
+{
+	enum { MAX_COLUMNS = 16 };
+	char *data = xstrndup(file->data, file->len);
+	char *fields[MAX_COLUMNS];
+	char *table = xstrndup(file->name, strcspn(file->name, "."));
+	sqlite3_stmt *insert = NULL;
+	struct buf sql = {0};
+	int r = 0;
+
+	char *line = data, *nl = strchr(line, '\n');
+	if (!nl) {
+		snprintf(store->errmsg, sizeof(store->errmsg), "%s: no header", file->name);
+		r = -EINVAL;
+		goto done;
+	}
+	size_t columns = split_tsv_line(line, nl, fields, MAX_COLUMNS);
+	buf_printf(&sql, "DELETE FROM \"cameo_%s\"", table);
+	r = exec_sql(store, sql.data);
+	if (r < 0)
+		goto done;
+	buf_reset(&sql);
+	buf_printf(&sql, "INSERT INTO \"cameo_%s\" (", table);
+	for (size_t i = 0; i < columns; i++)
+		buf_printf(&sql, "%s\"%s\"", i ? ", " : "", fields[i]);
+	buf_append_str(&sql, ") VALUES (");
+	for (size_t i = 0; i < columns; i++)
+		buf_append_str(&sql, i ? ", ?" : "?");
+	buf_append_char(&sql, ')');
+	int rc = sqlite3_prepare_v2(store->db, sql.data, -1, &insert, NULL);
+	if (rc != SQLITE_OK) {
+		r = fail_with(store, rc);
+		goto done;
+	}
+	for (line = nl + 1; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		bool last = !nl;
+		if (last)
+			nl = line + strlen(line);
+		if (nl > line) {
+			size_t n = split_tsv_line(line, nl, fields, MAX_COLUMNS);
+			for (size_t i = 0; i < columns; i++)
+				bind_optional(insert, (int)i + 1, i < n ? fields[i] : NULL);
+			rc = sqlite3_step(insert);
+			sqlite3_reset(insert);
+			if (rc != SQLITE_DONE) {
+				r = fail_with(store, rc);
+				goto done;
+			}
+		}
+		if (last)
+			break;
+	}
+done:
+	sqlite3_finalize(insert);
+	buf_free(&sql);
+	free(table);
+	free(data);
+	return r;
+}
+
+/* Reloads the cameo_* lookup tables when the compiled-in codebook is not the one the
+ * database was loaded from (a new database, or a geotrackd with a corrected codebook). */
+static int sync_codebook(struct store *store, char **ret_error)
+{
+	char checksum[24];
+	snprintf(checksum, sizeof(checksum), "%016llx", (unsigned long long)codebook_checksum());
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key = 'codebook'",
+		-1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		goto fail_rc;
+	bool same = sqlite3_step(stmt) == SQLITE_ROW &&
+		strcmp((const char *)sqlite3_column_text(stmt, 0), checksum) == 0;
+	sqlite3_finalize(stmt);
+	if (same)
+		return 0;
+
+	int r = exec_sql(store, "BEGIN IMMEDIATE");
+	for (size_t i = 0; r == 0 && i < embedded_cameo_count; i++)
+		r = load_codebook_table(store, &embedded_cameo[i]);
+	if (r == 0) {
+		char *sql = xasprintf("INSERT INTO meta (key, value) VALUES ('codebook', '%s') "
+				      "ON CONFLICT (key) DO UPDATE SET value = excluded.value; COMMIT",
+			checksum);
+		r = exec_sql(store, sql);
+		free(sql);
+	}
+	if (r < 0) {
+		*ret_error = xasprintf("cannot load the CAMEO codebook tables: %s", store->errmsg);
+		exec_sql(store, "ROLLBACK");
+	}
+	return r;
+fail_rc:
+	*ret_error = xasprintf("cannot read the codebook version: %s", sqlite3_errmsg(store->db));
+	return errno_of(rc);
+}
+
 struct store *store_open(const char *path, char **ret_error)
 {
 	struct store *store = xcalloc(1, sizeof(*store));
@@ -180,13 +577,22 @@ struct store *store_open(const char *path, char **ret_error)
 	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(store->db, 1);
 	/* WAL: readers never block the writer; NORMAL: a crash may lose the last commit's
-	 * fsync but never corrupts, which suits data we can re-fetch. */
+	 * fsync but never corrupts, which suits data we can re-fetch. The WAL file is cut
+	 * back to JOURNAL_LIMIT after checkpoints. Deleted articles need not be zeroed on
+	 * disk (Debian's build defaults to secure_delete, which doubles retention's I/O). */
 	if (exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-			    "PRAGMA foreign_keys = ON;") < 0) {
+			    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST; "
+			    "PRAGMA journal_size_limit = " JOURNAL_LIMIT ";") < 0) {
+		*ret_error = xasprintf("cannot set up database %s: %s", path, store->errmsg);
+		goto fail;
+	}
+	if (register_functions(store) < 0) {
 		*ret_error = xasprintf("cannot set up database %s: %s", path, store->errmsg);
 		goto fail;
 	}
 	if (migrate(store, ret_error) < 0)
+		goto fail;
+	if (sync_codebook(store, ret_error) < 0)
 		goto fail;
 	for (int i = 0; i < STMT_COUNT; i++) {
 		rc = sqlite3_prepare_v3(store->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -196,6 +602,43 @@ struct store *store_open(const char *path, char **ret_error)
 				sqlite3_errmsg(store->db));
 			goto fail;
 		}
+	}
+	return store;
+fail:
+	store_close(store);
+	return NULL;
+}
+
+struct store *store_open_readonly(const char *path, char **ret_error)
+{
+	struct store *store = xcalloc(1, sizeof(*store));
+	store->readonly = true;
+	int version = 0, app_id = 0;
+	int rc = sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+		NULL);
+	if (rc != SQLITE_OK) {
+		*ret_error = xasprintf("cannot open database %s: %s", path,
+			store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	if (pragma_int(store, "PRAGMA user_version", &version) < 0 ||
+		pragma_int(store, "PRAGMA application_id", &app_id) < 0) {
+		*ret_error = xasprintf("cannot read database %s: %s", path, store->errmsg);
+		goto fail;
+	}
+	if (app_id != APPLICATION_ID) {
+		*ret_error = xasprintf("%s is not a geotrack database", path);
+		goto fail;
+	}
+	if (version != store_schema_version()) {
+		*ret_error = version > store_schema_version()
+			? xasprintf("%s has schema version %d, newer than this geotrackd supports "
+				    "(%d); upgrade geotrackd", path, version, store_schema_version())
+			: xasprintf("%s has schema version %d; this geotrackd reads %d: run the "
+				    "daemon (geotrackd --once) once to upgrade it", path, version,
+				  store_schema_version());
+		goto fail;
 	}
 	return store;
 fail:
@@ -219,26 +662,6 @@ const char *store_errmsg(const struct store *store)
 	return store->errmsg;
 }
 
-/* Binds NULL for a NULL string, else the text (copied by SQLite only if needed). */
-static void bind_text(sqlite3_stmt *stmt, int index, const char *text, int len)
-{
-	if (text)
-		sqlite3_bind_text(stmt, index, text, len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, index);
-}
-
-/* Steps a statement that returns no rows, then resets it. */
-static int run(struct store *store, enum stmt_id id)
-{
-	sqlite3_stmt *stmt = store->stmts[id];
-	int rc = sqlite3_step(stmt);
-	int r = rc == SQLITE_DONE ? 0 : fail_with(store, rc);
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	return r;
-}
-
 int store_begin(struct store *store)
 {
 	return run(store, STMT_BEGIN);
@@ -260,6 +683,8 @@ static char *column_strdup(sqlite3_stmt *stmt, int col)
 	const unsigned char *text = sqlite3_column_text(stmt, col);
 	return text ? xstrdup((const char *)text) : NULL;
 }
+
+/* --- feeds --- */
 
 int store_feed_open(struct store *store, const char *url, const char *title, int64_t now,
 	struct store_feed_state *ret_state)
@@ -320,6 +745,8 @@ int store_feed_record(struct store *store, int64_t feed_id, const struct store_f
 	return run(store, id);
 }
 
+/* --- articles, events, mentions --- */
+
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,
 	int64_t *ret_article_id)
 {
@@ -335,32 +762,307 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 	int r = run(store, STMT_ARTICLE_INSERT);
 	if (r < 0)
 		return r;
-	if (sqlite3_changes(store->db) == 0)
-		return 0;
+	if (sqlite3_changes(store->db) == 0) {
+		/* Known, or pruned: a pruned key the feed still shows is kept a while longer. */
+		stmt = store->stmts[STMT_ARTICLE_SEEN_PRUNED];
+		sqlite3_bind_int64(stmt, 1, feed_id);
+		bind_text(stmt, 2, article->item_key, -1);
+		sqlite3_bind_int64(stmt, 3, article->fetched);
+		r = run(store, STMT_ARTICLE_SEEN_PRUNED);
+		return r < 0 ? r : 0;
+	}
 	*ret_article_id = sqlite3_last_insert_rowid(store->db);
 	return 1;
 }
 
-int store_event_add(struct store *store, const struct store_event *event)
+/* Binds an actor's full code, name and GDELT parts from `index` on; returns the next index. */
+static int bind_actor(sqlite3_stmt *stmt, int index, const char *code, const char *words)
+{
+	struct cameo_actor_parts parts;
+	cameo_actor_split(code, &parts);
+	bind_text(stmt, index++, code, -1);
+	bind_optional(stmt, index++, words);
+	const char *fields[8] = {parts.country, parts.known_group, parts.ethnic, parts.religion1,
+		parts.religion2, parts.type1, parts.type2, parts.type3};
+	/* The parts live on this stack frame: SQLite must copy them. */
+	for (size_t i = 0; i < 8; i++) {
+		if (fields[i][0])
+			sqlite3_bind_text(stmt, index++, fields[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(stmt, index++);
+	}
+	return index;
+}
+
+static int event_find(struct store *store, const char *day, const struct store_event *ev,
+	const char *target, int64_t *ret_id)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_EVENT_FIND];
+	bind_text(stmt, 1, day, -1);
+	bind_text(stmt, 2, ev->source, -1);
+	bind_text(stmt, 3, ev->event_code, -1);
+	bind_text(stmt, 4, target, -1);
+	int rc = sqlite3_step(stmt);
+	int r = 0;
+	if (rc == SQLITE_ROW) {
+		*ret_id = sqlite3_column_int64(stmt, 0);
+		r = 1;
+	} else if (rc != SQLITE_DONE) {
+		r = fail_with(store, rc);
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+static int event_insert(struct store *store, const char *day, const char *added,
+	const struct store_report_origin *origin, const struct store_event *ev,
+	const char *target, int64_t *ret_id)
 {
 	sqlite3_stmt *stmt = store->stmts[STMT_EVENT_INSERT];
-	sqlite3_bind_int64(stmt, 1, event->article_id);
-	sqlite3_bind_int(stmt, 2, (int)event->sentence_index);
-	sqlite3_bind_int64(stmt, 3, event->event_day);
-	bind_text(stmt, 4, event->source, -1);
-	bind_text(stmt, 5, event->event_code, -1);
-	bind_text(stmt, 6, event->target ? event->target : "", -1);
-	if (event->quad_class > 0) {
-		sqlite3_bind_int(stmt, 7, event->quad_class);
-		sqlite3_bind_double(stmt, 8, event->goldstein);
+	char base[5], root[3];
+	event_code_parts(ev->event_code, base, root);
+	int i = 1;
+	bind_text(stmt, i++, day, -1);
+	i = bind_actor(stmt, i, ev->source, ev->source_text);
+	i = bind_actor(stmt, i, target, ev->target_text);
+	sqlite3_bind_int(stmt, i++, ev->in_lead);
+	bind_text(stmt, i++, ev->event_code, -1);
+	bind_text(stmt, i++, base, -1);
+	bind_text(stmt, i++, root, -1);
+	if (ev->quad_class > 0) {
+		sqlite3_bind_int(stmt, i++, ev->quad_class);
+		sqlite3_bind_double(stmt, i++, ev->goldstein);
 	} else {
-		sqlite3_bind_null(stmt, 7);
-		sqlite3_bind_null(stmt, 8);
+		sqlite3_bind_null(stmt, i++);
+		sqlite3_bind_null(stmt, i++);
 	}
-	bind_text(stmt, 9, event->sentence, (int)event->sentence_len);
-	bind_text(stmt, 10, event->source_text, -1);
-	bind_text(stmt, 11, event->verb_text, -1);
-	bind_text(stmt, 12, event->target_text, -1);
-	bind_text(stmt, 13, event->pattern, -1);
-	return run(store, STMT_EVENT_INSERT);
+	bind_optional(stmt, i++, ev->location);
+	bind_text(stmt, i++, added, -1);
+	bind_text(stmt, i++, origin->url, -1);
+	sqlite3_bind_int64(stmt, i++, origin->article_id);
+	sqlite3_bind_int(stmt, i++, (int)ev->sentence_index);
+	bind_text(stmt, i++, ev->sentence, (int)ev->sentence_len);
+	bind_text(stmt, i++, ev->source_text, -1);
+	bind_text(stmt, i++, ev->verb_text, -1);
+	bind_text(stmt, i++, ev->target_text, -1);
+	bind_text(stmt, i++, ev->pattern, -1);
+	int r = run(store, STMT_EVENT_INSERT);
+	if (r == 0)
+		*ret_id = sqlite3_last_insert_rowid(store->db);
+	return r;
+}
+
+static int mention_insert(struct store *store, int64_t event_id, const char *added,
+	const struct store_report_origin *origin, const struct store_event *ev)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_MENTION_INSERT];
+	char published[DATE_TEXT_SIZE], source_name[256];
+	date_format(origin->published, published);
+	source_name_of(origin->url, source_name, sizeof(source_name));
+	if (!source_name[0])
+		source_name_of(origin->feed_url, source_name, sizeof(source_name));
+	int i = 1;
+	sqlite3_bind_int64(stmt, i++, event_id);
+	sqlite3_bind_int64(stmt, i++, origin->article_id);
+	sqlite3_bind_int64(stmt, i++, origin->feed_id);
+	bind_text(stmt, i++, published, -1);
+	bind_text(stmt, i++, added, -1);
+	bind_text(stmt, i++, source_name, -1);
+	bind_text(stmt, i++, origin->url, -1);
+	sqlite3_bind_int(stmt, i++, (int)ev->sentence_index);
+	sqlite3_bind_int64(stmt, i++, (sqlite3_int64)origin->doc_len);
+	bind_text(stmt, i++, ev->sentence, (int)ev->sentence_len);
+	bind_text(stmt, i++, ev->source_text, -1);
+	bind_text(stmt, i++, ev->verb_text, -1);
+	bind_text(stmt, i++, ev->target_text, -1);
+	bind_text(stmt, i++, ev->pattern, -1);
+	bind_text(stmt, i++, ev->pattern_origin, -1);
+	return run(store, STMT_MENTION_INSERT);
+}
+
+int store_event_add(struct store *store, const struct store_report_origin *origin,
+	const struct store_event *event)
+{
+	char day[16], added[DATE_TEXT_SIZE];
+	const char *target = event->target ? event->target : "";
+	date_format_day(event->event_day, day);
+	date_format(origin->added, added);
+	int64_t event_id = 0;
+	int r = event_find(store, day, event, target, &event_id);
+	if (r < 0)
+		return r;
+	bool is_new = r == 0;
+	if (is_new) {
+		r = event_insert(store, day, added, origin, event, target, &event_id);
+		if (r < 0)
+			return r;
+	}
+	r = mention_insert(store, event_id, added, origin, event);
+	if (r < 0)
+		return r;
+	return is_new ? 1 : 0;
+}
+
+/* --- retention and housekeeping --- */
+
+int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit)
+{
+	char cutoff_text[DATE_TEXT_SIZE], now_text[DATE_TEXT_SIZE];
+	date_format(cutoff, cutoff_text);
+	date_format(now, now_text);
+	int r = store_begin(store);
+	if (r < 0)
+		return r;
+	sqlite3_stmt *stmt = store->stmts[STMT_PRUNE_REMEMBER];
+	bind_text(stmt, 1, cutoff_text, -1);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)limit);
+	bind_text(stmt, 3, now_text, -1);
+	r = run(store, STMT_PRUNE_REMEMBER);
+	if (r < 0)
+		goto fail;
+	stmt = store->stmts[STMT_PRUNE_DELETE];
+	bind_text(stmt, 1, cutoff_text, -1);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)limit);
+	r = run(store, STMT_PRUNE_DELETE);
+	if (r < 0)
+		goto fail;
+	int deleted = sqlite3_changes(store->db);
+	stmt = store->stmts[STMT_PRUNE_FORGET];
+	bind_text(stmt, 1, cutoff_text, -1);
+	r = run(store, STMT_PRUNE_FORGET);
+	if (r < 0)
+		goto fail;
+	r = store_commit(store);
+	if (r < 0)
+		goto fail;
+	return deleted;
+fail:
+	store_rollback(store);
+	return r;
+}
+
+int store_maintain(struct store *store)
+{
+	int r = exec_sql(store, "PRAGMA optimize");
+	if (r < 0)
+		return r;
+	int rc = sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : fail_with(store, rc);
+}
+
+/* --- export --- */
+
+long store_export(struct store *store, enum store_export_view view, const char *since,
+	const char *until, store_row_fn row, void *ctx)
+{
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v2(store->db, export_sql[view], -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return fail_with(store, rc);
+	bind_text(stmt, 1, since ? since : "0000-00-00", -1);
+	bind_text(stmt, 2, until ? until : "9999-99-99", -1);
+	size_t count = (size_t)sqlite3_column_count(stmt);
+	const char **names = xcalloc(count, sizeof(*names));
+	const char **values = xcalloc(count, sizeof(*values));
+	for (size_t i = 0; i < count; i++)
+		names[i] = sqlite3_column_name(stmt, (int)i);
+	long rows = 0;
+	int r = row(ctx, count, names, NULL);
+	rc = SQLITE_DONE;
+	while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (size_t i = 0; i < count; i++)
+			values[i] = (const char *)sqlite3_column_text(stmt, (int)i);
+		r = row(ctx, count, names, values);
+		rows++;
+	}
+	if (r < 0)
+		rows = r;
+	else if (rc != SQLITE_DONE)
+		rows = fail_with(store, rc);
+	free(names);
+	free(values);
+	sqlite3_finalize(stmt);
+	return rows;
+}
+
+/* --- fetch state (schema 3) --- */
+
+static const char *const health_names[] = {
+	[STORE_FEED_ACTIVE] = "active",
+	[STORE_FEED_DEAD] = "dead",
+	[STORE_FEED_GONE] = "gone",
+};
+
+int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
+	struct store_feed_fetch_state *ret_state)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_FEED_FETCH_STATE_GET];
+	sqlite3_bind_int64(stmt, 1, feed_id);
+	int rc = sqlite3_step(stmt);
+	int r;
+	if (rc == SQLITE_ROW) {
+		struct store_feed_fetch_state state = {0};
+		const char *health = (const char *)sqlite3_column_text(stmt, 0);
+		for (size_t i = 0; health && i < sizeof(health_names) / sizeof(*health_names); i++)
+			if (strcmp(health, health_names[i]) == 0)
+				state.health = (enum store_feed_health)i;
+		state.fetch_url = column_strdup(stmt, 1);
+		state.body_hash = column_strdup(stmt, 2);
+		state.failing_since = sqlite3_column_int64(stmt, 3);
+		state.next_poll = sqlite3_column_int64(stmt, 4);
+		state.consecutive_failures = (unsigned)sqlite3_column_int(stmt, 5);
+		state.last_error = column_strdup(stmt, 6);
+		*ret_state = state;
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : fail_with(store, rc);
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+void store_feed_fetch_state_clear(struct store_feed_fetch_state *state)
+{
+	free(state->fetch_url);
+	free(state->body_hash);
+	free(state->last_error);
+	state->fetch_url = state->body_hash = state->last_error = NULL;
+}
+
+int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
+	const struct store_feed_fetch_state *state)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_FEED_FETCH_STATE_SET];
+	sqlite3_bind_int64(stmt, 1, feed_id);
+	bind_text(stmt, 2, health_names[state->health], -1);
+	bind_text(stmt, 3, state->fetch_url, -1);
+	bind_text(stmt, 4, state->body_hash, -1);
+	sqlite3_bind_int64(stmt, 5, state->failing_since);
+	sqlite3_bind_int64(stmt, 6, state->next_poll);
+	return run(store, STMT_FEED_FETCH_STATE_SET);
+}
+
+int store_fetch_log_add(struct store *store, const struct store_fetch_log_entry *entry,
+	unsigned keep_rows)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_FETCH_LOG_INSERT];
+	sqlite3_bind_int64(stmt, 1, entry->feed_id);
+	sqlite3_bind_int64(stmt, 2, entry->time);
+	bind_text(stmt, 3, entry->url, -1);
+	sqlite3_bind_int64(stmt, 4, entry->http_status);
+	bind_text(stmt, 5, entry->result, -1);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)entry->bytes);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)entry->wire_bytes);
+	sqlite3_bind_int64(stmt, 8, entry->duration_ms);
+	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)entry->items_new);
+	bind_text(stmt, 10, entry->error, -1);
+	int r = run(store, STMT_FETCH_LOG_INSERT);
+	if (r < 0)
+		return r;
+	stmt = store->stmts[STMT_FETCH_LOG_TRIM];
+	sqlite3_bind_int64(stmt, 1, entry->feed_id);
+	sqlite3_bind_int64(stmt, 2, keep_rows);
+	return run(store, STMT_FETCH_LOG_TRIM);
 }

@@ -5,8 +5,11 @@
  * sqlite3 shell never block the daemon), foreign keys on, STRICT tables; the schema is
  * the migrations embedded from schema/, applied in order through PRAGMA user_version, and
  * a database newer than this binary is refused. Writes happen inside store_begin() /
- * store_commit() so a reader never sees half an ingest. Never logs: errors come back as
- * negative errno values with the SQLite message available from store_errmsg().
+ * store_commit() so a reader never sees half an ingest. Events are GDELT-shaped: one row
+ * per (day, source, event code, target) with its reports as mentions (schema/0002 says
+ * why); the CAMEO lookup tables are loaded from the codebook compiled into the binary.
+ * Never logs: errors come back as negative errno values with the SQLite message
+ * available from store_errmsg().
  */
 #ifndef GEOTRACK_STORE_H
 #define GEOTRACK_STORE_H
@@ -46,14 +49,26 @@ struct store_article {
 	int64_t fetched;
 };
 
-/* One event; strings borrowed for the call. */
-struct store_event {
+/* Where a report of an event comes from: its article. Strings borrowed for the call. */
+struct store_report_origin {
 	int64_t article_id;
-	unsigned sentence_index;
+	int64_t feed_id;
+	const char *url;        /* the article's URL; may be NULL */
+	const char *feed_url;   /* names the source when the article has no URL */
+	int64_t published;      /* the article's time, UTC seconds */
+	int64_t added;          /* when it was fetched */
+	size_t doc_len;         /* characters of text the coder read */
+};
+
+/* One coded event as one report (sentence) gives it; strings borrowed for the call. */
+struct store_event {
+	unsigned sentence_index;  /* 1-based */
+	bool in_lead;             /* in the headline or the sentence after it */
 	int32_t event_day;        /* days since 1970-01-01 */
-	const char *source;
+	const char *source;       /* CAMEO actor code, e.g. "RUSMIL" */
 	const char *event_code;
-	const char *target;
+	const char *target;       /* "" or NULL when the event has none */
+	const char *location;     /* CAMEO country where it happened; "" or NULL if unknown */
 	int quad_class;           /* 0: unknown */
 	double goldstein;
 	const char *sentence;
@@ -62,6 +77,7 @@ struct store_event {
 	const char *verb_text;
 	const char *target_text;
 	const char *pattern;
+	const char *pattern_origin; /* "file:line" of the pattern; may be NULL */
 };
 
 /*
@@ -93,13 +109,113 @@ void store_feed_state_clear(struct store_feed_state *state);
 int store_feed_record(struct store *store, int64_t feed_id, const struct store_fetch_record *rec);
 
 /*
- * Adds an article unless the feed already has one with the same item_key. Returns 1 and
- * sets *ret_article_id if it was new, 0 if it already existed, or -errno.
+ * Adds an article unless the feed already has one with the same item_key, or had one
+ * that retention pruned. Returns 1 and sets *ret_article_id if it was new, 0 if not, or
+ * -errno.
  */
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,
 	int64_t *ret_article_id);
 
-/* Adds an event; a duplicate (article, sentence, source, code, target) is ignored. */
-int store_event_add(struct store *store, const struct store_event *event);
+/*
+ * Records one report of an event. The report joins the event with the same day, source,
+ * event code and target if there is one (as a new mention; the event's counts follow),
+ * else it makes a new event whose evidence it is. A report already stored (same event,
+ * article and sentence) is ignored. Returns 1 for a new event, 0 for a new mention of a
+ * known event or an ignored duplicate, or -errno.
+ */
+int store_event_add(struct store *store, const struct store_report_origin *origin,
+	const struct store_event *event);
+
+/*
+ * Retention: deletes up to `limit` articles published before `cutoff` (UTC seconds) and
+ * their full-text entries, oldest first. Their events and mentions stay, with their
+ * counts, and lose only the link to the article. The pruned items' keys are remembered
+ * so a feed that still carries one does not bring it back; keys no feed has shown since
+ * `cutoff` are forgotten. One transaction. Returns the number of articles deleted (so
+ * `limit` means there may be more), or -errno.
+ */
+int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit);
+
+/*
+ * Housekeeping for a long-running writer: PRAGMA optimize, then a passive WAL checkpoint
+ * (one that never waits for readers, so a reader with a long transaction only delays
+ * the WAL's reuse). Returns 0 or -errno.
+ */
+int store_maintain(struct store *store);
+
+/*
+ * Opens an existing database for reading only, for `geotrackd export`: nothing is
+ * created or migrated; a database at another schema version than this binary's is
+ * refused with a message saying what to do. Returns NULL with *ret_error set on failure.
+ */
+struct store *store_open_readonly(const char *path, char **ret_error);
+
+/* What store_export() writes out. */
+enum store_export_view {
+	STORE_EXPORT_GDELT,  /* the gdelt_events view: GDELT 2.0's 61 event columns */
+	STORE_EXPORT_EVENTS, /* the event_view: readable names and labels */
+	STORE_EXPORT_JSON,   /* one column: a JSON object per event, with evidence and mentions */
+};
+
+/*
+ * Called first with `values` NULL (the column names: a header), then once per row;
+ * `names` and `values` hold `count` strings (a value is NULL for SQL NULL), valid
+ * during the call. Returns 0 to go on or a negative errno to stop.
+ */
+typedef int (*store_row_fn)(void *ctx, size_t count, const char *const *names,
+	const char *const *values);
+
+/*
+ * Passes every event dated from `since` to `until` (inclusive, "YYYY-MM-DD"; NULL for no
+ * bound) to `row`, in date then id order, from one consistent snapshot. Returns the
+ * number of rows, the callback's error, or -errno (store_errmsg() says what failed).
+ */
+long store_export(struct store *store, enum store_export_view view, const char *since,
+	const char *until, store_row_fn row, void *ctx);
+
+/* --- fetch state (schema 3): what the fetcher remembers between polls --- */
+
+enum store_feed_health {
+	STORE_FEED_ACTIVE,
+	STORE_FEED_DEAD, /* failing for long: tried rarely */
+	STORE_FEED_GONE, /* 410 Gone: not polled */
+};
+
+/* Strings owned by the struct: free with store_feed_fetch_state_clear(). */
+struct store_feed_fetch_state {
+	enum store_feed_health health;
+	char *fetch_url;               /* NULL: polled at the listed URL */
+	char *body_hash;               /* of the last body parsed; NULL if none */
+	int64_t failing_since;         /* UTC seconds; 0 when the last fetch succeeded */
+	int64_t next_poll;             /* UTC seconds; 0 when unknown */
+	unsigned consecutive_failures; /* read only: store_feed_record() counts them */
+	char *last_error;              /* read only: store_feed_record() writes it */
+};
+
+/* Reads a feed's fetch state into *ret_state. Returns 0, -ENOENT or -errno. */
+int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
+	struct store_feed_fetch_state *ret_state);
+void store_feed_fetch_state_clear(struct store_feed_fetch_state *state);
+/* Writes health, fetch_url, body_hash, failing_since and next_poll. Returns 0 or -errno. */
+int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
+	const struct store_feed_fetch_state *state);
+
+/* One fetch as the fetch_log table records it; strings borrowed for the call. */
+struct store_fetch_log_entry {
+	int64_t feed_id;
+	int64_t time;          /* UTC seconds */
+	const char *url;
+	long http_status;      /* 0 when no response arrived */
+	const char *result;    /* "parsed", "unchanged", "not-modified" or "failed" */
+	size_t bytes;          /* decoded body */
+	size_t wire_bytes;
+	unsigned duration_ms;
+	size_t items_new;
+	const char *error;     /* NULL unless failed */
+};
+
+/* Appends an entry and deletes the feed's oldest beyond `keep_rows`. Returns 0 or -errno. */
+int store_fetch_log_add(struct store *store, const struct store_fetch_log_entry *entry,
+	unsigned keep_rows);
 
 #endif

@@ -40,13 +40,15 @@ class Tap:
 class FeedServer:
     """tests/feedserver.py on a free port of 127.0.0.1."""
 
-    def __init__(self, root, log_path=None):
+    def __init__(self, root, log_path=None, quiet=False):
+        """quiet: drop the server's stderr (tracebacks of clients killed mid-request)."""
         cmd = [sys.executable, os.path.join(SOURCE_ROOT, 'tests', 'feedserver.py'),
                '--root', root, '--port', '0']
         if log_path:
             cmd += ['--log', log_path]
         self.log_path = log_path
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+                                     stderr=subprocess.DEVNULL if quiet else None)
         line = self.proc.stdout.readline()
         if not line.startswith('PORT '):
             raise RuntimeError('feed server did not start: %r' % line)

@@ -1,4 +1,7 @@
-/* store: the database a user opens with the sqlite3 shell. Real SQLite files in a temp dir. */
+/*
+ * store: the database a user opens with the sqlite3 shell. Real SQLite files in a temp
+ * dir, read back through the real sqlite3 shell, as a user would.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +9,9 @@
 
 #include "store.h"
 #include "../tap.h"
+
+#define SCHEMA_1 GEOTRACK_SOURCE_ROOT "/schema/0001-initial.sql"
+#define GDELT_SCHEMA GEOTRACK_SOURCE_ROOT "/../shared/reference/gdelt/event_schema.tsv"
 
 static char dir[] = "/tmp/geotrack-test-store-XXXXXX";
 
@@ -17,23 +23,50 @@ static char *path_in_dir(const char *name)
 	return p;
 }
 
-/* Runs a query through the sqlite3 shell and returns its first output line. */
-static char *shell(const char *db, const char *query)
+/*
+ * Runs SQL through the sqlite3 shell and returns its whole output, rows on lines joined
+ * by ';' and columns by '|' ("1|a;2|b"). The SQL goes through a file: no shell quoting.
+ */
+static char *shell(const char *db, const char *sql)
 {
+	static char out[8192];
+	char *sql_path = path_in_dir("query.sql");
+	FILE *f = fopen(sql_path, "w");
+	if (!f)
+		abort();
+	fputs(sql, f);
+	fclose(f);
 	char *cmd = NULL;
-	if (asprintf(&cmd, "sqlite3 -batch '%s' \"%s\"", db, query) < 0)
+	if (asprintf(&cmd, "sqlite3 -batch '%s' < '%s' 2>&1", db, sql_path) < 0)
 		abort();
 	FILE *p = popen(cmd, "r");
 	free(cmd);
-	static char line[512];
-	line[0] = '\0';
+	free(sql_path);
+	size_t len = 0;
+	out[0] = '\0';
 	if (p) {
-		if (!fgets(line, sizeof(line), p))
-			line[0] = '\0';
+		char line[2048];
+		while (fgets(line, sizeof(line), p)) {
+			line[strcspn(line, "\n")] = '\0';
+			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len ? ";" : "", line);
+			if (len >= sizeof(out))
+				len = sizeof(out) - 1;
+		}
 		pclose(p);
 	}
-	line[strcspn(line, "\n")] = '\0';
-	return line;
+	return out;
+}
+
+static struct store *open_or_die(const char *db)
+{
+	char *error = NULL;
+	struct store *store = store_open(db, &error);
+	if (!store) {
+		printf("# store_open(%s): %s\n", db, error);
+		free(error);
+		exit(1);
+	}
+	return store;
 }
 
 static void test_create_and_migrate(void)
@@ -48,6 +81,9 @@ static void test_create_and_migrate(void)
 	is_str(shell(db, "PRAGMA user_version"), want, "user_version is the schema version");
 	is_str(shell(db, "PRAGMA journal_mode"), "wal", "WAL mode persists for shell readers");
 	is_str(shell(db, "PRAGMA application_id"), "1197829972", "application_id marks it as ours");
+	is_str(shell(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT "
+			 "LIKE 'sqlite_%' AND name NOT LIKE 'articles_fts%' AND sql NOT LIKE '%STRICT%'"),
+		"0", "every table is STRICT");
 	store = store_open(db, &error);
 	ok(store != NULL, "reopening an up-to-date database works");
 	store_close(store);
@@ -63,6 +99,11 @@ static void test_refuses_newer(void)
 	struct store *store = store_open(db, &error);
 	ok(store == NULL, "a database from a newer geotrackd is refused");
 	ok(error && strstr(error, "newer than this geotrackd"), "and the message says why");
+	free(error);
+	error = NULL;
+	store = store_open_readonly(db, &error);
+	ok(store == NULL && error && strstr(error, "upgrade geotrackd"),
+		"the read-only open (export) refuses it too");
 	free(error);
 	free(db);
 }
@@ -82,77 +123,478 @@ static void test_refuses_foreign_file(void)
 	FILE *f = fopen(db, "w");
 	fputs("this is not a database, just text that happens to be long enough", f);
 	fclose(f);
+	error = NULL;
 	store = store_open(db, &error);
 	ok(store == NULL, "a file that is not SQLite is refused with an error, not a crash");
 	free(error);
 	free(db);
 }
 
-static void test_articles_and_events_are_unique(void)
+static void test_codebook_tables(void)
 {
-	char *db = path_in_dir("unique.db");
-	char *error = NULL;
-	struct store *store = store_open(db, &error);
+	char *db = path_in_dir("codebook.db");
+	store_close(open_or_die(db));
+	is_str(shell(db, "SELECT count(*) FROM cameo_event_codes"), "317",
+		"all 317 CAMEO event codes are in cameo_event_codes");
+	is_str(shell(db, "SELECT label, quad_class, goldstein FROM cameo_event_codes WHERE code = '190'"),
+		"Use conventional military force, not specified below|4|-10.0",
+		"190 reads with GDELT's label, QuadClass and Goldstein value");
+	is_str(shell(db, "SELECT label FROM cameo_countries WHERE code = 'UKR'"), "Ukraine",
+		"countries have labels");
+	is_str(shell(db, "SELECT label FROM cameo_known_groups WHERE code = 'NAT'"),
+		"North Atlantic Treaty Organization (NATO)", "known groups have labels");
+	is_str(shell(db, "SELECT label FROM cameo_actor_types WHERE code = 'MIL'"), "Military",
+		"roles have labels");
+	is_str(shell(db, "SELECT label FROM cameo_quad_classes WHERE quad_class = 4"),
+		"Material Conflict", "quad classes have labels");
+
+	/* Loaded once per codebook: a reopen leaves the tables alone, a changed codebook
+	 * (simulated by a stale checksum) reloads them. */
+	shell(db, "UPDATE cameo_countries SET label = 'edited' WHERE code = 'UKR'");
+	store_close(open_or_die(db));
+	is_str(shell(db, "SELECT label FROM cameo_countries WHERE code = 'UKR'"), "edited",
+		"an unchanged codebook is not reloaded at every start");
+	shell(db, "UPDATE meta SET value = 'stale' WHERE key = 'codebook'");
+	store_close(open_or_die(db));
+	is_str(shell(db, "SELECT label FROM cameo_countries WHERE code = 'UKR'"), "Ukraine",
+		"a changed codebook is reloaded");
+	free(db);
+}
+
+static int64_t add_feed(struct store *store, const char *url)
+{
 	struct store_feed_state feed = {0};
-	is_int(store_feed_open(store, "https://x.example/rss", "X", 1700000000, &feed), 0,
-		"feed row created");
-	struct store_feed_state again = {0};
-	store_feed_open(store, "https://x.example/rss", NULL, 1700000100, &again);
-	is_int(again.id, feed.id, "the same URL maps to the same feed row");
+	if (store_feed_open(store, url, NULL, 1700000000, &feed) < 0)
+		abort();
+	store_feed_state_clear(&feed);
+	return feed.id;
+}
+
+static int64_t add_article(struct store *store, int64_t feed_id, const char *key, const char *url,
+	const char *title, int64_t published)
+{
 	struct store_article article = {
-		.item_key = "guid-1",
-		.url = "https://x.example/1",
-		.title = "Headline",
-		.summary = "Summary.",
-		.published = 1553451600, /* 2019-03-24 18:20:00 UTC */
-		.fetched = 1700000000,
+		.item_key = key,
+		.url = url,
+		.title = title,
+		.summary = "Summary text.",
+		.published = published,
+		.fetched = published + 600,
 	};
-	int64_t id = 0, id2 = 0;
-	is_int(store_begin(store), 0, "begin");
-	is_int(store_article_add(store, feed.id, &article, &id), 1, "a new article is added");
-	is_int(store_article_add(store, feed.id, &article, &id2), 0, "the same key again is not");
-	struct store_event event = {
-		.article_id = id,
-		.sentence_index = 1,
-		.event_day = 17979, /* 2019-03-24 */
-		.source = "RUS",
+	int64_t id = 0;
+	if (store_article_add(store, feed_id, &article, &id) != 1)
+		return 0;
+	return id;
+}
+
+#define DAY_2019_03_24 17979
+#define TIME_2019_03_24 1553451600 /* 2019-03-24 18:20:00 UTC */
+
+static struct store_event venezuela_event(unsigned sentence)
+{
+	struct store_event ev = {
+		.sentence_index = sentence,
+		.in_lead = sentence <= 2,
+		.event_day = DAY_2019_03_24,
+		.source = "RUSMIL",
 		.event_code = "154",
 		.target = "VEN",
+		.location = "VEN",
 		.quad_class = 4,
 		.goldstein = -7.2,
-		.sentence = "Russia deploys troops to Venezuela",
+		.sentence = "Russian troops deploy to Venezuela",
 		.sentence_len = 34,
+		.source_text = "Russian troops",
+		.verb_text = "deploy",
+		.target_text = "Venezuela",
+		.pattern = "deploy * to +",
+		.pattern_origin = "default.verbs:12",
 	};
-	is_int(store_event_add(store, &event), 0, "an event is added");
-	is_int(store_event_add(store, &event), 0, "its duplicate is ignored without error");
+	return ev;
+}
+
+static struct store_report_origin origin_of(int64_t article_id, int64_t feed_id,
+	const char *url, int64_t published)
+{
+	struct store_report_origin origin = {
+		.article_id = article_id,
+		.feed_id = feed_id,
+		.url = url,
+		.feed_url = "https://feeds.example/rss",
+		.published = published,
+		.added = published + 600,
+		.doc_len = 120,
+	};
+	return origin;
+}
+
+static void test_events_and_mentions(void)
+{
+	char *db = path_in_dir("events.db");
+	struct store *store = open_or_die(db);
+	int64_t bbc = add_feed(store, "https://feeds.bbci.co.uk/news/world/rss.xml");
+	int64_t dw = add_feed(store, "https://rss.dw.com/rdf/rss-en-world");
+	is_int(store_begin(store), 0, "begin");
+	int64_t a1 = add_article(store, bbc, "bbc-1", "https://www.bbc.co.uk/news/1",
+		"Russian troops deploy to Venezuela", TIME_2019_03_24);
+	ok(a1 > 0, "a new article is added");
+	int64_t again = 0;
+	struct store_article dup = {.item_key = "bbc-1", .published = 1, .fetched = 1};
+	is_int(store_article_add(store, bbc, &dup, &again), 0, "the same key again is not");
+
+	struct store_event ev = venezuela_event(1);
+	struct store_report_origin bbc1 = origin_of(a1, bbc, "https://www.bbc.co.uk/news/1",
+		TIME_2019_03_24);
+	is_int(store_event_add(store, &bbc1, &ev), 1, "the first report makes a new event");
+	is_int(store_event_add(store, &bbc1, &ev), 0, "the same report again adds nothing");
+	/* The same article says it again two sentences later: one more mention, same article. */
+	struct store_event ev3 = venezuela_event(3);
+	is_int(store_event_add(store, &bbc1, &ev3), 0, "a second sentence is a mention");
+	/* Another BBC feed item (same source) and a DW item (another source) the same day. */
+	int64_t a2 = add_article(store, bbc, "bbc-2", "https://www.bbc.com/news/2",
+		"Moscow sends soldiers to Caracas", TIME_2019_03_24 + 3600);
+	struct store_report_origin bbc2 = origin_of(a2, bbc, "https://www.bbc.com/news/2",
+		TIME_2019_03_24 + 3600);
+	is_int(store_event_add(store, &bbc2, &ev), 0, "another article the same day is a mention");
+	int64_t a3 = add_article(store, dw, "dw-1", "https://www.dw.com/en/a-1",
+		"Russia deploys troops to Venezuela", TIME_2019_03_24 + 7200);
+	struct store_report_origin dw1 = origin_of(a3, dw, "https://www.dw.com/en/a-1",
+		TIME_2019_03_24 + 7200);
+	is_int(store_event_add(store, &dw1, &ev), 0, "so is another feed's article");
+	/* The next day is another event; so is another code, or no target. */
+	struct store_event next_day = venezuela_event(1);
+	next_day.event_day++;
+	is_int(store_event_add(store, &dw1, &next_day), 1, "the same action a day later is a new event");
+	struct store_event no_target = venezuela_event(2);
+	no_target.target = "";
+	no_target.target_text = NULL;
+	is_int(store_event_add(store, &dw1, &no_target), 1, "an event without a target is its own");
 	is_int(store_commit(store), 0, "commit");
 	store_close(store);
-	is_str(shell(db, "SELECT count(*) FROM events"), "1", "one event stored");
-	is_str(shell(db, "SELECT event_date || ' ' || source || ' ' || event_code || ' ' || target FROM events"),
-		"2019-03-24 RUS 154 VEN", "the event reads back as stored");
-	is_str(shell(db, "SELECT published_at FROM articles"), "2019-03-24 18:20:00",
-		"times are UTC text a shell user can compare with datetime()");
-	store_feed_state_clear(&feed);
-	store_feed_state_clear(&again);
+
+	is_str(shell(db, "SELECT count(*) FROM events"), "3", "three distinct events");
+	is_str(shell(db, "SELECT num_mentions, num_articles, num_sources FROM events "
+			 "WHERE event_date = '2019-03-24' AND actor2_code = 'VEN'"),
+		"4|3|3", "the reported event counts 4 mentions in 3 articles from 3 sources");
+	is_str(shell(db, "SELECT group_concat(source_name, ' ') FROM (SELECT source_name FROM "
+			 "mentions m JOIN events e ON e.id = m.event_id WHERE e.actor2_code = 'VEN' "
+			 "AND e.event_date = '2019-03-24' ORDER BY m.id)"),
+		"bbc.co.uk bbc.co.uk bbc.com dw.com", "source names are hosts without www.");
+	is_str(shell(db, "SELECT count(*) FROM events e WHERE num_mentions <> (SELECT count(*) "
+			 "FROM mentions m WHERE m.event_id = e.id)"),
+		"0", "every event's num_mentions is its count of mentions");
+	is_str(shell(db, "SELECT actor1_code, actor1_name, actor1_country_code, actor1_type1_code, "
+			 "actor2_code, actor2_country_code, event_code, event_base_code, event_root_code, "
+			 "quad_class, goldstein_scale, is_root_event, action_country_code, source_url "
+			 "FROM events WHERE id = 1"),
+		"RUSMIL|RUSSIAN TROOPS|RUS|MIL|VEN|VEN|154|154|15|4|-7.2|1|VEN|https://www.bbc.co.uk/news/1",
+		"the event has GDELT's fields: split actors, base and root codes, first URL");
+	is_str(shell(db, "SELECT sentence, actor1_text, action_text, actor2_text, pattern, article_id "
+			 "FROM events WHERE id = 1"),
+		"Russian troops deploy to Venezuela|Russian troops|deploy|Venezuela|deploy * to +|1",
+		"and the evidence GDELT lacks: sentence, matched words, pattern, article");
+	is_str(shell(db, "SELECT date, source, source_name, action, action_label, target, "
+			 "target_name, mentions, sources, location FROM event_view WHERE id = 1"),
+		"2019-03-24|RUSMIL|Russia military|154|Mobilize or increase armed forces|VEN|"
+		"Venezuela|4|3|Venezuela",
+		"event_view reads in words");
+	is_str(shell(db, "SELECT e.actor2_name IS NULL, v.target IS NULL, v.target_name IS NULL FROM "
+			 "events e JOIN event_view v USING (id) WHERE e.actor2_code = ''"),
+		"1|1|1", "an event without a target has actor2_code '' and no target in event_view");
+	is_str(shell(db, "SELECT DISTINCT feed FROM mention_view WHERE source_name = 'dw.com'"),
+		"https://rss.dw.com/rdf/rss-en-world", "mention_view names each mention's feed");
+	/* A four-digit code: GDELT's base code is its three-digit parent. */
+	struct store *again_store = open_or_die(db);
+	struct store_event appeal = venezuela_event(4);
+	appeal.event_code = "0251";
+	store_begin(again_store);
+	store_event_add(again_store, &dw1, &appeal);
+	store_commit(again_store);
+	store_close(again_store);
+	is_str(shell(db, "SELECT event_base_code, event_root_code, quad_class FROM events "
+			 "WHERE event_code = '0251'"),
+		"025|02|4", "0251 has base code 025 and root 02");
+	free(db);
+}
+
+/* GDELT's column names from the reference schema, or NULL if ../shared is absent. */
+static char **gdelt_event_columns(size_t *ret_count)
+{
+	FILE *f = fopen(GDELT_SCHEMA, "r");
+	if (!f)
+		return NULL;
+	char **names = calloc(128, sizeof(*names));
+	size_t n = 0;
+	char line[16384];
+	while (fgets(line, sizeof(line), f) && n < 128) {
+		char *fields[4] = {0};
+		char *p = line;
+		for (size_t i = 0; i < 4 && p; i++) {
+			fields[i] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+		}
+		if (fields[3] && strcmp(fields[0], "events") == 0)
+			names[n++] = strdup(fields[3]);
+	}
+	fclose(f);
+	*ret_count = n;
+	return names;
+}
+
+struct collected {
+	size_t headers;
+	size_t rows;
+	size_t columns;
+	char names[128][40];
+	char values[128][4096];
+};
+
+static int collect_row(void *ctx, size_t count, const char *const *names,
+	const char *const *values)
+{
+	struct collected *c = ctx;
+	if (!values) {
+		c->headers++;
+		return 0;
+	}
+	c->rows++;
+	c->columns = count;
+	for (size_t i = 0; i < count && i < 128; i++) {
+		snprintf(c->names[i], sizeof(c->names[i]), "%s", names[i]);
+		snprintf(c->values[i], sizeof(c->values[i]), "%s", values[i] ? values[i] : "");
+	}
+	return 0;
+}
+
+static const char *column_value(const struct collected *c, const char *name)
+{
+	for (size_t i = 0; i < c->columns; i++)
+		if (strcmp(c->names[i], name) == 0)
+			return c->values[i];
+	return NULL;
+}
+
+static void test_gdelt_view_and_export(void)
+{
+	char *db = path_in_dir("events.db"); /* built by test_events_and_mentions */
+	char *error = NULL;
+	struct store *store = store_open_readonly(db, &error);
+	ok(store != NULL, "an up-to-date database opens read-only");
+	if (!store) {
+		printf("# %s\n", error);
+		free(error);
+		free(db);
+		return;
+	}
+	struct collected c = {0};
+	long rows = store_export(store, STORE_EXPORT_GDELT, "2019-03-24", "2019-03-24",
+		collect_row, &c);
+	is_int(rows, 3, "three events on 2019-03-24");
+	is_int(c.columns, 61, "a GDELT row has 61 columns");
+	is_int(c.headers, 1, "the column names come once, before the rows");
+	size_t gdelt_count = 0;
+	char **gdelt = gdelt_event_columns(&gdelt_count);
+	if (gdelt) {
+		is_int(gdelt_count, 61, "the reference schema lists 61 event columns");
+		size_t same = 0;
+		for (size_t i = 0; i < gdelt_count && i < c.columns; i++) {
+			if (strcmp(gdelt[i], c.names[i]) == 0)
+				same++;
+			else
+				printf("# column %zu is %s, GDELT's is %s\n", i + 1, c.names[i], gdelt[i]);
+			free(gdelt[i]);
+		}
+		free(gdelt);
+		is_int(same, 61, "every column has GDELT's name in GDELT's order");
+	} else {
+		printf("# skip: %s not found\n", GDELT_SCHEMA);
+	}
+
+	memset(&c, 0, sizeof(c));
+	rows = store_export(store, STORE_EXPORT_GDELT, "2019-03-25", NULL, collect_row, &c);
+	is_int(rows, 1, "--since alone bounds from below");
+	is_str(column_value(&c, "SQLDATE"), "20190325", "SQLDATE is YYYYMMDD");
+	is_str(column_value(&c, "MonthYear"), "201903", "MonthYear is YYYYMM");
+	is_str(column_value(&c, "Year"), "2019", "Year");
+	/* GDELT: YYYY + ((month - 1) * 30 + day) / 365, to four places. */
+	is_str(column_value(&c, "FractionDate"), "2019.2329", "FractionDate as GDELT computes it");
+	is_str(column_value(&c, "Actor1Code"), "RUSMIL", "Actor1Code");
+	is_str(column_value(&c, "Actor1CountryCode"), "RUS", "Actor1CountryCode");
+	is_str(column_value(&c, "Actor1Type1Code"), "MIL", "Actor1Type1Code");
+	is_str(column_value(&c, "EventCode"), "154", "EventCode");
+	is_str(column_value(&c, "EventBaseCode"), "154", "EventBaseCode");
+	is_str(column_value(&c, "EventRootCode"), "15", "EventRootCode");
+	is_str(column_value(&c, "QuadClass"), "4", "QuadClass");
+	is_str(column_value(&c, "GoldsteinScale"), "-7.2", "GoldsteinScale");
+	is_str(column_value(&c, "NumMentions"), "1", "NumMentions");
+	is_str(column_value(&c, "Actor1Geo_Type"), "0", "no actor location: type 0 as in GDELT");
+	is_str(column_value(&c, "ActionGeo_FullName"), "Venezuela", "the action's country by name");
+	/* Stored when the DW article (2019-03-24 20:20 + 10 minutes) was fetched. */
+	is_str(column_value(&c, "DATEADDED"), "20190324203000", "DATEADDED is YYYYMMDDHHMMSS");
+	is_str(column_value(&c, "SOURCEURL"), "https://www.dw.com/en/a-1", "SOURCEURL");
+
+	memset(&c, 0, sizeof(c));
+	rows = store_export(store, STORE_EXPORT_JSON, NULL, "2019-03-24", collect_row, &c);
+	is_int(rows, 3, "--until alone bounds from above");
+	ok(c.columns == 1 && strstr(c.values[0], "\"mentions\":[{") != NULL,
+		"a JSON row carries its mentions");
+	store_close(store);
+	free(db);
+}
+
+/* A schema-1 database with data in it, made by the sqlite3 shell from schema/0001. */
+static void make_schema1_db(const char *db)
+{
+	FILE *f = fopen(SCHEMA_1, "r");
+	if (!f)
+		abort();
+	static char sql[1 << 16];
+	size_t len = fread(sql, 1, sizeof(sql) - 1, f);
+	fclose(f);
+	sql[len] = '\0';
+	char *all = NULL;
+	if (asprintf(&all,
+		    "PRAGMA journal_mode = WAL; BEGIN; %s\n"
+		    "INSERT INTO feeds (id, url, title, added_at) VALUES "
+		    "(1, 'https://feeds.bbci.co.uk/news/world/rss.xml', 'BBC', '2019-03-24 00:00:00'), "
+		    "(2, 'https://www.aljazeera.com/xml/rss/all.xml', NULL, '2019-03-24 00:00:00');\n"
+		    "INSERT INTO articles (id, feed_id, item_key, url, title, summary, published_at, "
+		    "fetched_at) VALUES "
+		    "(1, 1, 'g1', 'https://www.bbc.co.uk/news/1', 'Russia deploys troops to Venezuela', "
+		    "'Two planes landed in Caracas.', '2019-03-24 10:00:00', '2019-03-24 10:05:00'), "
+		    "(2, 2, 'g2', 'https://www.aljazeera.com/news/2', 'Russian troops land in Venezuela', "
+		    "'Moscow deploys troops; Washington condemns Moscow.', '2019-03-24 12:00:00', "
+		    "'2019-03-24 12:05:00');\n"
+		    "INSERT INTO events (id, article_id, sentence_index, event_date, source, event_code, "
+		    "target, quad_class, goldstein, sentence, source_text, verb_text, target_text, "
+		    "pattern) VALUES "
+		    "(1, 1, 1, '2019-03-24', 'RUS', '154', 'VEN', 4, -7.2, "
+		    "'Russia deploys troops to Venezuela', 'Russia', 'deploys', 'Venezuela', 'p1'), "
+		    "(2, 2, 1, '2019-03-24', 'RUS', '154', 'VEN', 4, -7.2, "
+		    "'Russian troops land in Venezuela', 'Russian troops', 'land', 'Venezuela', 'p2'), "
+		    "(3, 2, 3, '2019-03-24', 'USA', '122', 'RUS', 3, -4.0, "
+		    "'Washington condemns Moscow.', 'Washington', 'condemns', 'Moscow', 'p3');\n"
+		    "PRAGMA user_version = 1; PRAGMA application_id = 1197829972; COMMIT;",
+		    sql) < 0)
+		abort();
+	shell(db, all);
+	free(all);
+}
+
+static void test_migrates_schema1_data(void)
+{
+	char *db = path_in_dir("schema1.db");
+	make_schema1_db(db);
+	is_str(shell(db, "SELECT count(*) FROM events"), "3", "a schema-1 database with 3 event rows");
+
+	char *error = NULL;
+	struct store *ro = store_open_readonly(db, &error);
+	ok(ro == NULL && error && strstr(error, "geotrackd --once"),
+		"export refuses an old schema and says how to upgrade it");
+	free(error);
+
+	store_close(open_or_die(db));
+	char want[16];
+	snprintf(want, sizeof(want), "%d", store_schema_version());
+	is_str(shell(db, "PRAGMA user_version"), want, "it is migrated to the current schema");
+	is_str(shell(db, "SELECT count(*) FROM feeds; SELECT count(*) FROM articles"), "2;2",
+		"feeds and articles are kept");
+	is_str(shell(db, "SELECT id, event_date, actor1_code, event_code, actor2_code, num_mentions, "
+			 "num_articles, num_sources FROM events ORDER BY id"),
+		"1|2019-03-24|RUS|154|VEN|2|2|2;3|2019-03-24|USA|122|RUS|1|1|1",
+		"two reports of RUS 154 VEN became one event with two mentions; ids are kept");
+	is_str(shell(db, "SELECT count(*) FROM mentions"), "3", "every schema-1 row is a mention");
+	is_str(shell(db, "SELECT actor1_country_code, actor2_country_code, event_base_code, "
+			 "event_root_code, source_url, sentence FROM events WHERE id = 3"),
+		"USA|RUS|122|12|https://www.aljazeera.com/news/2|Washington condemns Moscow.",
+		"migrated events get GDELT's fields and keep their evidence");
+	is_str(shell(db, "SELECT group_concat(source_name, ' ') FROM mentions"),
+		"bbc.co.uk aljazeera.com aljazeera.com", "mentions name their sources");
+	is_str(shell(db, "SELECT a.title FROM articles_fts JOIN articles a ON a.id = "
+			 "articles_fts.rowid WHERE articles_fts MATCH 'caracas'"),
+		"Russia deploys troops to Venezuela", "articles stored before are searchable");
+	is_str(shell(db, "PRAGMA foreign_key_check"), "", "no dangling references");
+	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok");
+	free(db);
+}
+
+static void test_retention(void)
+{
+	char *db = path_in_dir("retention.db");
+	struct store *store = open_or_die(db);
+	int64_t feed = add_feed(store, "https://feeds.example/rss");
+	int64_t old_time = 1700000000;         /* 2023-11-14 */
+	int64_t new_time = old_time + 40 * 86400;
+	store_begin(store);
+	int64_t old_article = add_article(store, feed, "old", "https://a.example/old",
+		"Old sanctions story", old_time);
+	int64_t new_article = add_article(store, feed, "new", "https://b.example/new",
+		"New sanctions story", new_time);
+	struct store_event ev = venezuela_event(1);
+	ev.event_day = (int32_t)(old_time / 86400);
+	struct store_report_origin o1 = origin_of(old_article, feed, "https://a.example/old", old_time);
+	store_event_add(store, &o1, &ev);
+	/* The new article reports an event of the old article's day, so one event has a
+	 * mention that is pruned and one that is not. */
+	struct store_report_origin o2 = origin_of(new_article, feed, "https://b.example/new", new_time);
+	store_event_add(store, &o2, &ev);
+	store_commit(store);
+	is_str(shell(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'sanctions'"),
+		"2", "both articles are indexed");
+
+	int64_t now = new_time + 86400;
+	int64_t cutoff = now - 30 * 86400;
+	is_int(store_prune(store, cutoff, now, 1000), 1, "pruning with 30 days deletes the old article");
+	is_int(store_prune(store, cutoff, now, 1000), 0, "and nothing more the second time");
+	is_str(shell(db, "SELECT item_key FROM articles"), "new", "the new article stays");
+	is_str(shell(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'sanctions'"),
+		"1", "the pruned article is gone from full-text search");
+	is_str(shell(db, "SELECT count(*), num_mentions, num_articles, num_sources FROM events"),
+		"1|2|2|2", "the event stays, with its counts");
+	is_str(shell(db, "SELECT count(*), count(article_id), group_concat(url, ' ') FROM mentions"),
+		"2|1|https://a.example/old https://b.example/new",
+		"both mentions stay; the pruned one keeps its URL and loses its article link");
+	is_str(shell(db, "SELECT article_id IS NULL, source_url FROM events"),
+		"1|https://a.example/old", "the event's first report is unlinked, its URL kept");
+
+	/* The feed still carries the pruned item: it must not come back as new. */
+	store_begin(store);
+	struct store_article again = {.item_key = "old", .title = "Old sanctions story",
+		.published = old_time, .fetched = now};
+	int64_t id = 0;
+	is_int(store_article_add(store, feed, &again, &id), 0,
+		"a pruned item still in the feed is not stored again");
+	store_commit(store);
+	is_str(shell(db, "SELECT count(*) FROM articles"), "1", "so its events are not counted twice");
+
+	/* Once no feed has shown the key for the retention period, it is forgotten. */
+	int64_t much_later = now + 31 * 86400;
+	store_prune(store, much_later - 30 * 86400, much_later, 1000);
+	is_str(shell(db, "SELECT count(*) FROM pruned_articles WHERE item_key = 'old'"), "0",
+		"a pruned key no feed has shown for the retention period is forgotten");
+	is_int(store_maintain(store), 0, "optimize and a passive checkpoint succeed");
+	store_close(store);
+	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok after pruning");
 	free(db);
 }
 
 static void test_rollback_leaves_nothing(void)
 {
 	char *db = path_in_dir("rollback.db");
-	char *error = NULL;
-	struct store *store = store_open(db, &error);
-	struct store_feed_state feed = {0};
-	store_feed_open(store, "https://y.example/rss", NULL, 1700000000, &feed);
-	struct store_article article = {.item_key = "k", .published = 1, .fetched = 1};
-	int64_t id;
+	struct store *store = open_or_die(db);
+	int64_t feed = add_feed(store, "https://y.example/rss");
 	store_begin(store);
-	store_article_add(store, feed.id, &article, &id);
+	int64_t article = add_article(store, feed, "k", "https://y.example/1", "T", 1);
+	struct store_event ev = venezuela_event(1);
+	struct store_report_origin origin = origin_of(article, feed, "https://y.example/1", 1);
+	store_event_add(store, &origin, &ev);
 	store_rollback(store);
 	store_close(store);
-	is_str(shell(db, "SELECT count(*) FROM articles"), "0",
-		"a rolled-back ingest leaves no article behind");
-	store_feed_state_clear(&feed);
+	is_str(shell(db, "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM events) + "
+			 "(SELECT count(*) FROM mentions)"),
+		"0", "a rolled-back ingest leaves no article, event or mention behind");
 	free(db);
 }
 
@@ -163,7 +605,11 @@ int main(void)
 	test_create_and_migrate();
 	test_refuses_newer();
 	test_refuses_foreign_file();
-	test_articles_and_events_are_unique();
+	test_codebook_tables();
+	test_events_and_mentions();
+	test_gdelt_view_and_export();
+	test_migrates_schema1_data();
+	test_retention();
 	test_rollback_leaves_nothing();
 	char *cmd = NULL;
 	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0 && system(cmd) != 0)
