@@ -1557,6 +1557,8 @@ static void the_country(struct coder *c, int i, char *code, size_t cap)
 static void note_countries(struct coder *c)
 {
 	for (int a = 0; a < c->nactors; a++) {
+		if (c->actors[a].kind == ACT_PRONOUN)
+			continue; /* "it", "its": the name was counted where it stood */
 		const char *s = c->actors[a].code;
 		while (*s) {
 			const char *slash = strchr(s, '/');
@@ -2277,7 +2279,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 	int nclauses = 0;
 	int start = 0;
 	for (int i = 0; i < c->ntoks && nclauses < MAX_TOKENS / 2; i++) {
-		if (c->toks[i].word == W_CONJ && !c->toks[i].protect && c->toks[i].type != T_ACTOR) {
+		/* news: "X did A, while Y did B" is two clauses too */
+		bool contrast = c->opt.nearest_subject && c->toks[i].word == W_SUBORDINATOR &&
+			(word_is(&c->toks[i], "WHILE") || word_is(&c->toks[i], "WHEREAS"));
+		if ((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
+			c->toks[i].type != T_ACTOR) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
 			nclauses++;
