@@ -24,6 +24,7 @@
 #define MAX_SUBST_VALUES 64
 #define MAX_EXPANSIONS 256   /* phrases one agent line may expand to */
 #define MAX_ALT_DEPTH 1
+#define MAX_ALTERNATIVES 512 /* in one { a | b | ... } */
 
 /* ---- growable arrays ------------------------------------------------------------- */
 
@@ -322,7 +323,7 @@ static void parse_alternatives(struct loader *L, struct phrase_builder *pb, cons
 		pb->error = "missing '}' in alternatives";
 		return;
 	}
-	uint32_t members[64];
+	uint32_t members[MAX_ALTERNATIVES];
 	size_t nmembers = 0;
 	unsigned longest = 0;
 	size_t start = *pos + 1;
