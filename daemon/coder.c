@@ -2709,6 +2709,11 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 			pos++;
 		if (pos >= len)
 			break;
+		/* a dateline may open any paragraph: "Title. WASHINGTON (AP) - The ..." */
+		if (c->opt.split_sentences && index > 0)
+			pos += text_skip_dateline(text + pos, len - pos);
+		if (pos >= len)
+			break;
 		size_t end = c->opt.split_sentences ? text_sentence_end(text, len, pos) : len;
 		if (end <= pos)
 			end = pos + 1;

@@ -24,6 +24,7 @@
 #define MAX_SUBST_VALUES 64
 #define MAX_EXPANSIONS 256   /* phrases one agent line may expand to */
 #define MAX_ALT_DEPTH 1
+#define MAX_ALTERNATIVES 512 /* in one { a | b | ... } */
 
 /* ---- growable arrays ------------------------------------------------------------- */
 
@@ -322,7 +323,7 @@ static void parse_alternatives(struct loader *L, struct phrase_builder *pb, cons
 		pb->error = "missing '}' in alternatives";
 		return;
 	}
-	uint32_t members[64];
+	uint32_t members[MAX_ALTERNATIVES];
 	size_t nmembers = 0;
 	unsigned longest = 0;
 	size_t start = *pos + 1;
@@ -1636,9 +1637,119 @@ static unsigned phrase_length(const struct dict *d, uint32_t phrase, int depth)
 	return len;
 }
 
-int dict_check(const struct dict *d, struct buf *errors)
+/* A phrase as text, connectors and word modes included: the key for duplicates. */
+static void phrase_key(const struct dict *d, uint32_t phrase, struct buf *out)
+{
+	const struct dict_phrase *p = &d->phrases[phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_WORD)
+			buf_append(out, d->strings + d->lex[e->id].str, d->lex[e->id].len);
+		else
+			buf_printf(out, "#%u.%u", e->kind, e->id);
+		if (e->mode == DICT_EXACT || e->mode == DICT_NOUN || e->mode == DICT_VERB)
+			buf_append_char(out, e->mode == DICT_EXACT ? '=' : '_');
+		buf_append_char(out, e->consecutive ? '+' : ' ');
+	}
+}
+
+/* A phrase as written (words joined by '_' or ' '), for messages. */
+static void phrase_text(const struct dict *d, uint32_t phrase, struct buf *out)
+{
+	const struct dict_phrase *p = &d->phrases[phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_WORD)
+			buf_append(out, d->strings + d->lex[e->id].str, d->lex[e->id].len);
+		if (i + 1 < p->count)
+			buf_append_char(out, e->consecutive ? '_' : ' ');
+	}
+}
+
+struct named {
+	char *key;
+	uint32_t index;
+};
+
+static int compare_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+static bool same_code_lists(const struct dict *d, const struct dict_actor *a,
+	const struct dict_actor *b)
+{
+	if (a->ncodes != b->ncodes)
+		return false;
+	for (uint16_t i = 0; i < a->ncodes; i++) {
+		const struct dict_code *x = &d->codes[a->codes + i], *y = &d->codes[b->codes + i];
+		if (strcmp(dict_str(d, x->code), dict_str(d, y->code)) != 0 || x->from != y->from ||
+			x->to != y->to)
+			return false;
+	}
+	return true;
+}
+
+/* Names listed more than once with different codes (the first listing wins in matching). */
+static int check_duplicates(const struct dict *d, struct buf *errors)
 {
 	int problems = 0;
+	struct named *all = xmalloc((d->nactors + d->nagents + 1) * sizeof *all);
+	struct buf key = {0};
+	for (int pass = 0; pass < 2; pass++) {
+		size_t n = pass == 0 ? d->nactors : d->nagents;
+		for (size_t i = 0; i < n; i++) {
+			buf_reset(&key);
+			phrase_key(d, pass == 0 ? d->actors[i].phrase : d->agents[i].phrase, &key);
+			all[i].key = xstrdup(key.data ? key.data : "");
+			all[i].index = (uint32_t)i;
+		}
+		qsort(all, n, sizeof *all, compare_named);
+		for (size_t i = 1; i < n; i++) {
+			if (strcmp(all[i].key, all[i - 1].key) != 0)
+				continue;
+			size_t first = i - 1;
+			while (first > 0 && strcmp(all[first - 1].key, all[i].key) == 0)
+				first--;
+			uint32_t a = all[first].index, b = all[i].index;
+			bool same;
+			uint32_t file_a, line_a, file_b, line_b;
+			if (pass == 0) {
+				same = same_code_lists(d, &d->actors[a], &d->actors[b]);
+				file_a = d->actors[a].file, line_a = d->actors[a].line;
+				file_b = d->actors[b].file, line_b = d->actors[b].line;
+			} else {
+				same = d->agents[a].code == d->agents[b].code ||
+					(strcmp(dict_str(d, d->agents[a].code), dict_str(d, d->agents[b].code)) ==
+							0 &&
+						d->agents[a].suffix == d->agents[b].suffix);
+				file_a = d->agents[a].file, line_a = d->agents[a].line;
+				file_b = d->agents[b].file, line_b = d->agents[b].line;
+			}
+			if (same)
+				continue;
+			problems++;
+			if (errors) {
+				buf_reset(&key);
+				phrase_text(d, pass == 0 ? d->actors[b].phrase : d->agents[b].phrase, &key);
+				buf_printf(errors, "%s:%u: %s '%s' is also at %s:%u with other codes\n",
+					d->files[file_b], line_b, pass == 0 ? "actor" : "agent", key.data,
+					d->files[file_a], line_a);
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			free(all[i].key);
+	}
+	buf_free(&key);
+	free(all);
+	return problems;
+}
+
+int dict_check(const struct dict *d, struct buf *errors)
+{
+	int problems = check_duplicates(d, errors);
 	for (size_t i = 0; i < d->nsynsets; i++) {
 		const struct dict_synset *sy = &d->synsets[i];
 		if (sy->defined)

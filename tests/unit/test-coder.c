@@ -168,6 +168,10 @@ static void test_documents(void)
 	buf_free(&s.events);
 	buf_free(&s.evidence);
 
+	is_str(code("MOSCOW (Reuters) - Ukraine criticized Russia."), "UKR 111 RUS",
+		"a dateline is not an actor");
+	is_str(code("Iran criticized China. MOSCOW, March 3 (AP) - Ukraine criticized Russia."),
+		"IRN 111 CHN; UKR 111 RUS", "nor when it opens a later paragraph");
 	is_str(code("Russia attacked Ukraine before the World Cup final."), "",
 		"a discard phrase drops the sentence");
 	is_str(code("Russia attacked Ukraine. Iran criticized China after a football match."), "",
