@@ -561,7 +561,7 @@ struct store *store_open(const char *path, char **ret_error)
 	 * disk (Debian's build defaults to secure_delete, which doubles retention's I/O). */
 	if (exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
 			    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST; "
-			    "PRAGMA journal_size_limit = " JOURNAL_LIMIT ";") < 0) {
+			    "PRAGMA journal_size_limit = " JOURNAL_LIMIT "; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;") < 0) {
 		*ret_error = xasprintf("cannot set up database %s: %s", path, store->errmsg);
 		goto fail;
 	}
