@@ -14,14 +14,17 @@
  *                                    events dated over the last year, through the store
  *
  * The workload is generated before timing starts and is the same for both sides: each
- * article has a headline, a summary of about 300 characters of news vocabulary and two
- * reported events (source, CAMEO code, target) drawn with news-like skew, so many
- * reports repeat an event of the same day and become mentions.
+ * article has a headline and a summary of real news headlines (../shared/gold's PLOVER
+ * headlines when there, else a news vocabulary) and two reported events (source, CAMEO
+ * code, target) drawn with news-like skew, so many reports repeat an event of the same
+ * day and become mentions. Articles come in the order they are published, as a feed
+ * poller sees them: a day's events are stored on that day.
  *
  * The floor needs SQLite itself, so this program includes <sqlite3.h>: it is a
  * measuring tool, not a module of the daemon.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,32 @@
 #define BATCH 50              /* articles per fetch, as a busy feed delivers them */
 #define EVENTS_PER_ARTICLE 2
 #define FEEDS 40
+
+#define HEADLINES GEOTRACK_SOURCE_ROOT "/../shared/gold/headlines-plover.tsv"
+
+/* Real headlines (the first column of HEADLINES), or NULL when absent. */
+static char **headlines;
+static size_t headline_count;
+
+static void load_headlines(void)
+{
+	FILE *f = fopen(HEADLINES, "r");
+	if (!f)
+		return;
+	char line[4096];
+	size_t cap = 0;
+	bool header = true;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\t\n")] = '\0';
+		if (header || !line[0]) {
+			header = false;
+			continue;
+		}
+		headlines = xgrow(headlines, &cap, headline_count + 1, sizeof(*headlines));
+		headlines[headline_count++] = xstrdup(line);
+	}
+	fclose(f);
+}
 
 static const char *const words[] = {
 	"government", "minister", "talks", "ceasefire", "troops", "border", "sanctions",
@@ -103,10 +132,18 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* About `count` words of news: whole headlines when there are some. */
 static void sentence_of(struct rng *r, char *out, size_t size, size_t count)
 {
 	size_t len = 0;
 	out[0] = '\0';
+	if (headline_count) {
+		for (size_t i = 0; i < count && len + 2 < size; i += 9)
+			len += (size_t)snprintf(out + len, size - len, "%s%s.", i ? " " : "",
+				headlines[next(r) % headline_count]);
+		out[size - 1] = '\0';
+		return;
+	}
 	for (size_t i = 0; i < count && len + 16 < size; i++)
 		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "",
 			words[next(r) % (sizeof(words) / sizeof(words[0]))]);
@@ -114,9 +151,10 @@ static void sentence_of(struct rng *r, char *out, size_t size, size_t count)
 		out[len++] = '.', out[len] = '\0';
 }
 
-/* Articles numbered from `first`, published over `days` days before `end`. */
-static void make_articles(struct bench_article *out, size_t count, size_t first, int64_t end,
-	int days, struct rng *r)
+/* Articles numbered from `first`, article n published at start + n * step, give or
+ * take half an hour. */
+static void make_articles(struct bench_article *out, size_t count, size_t first, int64_t start,
+	double step, struct rng *r)
 {
 	size_t codes = 0;
 	while (cameo_event_at(codes))
@@ -129,7 +167,7 @@ static void make_articles(struct bench_article *out, size_t count, size_t first,
 		snprintf(a->url, sizeof(a->url), "https://site%d.example/news/%zu", a->feed % 12, n);
 		sentence_of(r, a->title, sizeof(a->title), 9);
 		sentence_of(r, a->summary, sizeof(a->summary), 45);
-		a->published = end - (int64_t)(next(r) % ((uint64_t)days * 86400));
+		a->published = start + (int64_t)((double)n * step) + (int64_t)(next(r) % 3600) - 1800;
 		for (size_t k = 0; k < EVENTS_PER_ARTICLE; k++) {
 			struct bench_event *e = &a->events[k];
 			size_t nactors = sizeof(actors) / sizeof(actors[0]);
@@ -356,7 +394,8 @@ static int bench_ingest(const char *dir, size_t count, const char *drop)
 {
 	struct rng r = {0x9e3779b97f4a7c15ULL};
 	struct bench_article *articles = xcalloc(count, sizeof(*articles));
-	make_articles(articles, count, 0, 1735689600 /* 2025-01-01 */, 90, &r);
+	/* 90 days of news from 2025-01-01. */
+	make_articles(articles, count, 0, 1735689600, 90.0 * 86400 / (double)count, &r);
 	size_t rows = count * (1 + EVENTS_PER_ARTICLE);
 
 	char *raw_path = path_in(dir, "bench-raw.db");
@@ -400,12 +439,15 @@ static int bench_build(const char *path, long want_events)
 	struct store *store = open_store(path, feed_ids);
 	enum { CHUNK = 10000 };
 	struct bench_article *articles = xcalloc(CHUNK, sizeof(*articles));
-	int64_t end = (int64_t)time(NULL);
+	/* A year of news up to now: about 0.55 articles per event is what this workload
+	 * gives, so the year ends about when the database is full. */
+	int64_t end = (int64_t)time(NULL) - 3600;
+	double step = 365.0 * 86400 / ((double)want_events * 0.55);
 	long events = 0;
 	size_t made = 0;
 	double start = now_seconds();
 	while (events < want_events) {
-		make_articles(articles, CHUNK, made, end, 365, &r);
+		make_articles(articles, CHUNK, made, end - 365 * 86400, step, &r);
 		long n = store_articles(store, feed_ids, articles, CHUNK);
 		if (n < 0) {
 			fprintf(stderr, "bench-db: %s\n", store_errmsg(store));
@@ -424,6 +466,7 @@ static int bench_build(const char *path, long want_events)
 
 int main(int argc, char **argv)
 {
+	load_headlines();
 	if (argc >= 3 && argc <= 5 && strcmp(argv[1], "ingest") == 0)
 		return bench_ingest(argv[2], argc > 3 ? strtoul(argv[3], NULL, 10) : 100000,
 			argc > 4 ? argv[4] : NULL);
