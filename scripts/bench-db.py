@@ -47,12 +47,25 @@ def ingest(bench, articles, rounds, without=None):
     return best
 
 
-def count_events(db):
+def schema_of(db):
+    out = subprocess.run(['sqlite3', db, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM "
+                          "sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name)"],
+                         capture_output=True, text=True)
+    return out.stdout if out.returncode == 0 else None
+
+
+def usable(bench, db, events):
+    """A database built before with at least `events` events and today's schema."""
     if not os.path.exists(db):
-        return 0
+        return False
     out = subprocess.run(['sqlite3', db, 'SELECT count(*) FROM events'], capture_output=True,
                          text=True)
-    return int(out.stdout.strip() or 0) if out.returncode == 0 else 0
+    if out.returncode != 0 or int(out.stdout.strip() or 0) < events:
+        return False
+    with tempfile.TemporaryDirectory(prefix='bench-db-', dir=os.path.join(TOP, 'build-bench')) as d:
+        fresh = os.path.join(d, 'schema.db')
+        subprocess.run([bench, 'build', fresh, '1'], capture_output=True, check=True)
+        return schema_of(fresh) == schema_of(db)
 
 
 def time_query(db, query, runs=5):
@@ -93,7 +106,7 @@ def main():
     db = os.path.join(TOP, 'build-bench', 'bench-%d.db' % args.events)
     print()
     print('== README queries on %d events' % args.events)
-    if args.rebuild or count_events(db) < args.events:
+    if args.rebuild or not usable(args.bench, db, args.events):
         for suffix in ('', '-wal', '-shm'):
             if os.path.exists(db + suffix):
                 os.unlink(db + suffix)
