@@ -442,7 +442,8 @@ static int bench_build(const char *path, long want_events)
 	/* A year of news up to now: about 0.55 articles per event is what this workload
 	 * gives, so the year ends about when the database is full. */
 	int64_t end = (int64_t)time(NULL) - 3600;
-	double step = 365.0 * 86400 / ((double)want_events * 0.55);
+	double planned = (double)want_events * 0.55;
+	double step = 365.0 * 86400 / (planned > CHUNK ? planned : CHUNK);
 	long events = 0;
 	size_t made = 0;
 	double start = now_seconds();
