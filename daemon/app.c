@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "buf.h"
+#include "challenge.h"
 #include "coder.h"
 #include "config.h"
 #include "dict.h"
@@ -25,8 +26,6 @@
 
 /* At start-up feeds are spread over this window rather than all fetched in one burst. */
 #define STARTUP_SPREAD_MS (30 * 1000)
-/* A failing feed is retried sooner than its interval would have it, but not hammered. */
-#define MIN_RETRY_MS (60 * 1000)
 #define SCHEDULE_JITTER_PERCENT 10
 /* Retention, PRAGMA optimize and a WAL checkpoint run at start and then this often; a
  * retention backlog is deleted PRUNE_BATCH articles at a time, a second apart, so the
@@ -40,12 +39,19 @@ struct app;
  * a feed dropped by a reload while its transfer is in flight is freed when it returns. */
 struct app_feed {
 	struct app *app;
-	char *url;
+	char *url;           /* as in the feed list: the feed's identity */
+	char *fetch_url;     /* where it is polled: url, or where permanent redirects led */
 	char *title;
 	unsigned interval_s; /* 0: the config's default */
 	int64_t id;
 	char *etag;
 	char *last_modified;
+	char *body_hash;     /* of the last body parsed */
+	unsigned ttl_s;      /* the feed's own <ttl>, from the last parse */
+	enum store_feed_health health;
+	int64_t failing_since; /* UTC seconds; 0 while healthy */
+	unsigned consecutive_failures;
+	int64_t next_poll;   /* UTC seconds the last run meant to poll next; 0 unknown */
 	struct schedule_entry *timer;
 	bool in_flight;
 	bool removed;
@@ -77,6 +83,12 @@ struct app {
 	uint64_t fetches_failed;
 	uint64_t events_stored;
 	int64_t last_fetch_time;
+	/* The daemon's own counters, for --once's summary and the benchmark: time spent on
+	 * the loop handling responses, split by stage; the rest of the wall time is fetching. */
+	double cycle_start;
+	double busy_seconds;
+	double parse_seconds;
+	double code_seconds;
 };
 
 static void stop(struct app *app);
@@ -85,6 +97,11 @@ static void finish_stop(uv_timer_t *timer);
 static int64_t now_seconds(void)
 {
 	return (int64_t)time(NULL);
+}
+
+static double monotonic_seconds(void)
+{
+	return (double)uv_hrtime() / 1e9;
 }
 
 static void log_lines(enum log_level level, const char *text)
@@ -120,12 +137,81 @@ static void send_status(struct app *app)
 		app->feed_count, failing_feeds(app), when, (unsigned long long)app->events_stored);
 }
 
+/* "90s", "15m", "2h30m", "3d": for log lines a person reads. */
+static const char *format_duration(uint64_t seconds, char *out, size_t size)
+{
+	if (seconds < 120)
+		snprintf(out, size, "%llus", (unsigned long long)seconds);
+	else if (seconds < 2 * 3600)
+		snprintf(out, size, "%llum", (unsigned long long)(seconds / 60));
+	else if (seconds < 2 * 86400)
+		snprintf(out, size, "%lluh%02llum", (unsigned long long)(seconds / 3600),
+			(unsigned long long)(seconds % 3600 / 60));
+	else
+		snprintf(out, size, "%llud", (unsigned long long)(seconds / 86400));
+	return out;
+}
+
+static const char *format_time(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%d %H:%M UTC", &tm);
+	return out;
+}
+
+/* MurmurHash64A over the body: fast enough to run on every 200, and a collision only
+ * delays one feed's update until its body changes again. */
+static uint64_t body_hash64(const char *data, size_t len)
+{
+	const uint64_t m = 0xc6a4a7935bd1e995ULL;
+	const int r = 47;
+	uint64_t h = 0x8445d61a4e774912ULL ^ (len * m);
+	size_t blocks = len / 8;
+	for (size_t i = 0; i < blocks; i++) {
+		uint64_t k;
+		memcpy(&k, data + i * 8, 8);
+		k *= m;
+		k ^= k >> r;
+		k *= m;
+		h ^= k;
+		h *= m;
+	}
+	const unsigned char *tail = (const unsigned char *)data + blocks * 8;
+	uint64_t rest = 0;
+	for (size_t i = 0; i < (len & 7); i++)
+		rest |= (uint64_t)tail[i] << (8 * i);
+	if (len & 7) {
+		h ^= rest;
+		h *= m;
+	}
+	h ^= h >> r;
+	h *= m;
+	h ^= h >> r;
+	return h;
+}
+
 /* --- feeds --- */
+
+static unsigned feed_interval_s(const struct app_feed *feed)
+{
+	return feed->interval_s ? feed->interval_s : feed->app->config->interval_s;
+}
 
 static uint64_t feed_interval_ms(const struct app_feed *feed)
 {
-	unsigned s = feed->interval_s ? feed->interval_s : feed->app->config->interval_s;
-	return (uint64_t)s * 1000;
+	return (uint64_t)feed_interval_s(feed) * 1000;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
 }
 
 static void feed_free(struct app_feed *feed)
@@ -134,42 +220,13 @@ static void feed_free(struct app_feed *feed)
 		return;
 	schedule_entry_close(feed->timer);
 	free(feed->url);
+	free(feed->fetch_url);
 	free(feed->title);
 	free(feed->etag);
 	free(feed->last_modified);
+	free(feed->body_hash);
 	free(feed->last_error);
 	free(feed);
-}
-
-static void feed_failed(struct app_feed *feed, const char *reason)
-{
-	char url[200], why[300];
-	log_quote(feed->url, url, sizeof(url));
-	log_quote(reason, why, sizeof(why));
-	feed->app->fetches_failed++;
-	if (feed->app->options->once)
-		log_err("%s: %s", url, why);
-	else if (!feed->last_error || strcmp(feed->last_error, reason) != 0)
-		log_warn("%s: %s (will retry)", url, why);
-	free(feed->last_error);
-	feed->last_error = xstrdup(reason);
-}
-
-static void feed_succeeded(struct app_feed *feed, const struct ingest_stats *stats, long status)
-{
-	char url[200];
-	log_quote(feed->url, url, sizeof(url));
-	feed->app->fetches_ok++;
-	feed->app->events_stored += stats->events;
-	if (feed->last_error && !feed->app->options->once)
-		log_notice("%s: fetched again after failing", url);
-	free(feed->last_error);
-	feed->last_error = NULL;
-	if (status == 304)
-		log_debug("%s: not modified", url);
-	else
-		log_info("%s: %zu items, %zu new, %zu events", url, stats->items,
-			stats->new_articles, stats->events);
 }
 
 static void replace(char **slot, const char *value)
@@ -180,16 +237,217 @@ static void replace(char **slot, const char *value)
 	*slot = xstrdup(value);
 }
 
-/* Stores one response; returns true if the feed counts as fetched. */
-static bool store_response(struct app_feed *feed, const struct fetch_response *res)
+/* How a response ended, for the caller's bookkeeping and --once's exit status. */
+enum outcome {
+	OUTCOME_FETCHED,  /* stored, or unchanged */
+	OUTCOME_FAILED,
+	OUTCOME_DEFERRED, /* not attempted: the host asked to wait */
+	OUTCOME_GONE,     /* 410: stopped for good */
+};
+
+/* Seconds until the next poll after a success: the interval, stretched by the feed's
+ * <ttl> or the response's freshness (a feed asking to be polled less often is obeyed up
+ * to max_ttl, never polled more often than its interval). */
+static uint64_t next_after_success(const struct app_feed *feed, const struct fetch_response *res)
+{
+	const struct config *config = feed->app->config;
+	uint64_t interval = feed_interval_s(feed);
+	uint64_t hint = feed->ttl_s;
+	if (res->fresh_for_s > 0)
+		hint = max_u64(hint, (uint64_t)res->fresh_for_s);
+	return max_u64(interval, min_u64(hint, config->max_ttl_s));
+}
+
+/* Seconds until the next try after a failure: the interval doubled per consecutive
+ * failure up to max_backoff (never below the interval itself), dead_interval for a dead
+ * feed, and never sooner than the server's Retry-After. */
+static uint64_t next_after_failure(const struct app_feed *feed, const struct fetch_response *res)
+{
+	const struct config *config = feed->app->config;
+	uint64_t interval = feed_interval_s(feed);
+	uint64_t delay;
+	if (feed->health == STORE_FEED_DEAD) {
+		delay = max_u64(config->dead_interval_s, interval);
+	} else {
+		unsigned doublings = feed->consecutive_failures > 0 ? feed->consecutive_failures - 1 : 0;
+		uint64_t cap = max_u64(config->max_backoff_s, interval);
+		delay = doublings >= 32 ? cap : min_u64(interval << doublings, cap);
+	}
+	if (res->retry_after_s > 0)
+		delay = max_u64(delay, (uint64_t)res->retry_after_s);
+	return delay;
+}
+
+/* Writes the feed's fetch state and the fetch_log row in one transaction (along with
+ * the failure on the feed's row when `failure` is set and not yet recorded). */
+static void record_fetch(struct app_feed *feed, const struct store_fetch_log_entry *entry,
+	int64_t next_poll, bool record_failure)
+{
+	struct app *app = feed->app;
+	struct store_feed_fetch_state state = {
+		.health = feed->health,
+		.fetch_url = strcmp(feed->fetch_url, feed->url) != 0 ? feed->fetch_url : NULL,
+		.body_hash = feed->body_hash,
+		.failing_since = feed->failing_since,
+		.next_poll = next_poll,
+	};
+	int r = store_begin(app->store);
+	if (r == 0 && record_failure)
+		r = ingest_record_failure(app->store, feed->id, entry->time, entry->http_status,
+			entry->error);
+	if (r == 0)
+		r = store_feed_fetch_state_set(app->store, feed->id, &state);
+	if (r == 0 && entry->url)
+		r = store_fetch_log_add(app->store, entry, app->config->fetch_log_rows);
+	if (r == 0)
+		r = store_commit(app->store);
+	if (r < 0) {
+		log_err("database: %s", store_errmsg(app->store));
+		store_rollback(app->store);
+	}
+}
+
+/* A failed fetch: counted, logged once per distinct reason, maybe the end of a feed's
+ * life as an active feed. Returns the delay before the next try, in seconds. */
+static uint64_t feed_failed(struct app_feed *feed, const struct fetch_response *res,
+	const char *reason, int64_t now)
+{
+	struct app *app = feed->app;
+	char url[200], why[300], when[40], span[32];
+	log_quote(feed->url, url, sizeof(url));
+	log_quote(reason, why, sizeof(why));
+	app->fetches_failed++;
+	feed->consecutive_failures++;
+	if (feed->failing_since == 0)
+		feed->failing_since = now;
+	bool changed = !feed->last_error || strcmp(feed->last_error, reason) != 0;
+	free(feed->last_error);
+	feed->last_error = xstrdup(reason);
+
+	if (feed->health == STORE_FEED_ACTIVE &&
+		now - feed->failing_since >= (int64_t)app->config->dead_after_s) {
+		feed->health = STORE_FEED_DEAD;
+		log_warn("%s: failing since %s (%s): marked dead, tried every %s from now on", url,
+			format_time(feed->failing_since, when, sizeof(when)), why,
+			format_duration(max_u64(app->config->dead_interval_s, feed_interval_s(feed)),
+				span, sizeof(span)));
+		changed = false;
+	}
+	uint64_t delay = next_after_failure(feed, res);
+	if (app->options->once)
+		log_err("%s: %s", url, why);
+	else if (changed)
+		log_warn("%s: %s (retrying in %s)", url, why, format_duration(delay, span, sizeof(span)));
+	return delay;
+}
+
+static void feed_succeeded(struct app_feed *feed, const struct fetch_response *res,
+	const struct ingest_stats *stats, bool unchanged)
+{
+	struct app *app = feed->app;
+	char url[200];
+	log_quote(feed->url, url, sizeof(url));
+	app->fetches_ok++;
+	app->events_stored += stats->events;
+	if (feed->health == STORE_FEED_DEAD)
+		log_notice("%s: fetched again: no longer dead", url);
+	else if (feed->last_error && !app->options->once)
+		log_notice("%s: fetched again after failing", url);
+	feed->health = STORE_FEED_ACTIVE;
+	feed->failing_since = 0;
+	feed->consecutive_failures = 0;
+	free(feed->last_error);
+	feed->last_error = NULL;
+	if (res->permanent_url && strcmp(res->permanent_url, feed->fetch_url) != 0) {
+		char to[200];
+		log_notice("%s: moved permanently to %s; polling the new URL from now on (update "
+			   "the feed list)", url, log_quote(res->permanent_url, to, sizeof(to)));
+		replace(&feed->fetch_url, res->permanent_url);
+	}
+	if (res->http_status == 304)
+		log_debug("%s: not modified", url);
+	else if (unchanged)
+		log_debug("%s: same body as last time", url);
+	else
+		log_info("%s: %zu items, %zu new, %zu events", url, stats->items,
+			stats->new_articles, stats->events);
+}
+
+/* Decides what a response means for the feed, stores it, logs it once, and returns the
+ * outcome with the delay before the next poll in *ret_delay_s. */
+static enum outcome handle_response(struct app_feed *feed, const struct fetch_response *res,
+	const char *requested_url, uint64_t *ret_delay_s)
 {
 	struct app *app = feed->app;
 	int64_t now = now_seconds();
+	char reason[400];
+	char url[200];
+	log_quote(feed->url, url, sizeof(url));
+	struct store_fetch_log_entry entry = {
+		.feed_id = feed->id,
+		.time = now,
+		.url = requested_url,
+		.http_status = res->http_status,
+		.result = "failed",
+		.bytes = res->body_len,
+		.wire_bytes = res->wire_bytes,
+		.duration_ms = (unsigned)(res->seconds * 1000),
+	};
+
+	if (res->error == FETCH_ERR_HOST_PAUSED) {
+		/* Nothing was asked of the server: no failure, no log row, just a later slot. */
+		*ret_delay_s = res->retry_after_s > 0 ? (uint64_t)res->retry_after_s : 1;
+		char span[32];
+		format_duration(*ret_delay_s, span, sizeof(span));
+		if (app->options->once)
+			log_err("%s: not polled: its host asked to wait %s (Retry-After)", url, span);
+		else
+			log_debug("%s: its host asked to wait %s (Retry-After)", url, span);
+		entry.url = NULL;
+		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+		return OUTCOME_DEFERRED;
+	}
 	app->last_fetch_time = now;
+
+	const char *challenge = NULL;
+	if (!res->error && res->http_status != 304)
+		challenge = challenge_detect(res->content_type, res->cf_mitigated, res->body,
+			res->body_len);
 	if (res->error) {
-		feed_failed(feed, res->error_text);
-		ingest_record_failure(app->store, feed->id, now, res->http_status, res->error_text);
-		return false;
+		snprintf(reason, sizeof(reason), "%s", res->error_text);
+	} else if (challenge) {
+		snprintf(reason, sizeof(reason), "an HTML bot-challenge page (%s) instead of the feed, "
+			"HTTP status %ld: the site blocks automated clients", challenge, res->http_status);
+	} else if (res->http_status == 410) {
+		snprintf(reason, sizeof(reason), "HTTP status 410 Gone: the feed was removed; not "
+			"polled any more");
+		app->fetches_failed++;
+		feed->health = STORE_FEED_GONE;
+		free(feed->last_error);
+		feed->last_error = xstrdup(reason);
+		log_warn("%s: 410 Gone: not polled any more; remove it from the feed list", url);
+		entry.error = reason;
+		record_fetch(feed, &entry, 0, true);
+		*ret_delay_s = 0;
+		return OUTCOME_GONE;
+	} else if (res->http_status != 200 && res->http_status != 304) {
+		snprintf(reason, sizeof(reason), "HTTP status %ld", res->http_status);
+	} else {
+		reason[0] = '\0';
+	}
+	if (reason[0]) {
+		*ret_delay_s = feed_failed(feed, res, reason, now);
+		entry.error = reason;
+		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, true);
+		return OUTCOME_FAILED;
+	}
+
+	char hash[40] = "";
+	bool unchanged = false;
+	if (res->http_status == 200) {
+		snprintf(hash, sizeof(hash), "m64:%016llx:%zu",
+			(unsigned long long)body_hash64(res->body, res->body_len), res->body_len);
+		unchanged = feed->body_hash && strcmp(feed->body_hash, hash) == 0;
 	}
 	struct ingest_input in = {
 		.feed_id = feed->id,
@@ -201,36 +459,95 @@ static bool store_response(struct app_feed *feed, const struct fetch_response *r
 		.etag = res->etag,
 		.last_modified = res->last_modified,
 		.now = now,
+		.unchanged = unchanged,
 	};
-	struct ingest_stats stats;
+	struct ingest_stats stats = {0};
 	char *error = NULL;
-	bool ok = ingest_fetch(app->store, app->coder, &in, &stats, &error) == 0;
-	if (ok) {
-		if (res->http_status == 200) {
-			replace(&feed->etag, res->etag);
-			replace(&feed->last_modified, res->last_modified);
-		}
-		feed_succeeded(feed, &stats, res->http_status);
-	} else {
-		feed_failed(feed, error);
+	int r = ingest_fetch(app->store, app->coder, &in, &stats, &error);
+	app->parse_seconds += stats.parse_seconds;
+	app->code_seconds += stats.code_seconds;
+	if (r < 0) {
+		/* ingest recorded the failure on the feed's row when it could. */
+		snprintf(reason, sizeof(reason), "%s", error);
+		free(error);
+		*ret_delay_s = feed_failed(feed, res, reason, now);
+		entry.error = reason;
+		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+		return OUTCOME_FAILED;
 	}
-	free(error);
-	return ok;
+	if (res->http_status == 200) {
+		replace(&feed->etag, res->etag);
+		replace(&feed->last_modified, res->last_modified);
+		if (!unchanged) {
+			replace(&feed->body_hash, hash);
+			feed->ttl_s = stats.ttl_minutes * 60;
+		}
+	}
+	feed_succeeded(feed, res, &stats, unchanged);
+	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
+	entry.items_new = stats.new_articles;
+	*ret_delay_s = next_after_success(feed, res);
+	record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+	return OUTCOME_FETCHED;
+}
+
+static void on_fetched(const struct fetch_response *res, void *ctx);
+
+struct in_flight_request {
+	struct app_feed *feed;
+	char *url; /* as requested: the feed's URL may move while the transfer runs */
+};
+
+static void poll_feed(struct app_feed *feed)
+{
+	struct in_flight_request *request = xcalloc(1, sizeof(*request));
+	request->feed = feed;
+	request->url = xstrdup(feed->fetch_url);
+	struct fetch_request req = {
+		.url = feed->fetch_url,
+		.etag = feed->etag,
+		.last_modified = feed->last_modified,
+	};
+	int r = fetch_submit(feed->app->fetch, &req, on_fetched, request);
+	if (r < 0) {
+		free(request->url);
+		free(request);
+		char url[200];
+		log_err("%s: %s", log_quote(feed->url, url, sizeof(url)), strerror(-r));
+		if (feed->app->options->once) {
+			feed->app->once_failed++;
+			if (--feed->app->once_remaining == 0)
+				stop(feed->app);
+		}
+		return;
+	}
+	feed->in_flight = true;
 }
 
 static void on_fetched(const struct fetch_response *res, void *ctx)
 {
-	struct app_feed *feed = ctx;
+	struct in_flight_request *request = ctx;
+	struct app_feed *feed = request->feed;
 	struct app *app = feed->app;
 	feed->in_flight = false;
 	if (feed->removed) {
+		free(request->url);
+		free(request);
 		feed_free(feed);
 		return;
 	}
-	bool ok = res->error != FETCH_ERR_CANCELLED && store_response(feed, res);
+	enum outcome outcome = OUTCOME_FAILED;
+	uint64_t delay_s = 0;
+	if (res->error != FETCH_ERR_CANCELLED) {
+		double start = monotonic_seconds();
+		outcome = handle_response(feed, res, request->url, &delay_s);
+		app->busy_seconds += monotonic_seconds() - start;
+	}
+	free(request->url);
+	free(request);
 
 	if (app->options->once) {
-		if (!ok)
+		if (outcome != OUTCOME_FETCHED)
 			app->once_failed++;
 		if (--app->once_remaining == 0)
 			stop(app);
@@ -241,55 +558,74 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 			uv_timer_start(&app->stop_timer, finish_stop, 0, 0);
 		return;
 	}
-	uint64_t next = feed_interval_ms(feed);
-	if (!ok && next > MIN_RETRY_MS * 4)
-		next /= 2;
-	schedule_arm(feed->timer, next, SCHEDULE_JITTER_PERCENT);
+	if (outcome != OUTCOME_GONE && feed->timer)
+		schedule_arm(feed->timer, delay_s * 1000, SCHEDULE_JITTER_PERCENT);
 	send_status(app);
-}
-
-static void poll_feed(struct app_feed *feed)
-{
-	struct fetch_request req = {
-		.url = feed->url,
-		.etag = feed->etag,
-		.last_modified = feed->last_modified,
-	};
-	int r = fetch_submit(feed->app->fetch, &req, on_fetched, feed);
-	if (r < 0) {
-		feed_failed(feed, strerror(-r));
-		if (feed->app->options->once && --feed->app->once_remaining == 0)
-			stop(feed->app);
-		return;
-	}
-	feed->in_flight = true;
 }
 
 static void on_feed_due(struct schedule_entry *entry, void *data)
 {
 	struct app_feed *feed = data;
 	(void)entry;
-	if (!feed->in_flight && !feed->app->stopping)
+	if (!feed->in_flight && !feed->app->stopping && feed->health != STORE_FEED_GONE)
 		poll_feed(feed);
 }
 
 static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, int64_t now)
 {
 	struct store_feed_state state = {0};
-	if (store_feed_open(app->store, conf->url, conf->title, now, &state) < 0) {
+	struct store_feed_fetch_state fetch_state = {0};
+	if (store_feed_open(app->store, conf->url, conf->title, now, &state) < 0 ||
+		store_feed_fetch_state_get(app->store, state.id, &fetch_state) < 0) {
 		log_err("database: %s", store_errmsg(app->store));
+		store_feed_state_clear(&state);
 		return NULL;
 	}
 	struct app_feed *feed = xcalloc(1, sizeof(*feed));
 	feed->app = app;
 	feed->url = xstrdup(conf->url);
+	feed->fetch_url = xstrdup(fetch_state.fetch_url ? fetch_state.fetch_url : conf->url);
 	feed->title = conf->title ? xstrdup(conf->title) : NULL;
 	feed->interval_s = conf->interval_s;
 	feed->id = state.id;
 	feed->etag = state.etag;
 	feed->last_modified = state.last_modified;
+	feed->body_hash = fetch_state.body_hash;
+	fetch_state.body_hash = NULL;
+	feed->health = fetch_state.health;
+	feed->failing_since = fetch_state.failing_since;
+	feed->consecutive_failures = fetch_state.consecutive_failures;
+	feed->last_error = fetch_state.last_error;
+	fetch_state.last_error = NULL;
+	feed->next_poll = fetch_state.next_poll;
 	feed->timer = schedule_entry_new(&app->loop, on_feed_due, feed);
+	store_feed_fetch_state_clear(&fetch_state);
 	return feed;
+}
+
+/*
+ * Arms a feed's first poll after start-up or after a reload added it: when the previous
+ * run meant to poll it (so a restart neither forgets a Retry-After or a backoff nor
+ * re-polls everything at once), but a healthy feed no later than its interval, in case
+ * the interval was shortened; a feed without a plan is due at `default_ms`. A gone feed
+ * stays unarmed. Returns false for a gone feed.
+ */
+static bool arm_first_poll(struct app_feed *feed, int64_t now, uint64_t default_ms)
+{
+	const struct config *config = feed->app->config;
+	if (feed->health == STORE_FEED_GONE)
+		return false;
+	uint64_t delay_ms = default_ms;
+	if (feed->next_poll > now) {
+		uint64_t wait_s = (uint64_t)(feed->next_poll - now);
+		uint64_t cap_s = feed_interval_s(feed);
+		if (feed->failing_since != 0 || feed->health != STORE_FEED_ACTIVE)
+			cap_s = max_u64(max_u64(cap_s, config->dead_interval_s),
+				max_u64(config->max_backoff_s, config->max_retry_after_s));
+		delay_ms = max_u64(default_ms, min_u64(wait_s, cap_s) * 1000);
+	}
+	schedule_arm(feed->timer, delay_ms, 0);
+	return true;
 }
 
 static void feeds_add(struct app *app, struct app_feed *feed)
@@ -343,9 +679,15 @@ static struct fetch_options fetch_options_of(const struct config *config)
 	struct fetch_options fo = {
 		.concurrency = config->concurrency,
 		.per_host = config->per_host,
+		.host_spacing_ms = config->host_spacing_ms,
 		.timeout_s = config->timeout_s,
 		.connect_timeout_s = config->connect_timeout_s,
+		.low_speed_limit = config->low_speed_limit,
+		.low_speed_time_s = config->low_speed_time_s,
+		.max_redirects = config->max_redirects,
 		.max_body_bytes = config->max_body_bytes,
+		.max_header_bytes = config->max_header_bytes,
+		.max_retry_after_s = config->max_retry_after_s,
 		.user_agent = config->user_agent,
 	};
 	return fo;
@@ -421,7 +763,8 @@ static void reload(struct app *app)
 			feed->title = conf->title ? xstrdup(conf->title) : NULL;
 			uint64_t interval = feed_interval_ms(feed);
 			uint64_t due = schedule_due_in(feed->timer);
-			if (interval != old_interval && !feed->in_flight && due > interval)
+			if (interval != old_interval && !feed->in_flight && due > interval &&
+				feed->health != STORE_FEED_GONE)
 				schedule_arm(feed->timer, interval, SCHEDULE_JITTER_PERCENT);
 			continue;
 		}
@@ -429,7 +772,7 @@ static void reload(struct app *app)
 		if (!feed)
 			continue;
 		feeds_add(app, feed);
-		schedule_arm(feed->timer, 0, 0);
+		arm_first_poll(feed, now, 0);
 		added++;
 	}
 	config_free(old);
@@ -503,6 +846,20 @@ static void close_handle(uv_handle_t *handle)
 		uv_close(handle, NULL);
 }
 
+/* --once's account of the cycle, from the daemon's own counters: the time spent on the
+ * loop handling responses is split by stage, and the rest of the wall time is fetching. */
+static void log_cycle_summary(const struct app *app)
+{
+	double wall = monotonic_seconds() - app->cycle_start;
+	double store = app->busy_seconds - app->parse_seconds - app->code_seconds;
+	double fetch = wall - app->busy_seconds;
+	log_notice("cycle: %zu feeds in %.3f s (%.0f feeds/s), %zu not fetched: fetch %.3f s, "
+		   "parse %.3f s, code %.3f s, store %.3f s",
+		app->feed_count, wall, wall > 0 ? (double)app->feed_count / wall : 0.0,
+		app->once_failed, fetch > 0 ? fetch : 0.0, app->parse_seconds, app->code_seconds,
+		store > 0 ? store : 0.0);
+}
+
 /* Closes every remaining handle; uv_run returns after the last close callback. */
 static void finish_stop(uv_timer_t *timer)
 {
@@ -518,8 +875,10 @@ static void finish_stop(uv_timer_t *timer)
 	close_handle((uv_handle_t *)&app->stop_timer);
 	close_handle((uv_handle_t *)&app->watchdog_timer);
 	close_handle((uv_handle_t *)&app->maintenance_timer);
-	if (app->options->once)
+	if (app->options->once) {
 		app->exit_status = app->once_failed ? 1 : 0;
+		log_cycle_summary(app);
+	}
 }
 
 /*
@@ -600,16 +959,35 @@ static int start(struct app *app)
 	maintain(app);
 
 	if (app->options->once) {
+		app->cycle_start = monotonic_seconds();
 		app->once_remaining = app->feed_count;
-		if (app->feed_count == 0)
+		for (size_t i = 0; i < app->feed_count; i++) {
+			struct app_feed *feed = app->feeds[i];
+			if (feed->health != STORE_FEED_GONE) {
+				poll_feed(feed);
+				continue;
+			}
+			char url[200];
+			log_err("%s: gone (HTTP 410 earlier): not polled; remove it from the feed list",
+				log_quote(feed->url, url, sizeof(url)));
+			app->once_failed++;
+			app->once_remaining--;
+		}
+		if (app->once_remaining == 0)
 			stop(app);
-		for (size_t i = 0; i < app->feed_count; i++)
-			poll_feed(app->feeds[i]);
 		return 0;
 	}
-	uint64_t spread = app->feed_count > 1 ? STARTUP_SPREAD_MS : 0;
-	for (size_t i = 0; i < app->feed_count; i++)
-		schedule_arm(app->feeds[i]->timer, spread * i / app->feed_count, 0);
+	/* Spread the first polls, but never past one interval. */
+	uint64_t spread = app->feed_count > 1 ?
+		min_u64(STARTUP_SPREAD_MS, (uint64_t)app->config->interval_s * 1000) : 0;
+	for (size_t i = 0; i < app->feed_count; i++) {
+		struct app_feed *feed = app->feeds[i];
+		if (arm_first_poll(feed, now, spread * i / app->feed_count))
+			continue;
+		char url[200];
+		log_notice("%s: gone (HTTP 410 earlier): not polled; remove it from the feed list",
+			log_quote(feed->url, url, sizeof(url)));
+	}
 	if (!uv_is_active((uv_handle_t *)&app->maintenance_timer))
 		uv_timer_start(&app->maintenance_timer, on_maintenance, MAINTENANCE_MS, MAINTENANCE_MS);
 	uint64_t watchdog_ms = notify_watchdog_usec() / 1000;

@@ -52,6 +52,7 @@ enum word_class {
 	W_FORMER,
 	W_NEGATION,
 	W_THAT,
+	W_SUBORDINATOR, /* IF WHICH WHO WHILE ... : a pattern does not reach across them */
 };
 
 enum tok_type {
@@ -95,6 +96,9 @@ struct actor {
 	int16_t start, end; /* tokens, inclusive */
 	int16_t group;      /* compound group (index in groups) */
 	uint8_t kind;
+	uint8_t agent_side; /* 0 none; AGENT_BEFORE "ambassador of X"; AGENT_AFTER "X troops" */
+	uint8_t agent_suffix;
+	char agent[16];     /* the agent code applied, for the rest of a compound */
 	char code[MAX_CODE]; /* may hold "/"-separated codes of a coded compound */
 	uint32_t entry;
 	uint32_t text_offset, text_len; /* source text, for evidence */
@@ -141,17 +145,11 @@ struct options {
 	int statements_subordinate;
 	int country_reference;
 	int title_case;
+	int forward; /* TABARI FORWARD: pronouns reach back across documents */
+	int strict_endings; /* regular endings follow English spelling (PLAN+ES is no verb) */
+	int merge_actors;   /* "US President Donald Trump": adjacent actors of one country */
 };
 
-struct match_state {
-	const struct coder *c;
-	int verb_start, verb_end;
-	int clause_start, clause_end; /* inclusive */
-	int budget;
-	int source, target, compound; /* groups bound by $, +, % (-1 none) */
-	unsigned length;              /* literal characters matched */
-	int span_start, span_end;     /* tokens the pattern covered */
-};
 
 struct coder {
 	const struct dict *dict;
@@ -162,7 +160,13 @@ struct coder {
 	const char *doc;
 	int32_t date;
 	char last_subject[MAX_CODE];   /* for pronouns that open a sentence */
-	char last_country[MAX_CODE];   /* for "the country" */
+	struct {
+		char code[4];
+		uint16_t count;
+		uint32_t last; /* mention number */
+	} countries[32];             /* countries named so far in the document */
+	int ncountries;
+	uint32_t mentions;
 
 	/* the sentence */
 	struct text_token raw[MAX_TOKENS];
@@ -175,6 +179,7 @@ struct coder {
 	int nactors;
 	struct group groups[MAX_ACTORS];
 	int ngroups;
+	uint8_t excluded[MAX_ACTORS]; /* groups a pattern passed over with ^ */
 	struct verb verbs[MAX_VERBS];
 	int nverbs;
 	int title_case, all_caps;
@@ -190,6 +195,11 @@ struct coder {
 	bool story_discard;
 	struct pending_event sentence_events[MAX_SENTENCE_EVENTS];
 	int nsentence_events;
+
+	/* which dictionary words the sentence's tokens match: lex_stamp[id] == stamp */
+	uint32_t *lex_stamp;
+	uint32_t stamp;
+	uint8_t country_cache[26 * 26 * 26]; /* 0 unknown, 1 a country, 2 not */
 
 	/* strings handed to the callback */
 	char scratch[4][1024];
@@ -215,6 +225,8 @@ static void options_geotrack(struct options *o)
 	o->statements_subordinate = 1;
 	o->country_reference = 1;
 	o->title_case = 1;
+	o->strict_endings = 1;
+	o->merge_actors = 1;
 }
 
 static void options_tabari(struct options *o)
@@ -227,6 +239,8 @@ static void options_tabari(struct options *o)
 	o->statements_subordinate = 0;
 	o->country_reference = 0;
 	o->title_case = 0;
+	o->strict_endings = 0;
+	o->merge_actors = 0;
 }
 
 static void upcase(char *dst, size_t cap, const char *src)
@@ -309,6 +323,8 @@ static int set_option(struct options *o, const char *raw)
 			{"STATEMENTS SUBORDINATE", &o->statements_subordinate},
 			{"COUNTRY REFERENCE", &o->country_reference},
 			{"TITLE CASE", &o->title_case},
+			{"STRICT ENDINGS", &o->strict_endings},
+			{"MERGE ACTORS", &o->merge_actors},
 		};
 		if (strncmp(s, "CODE BY SENTENCE", 16) == 0) {
 			o->code_by = BY_SENTENCE;
@@ -384,7 +400,12 @@ static int set_option(struct options *o, const char *raw)
 		return 0;
 	}
 	/* TABARI commands about output and input formats: nothing to do for a coder */
-	static const char *const ignored[] = {"OUTPUT:", "LABEL:", "FORWARD:", "NONEVENTS:",
+	if (strncmp(p, "FORWARD:", 8) == 0) {
+		size_t n = strlen(p);
+		o->forward = !(n >= 3 && strcmp(p + n - 3, "OFF") == 0);
+		return 0;
+	}
+	static const char *const ignored[] = {"OUTPUT:", "LABEL:", "NONEVENTS:",
 		"ISSUES:", "FREQUENCY:"};
 	for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
 		if (strncmp(p, ignored[i], strlen(ignored[i])) == 0)
@@ -416,6 +437,7 @@ struct coder *coder_new(const struct dict *dict)
 	for (size_t i = 0; i < dict->noptions; i++)
 		coder_set_option(c, dict_str(dict, dict->options[i]));
 	c->events = xmalloc(MAX_DOC_EVENTS * sizeof *c->events);
+	c->lex_stamp = xcalloc(dict->nlex + 1, sizeof *c->lex_stamp);
 	return c;
 }
 
@@ -424,6 +446,7 @@ void coder_free(struct coder *coder)
 	if (!coder)
 		return;
 	free(coder->events);
+	free(coder->lex_stamp);
 	free(coder);
 }
 
@@ -437,34 +460,44 @@ static bool word_is(const struct tok *t, const char *w)
 
 static enum word_class classify_word(const struct tok *t)
 {
+#define WORD(w, cls) {w, sizeof w - 1, cls}
 	static const struct {
 		const char *w;
-		enum word_class cls;
+		uint8_t len;
+		uint8_t cls;
 	} words[] = {
-		{"THE", W_DETERMINER}, {"A", W_DETERMINER}, {"AN", W_DETERMINER},
-		{"AND", W_CONJ}, {"BUT", W_CONJ}, {"OR", W_CONJ}, {"NOR", W_CONJ},
-		{"BY", W_BY},
-		{"WAS", W_AUX}, {"WERE", W_AUX}, {"BEEN", W_AUX}, {"BEING", W_AUX}, {"IS", W_AUX},
-		{"ARE", W_AUX}, {"BE", W_AUX},
-		{"HE", W_PRONOUN}, {"SHE", W_PRONOUN}, {"IT", W_PRONOUN}, {"HIM", W_PRONOUN},
-		{"ITS", W_POSSESSIVE}, {"HIS", W_POSSESSIVE}, {"HER", W_POSSESSIVE},
-		{"THEY", W_PLURAL}, {"THEM", W_PLURAL}, {"THEIR", W_PLURAL},
-		{"IN", W_PREPOSITION}, {"OF", W_PREPOSITION},
-		{"FORMER", W_FORMER},
-		{"NOT", W_NEGATION}, {"NEVER", W_NEGATION}, {"DIDN'T", W_NEGATION},
-		{"DOESN'T", W_NEGATION}, {"DON'T", W_NEGATION}, {"WON'T", W_NEGATION},
-		{"CAN'T", W_NEGATION}, {"CANNOT", W_NEGATION}, {"WOULDN'T", W_NEGATION},
-		{"ISN'T", W_NEGATION}, {"WASN'T", W_NEGATION}, {"HASN'T", W_NEGATION},
-		{"HAVEN'T", W_NEGATION}, {"HADN'T", W_NEGATION}, {"AREN'T", W_NEGATION},
-		{"WEREN'T", W_NEGATION}, {"SHOULDN'T", W_NEGATION}, {"COULDN'T", W_NEGATION},
-		{"THAT", W_THAT},
+		WORD("THE", W_DETERMINER), WORD("A", W_DETERMINER), WORD("AN", W_DETERMINER),
+		WORD("AND", W_CONJ), WORD("BUT", W_CONJ), WORD("OR", W_CONJ), WORD("NOR", W_CONJ),
+		WORD("BY", W_BY),
+		WORD("WAS", W_AUX), WORD("WERE", W_AUX), WORD("BEEN", W_AUX), WORD("BEING", W_AUX), WORD("IS", W_AUX),
+		WORD("ARE", W_AUX), WORD("BE", W_AUX),
+		WORD("HE", W_PRONOUN), WORD("SHE", W_PRONOUN), WORD("IT", W_PRONOUN), WORD("HIM", W_PRONOUN),
+		WORD("ITS", W_POSSESSIVE), WORD("HIS", W_POSSESSIVE), WORD("HER", W_POSSESSIVE),
+		WORD("THEY", W_PLURAL), WORD("THEM", W_PLURAL), WORD("THEIR", W_PLURAL),
+		WORD("IN", W_PREPOSITION), WORD("OF", W_PREPOSITION),
+		WORD("FORMER", W_FORMER),
+		WORD("NOT", W_NEGATION), WORD("NEVER", W_NEGATION), WORD("DIDN'T", W_NEGATION),
+		WORD("DOESN'T", W_NEGATION), WORD("DON'T", W_NEGATION), WORD("WON'T", W_NEGATION),
+		WORD("CAN'T", W_NEGATION), WORD("CANNOT", W_NEGATION), WORD("WOULDN'T", W_NEGATION),
+		WORD("ISN'T", W_NEGATION), WORD("WASN'T", W_NEGATION), WORD("HASN'T", W_NEGATION),
+		WORD("HAVEN'T", W_NEGATION), WORD("HADN'T", W_NEGATION), WORD("AREN'T", W_NEGATION),
+		WORD("WEREN'T", W_NEGATION), WORD("SHOULDN'T", W_NEGATION), WORD("COULDN'T", W_NEGATION),
+		WORD("THAT", W_THAT),
+		WORD("IF", W_SUBORDINATOR), WORD("WHICH", W_SUBORDINATOR), WORD("WHO", W_SUBORDINATOR),
+		WORD("WHOM", W_SUBORDINATOR), WORD("WHOSE", W_SUBORDINATOR), WORD("WHILE", W_SUBORDINATOR),
+		WORD("WHEN", W_SUBORDINATOR), WORD("BECAUSE", W_SUBORDINATOR), WORD("ALTHOUGH", W_SUBORDINATOR),
+		WORD("THOUGH", W_SUBORDINATOR), WORD("WHEREAS", W_SUBORDINATOR), WORD("UNLESS", W_SUBORDINATOR),
+		WORD("UNTIL", W_SUBORDINATOR), WORD("WHERE", W_SUBORDINATOR), WORD("BEFORE", W_SUBORDINATOR),
+		WORD("AFTER", W_SUBORDINATOR),
 	};
 	if (!(t->flags & TEXT_WORD) || t->len > 9)
 		return W_NONE;
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (word_is(t, words[i].w))
-			return words[i].cls;
+		if (t->len == words[i].len && t->w[0] == words[i].w[0] &&
+			memcmp(t->w, words[i].w, t->len) == 0)
+			return (enum word_class)words[i].cls;
 	return W_NONE;
+#undef WORD
 }
 
 static void add_lexmatch(struct coder *c, struct tok *t, uint32_t lex, uint16_t k)
@@ -539,6 +572,31 @@ static bool verb_ending(const char *word, size_t k, const char *s, size_t n)
 	return false;
 }
 
+/* Regular verb endings as English spells them: PLANS not PLANES, DEPLORED not DEPLOREED. */
+static bool verb_ending_strict(const char *word, size_t k, const char *s, size_t n)
+{
+	char last = k ? word[k - 1] : 0, prev = k > 1 ? word[k - 2] : 0;
+	bool sibilant = last == 'S' || last == 'X' || last == 'Z' || last == 'O' ||
+		(last == 'H' && (prev == 'C' || prev == 'S'));
+	bool vowel = last == 'A' || last == 'E' || last == 'I' || last == 'O' || last == 'U';
+	if (n == 1 && s[0] == 'S')
+		return !sibilant || last == 'O';
+	if (n == 2 && memcmp(s, "ES", 2) == 0)
+		return sibilant;
+	if (n == 1 && (s[0] == 'D' || s[0] == 'N'))
+		return last == 'E';
+	if (n == 2 && (memcmp(s, "ED", 2) == 0 || memcmp(s, "EN", 2) == 0))
+		return last != 'E';
+	if (n == 3 && memcmp(s, "ING", 3) == 0)
+		return last != 'E' || prev == 'E';
+	/* doubled final consonant: STOPPED, PLANNING */
+	if (n >= 3 && s[0] == last && !vowel && last != 'W' && last != 'X' && last != 'Y' &&
+		((n == 3 && (memcmp(s + 1, "ED", 2) == 0 || memcmp(s + 1, "EN", 2) == 0)) ||
+			(n == 4 && memcmp(s + 1, "ING", 3) == 0)))
+		return true;
+	return false;
+}
+
 /* Does token t match the dictionary word `lex` in `mode`? */
 static bool tok_matches(const struct coder *c, const struct tok *t, uint32_t lex, uint8_t mode)
 {
@@ -557,7 +615,12 @@ static bool tok_matches(const struct coder *c, const struct tok *t, uint32_t lex
 		case DICT_NOUN:
 			return k == t->len || noun_ending(t->w + k, t->len - k);
 		case DICT_VERB:
-			return k == t->len || verb_ending(t->w, k, t->w + k, t->len - k);
+			if (k == t->len)
+				return true;
+			return c->opt.strict_endings ?
+				verb_ending_strict(c->dict->strings + c->dict->lex[lex].str, k, t->w + k,
+					t->len - k) :
+				verb_ending(t->w, k, t->w + k, t->len - k);
 		default:
 			return false;
 		}
@@ -616,10 +679,19 @@ static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int
 	bool found = false;
 	hit->length = 0;
 	for (uint16_t i = 0; i < t->nlm; i++) {
-		const struct dict_lex *lx = &d->lex[c->lms[t->lm + i].lex];
+		const struct lexmatch *lm = &c->lms[t->lm + i];
+		const struct dict_lex *lx = &d->lex[lm->lex];
 		for (uint32_t s = 0; s < lx->nstarts; s++) {
 			const struct dict_start *st = &d->starts[lx->starts + s];
 			if (st->cls != cls)
+				continue;
+			if (found && st->length <= hit->length)
+				break; /* sorted longest first: nothing better for this word */
+			/* cheap tests before touching the phrase: its first word fits the token
+			 * and its second word occurs somewhere in the sentence */
+			if (st->mode == DICT_EXACT && lm->k != t->len)
+				continue;
+			if (st->second != UINT32_MAX && c->lex_stamp[st->second] != c->stamp)
 				continue;
 			uint32_t phrase;
 			switch (cls) {
@@ -744,6 +816,10 @@ static void tag_actors(struct coder *c)
 		if (!best_phrase(c, i, CLASS_ACTOR, -1, &hit))
 			continue;
 		const struct dict_actor *a = &d->actors[hit.entry];
+		/* "us" is not the US, "un" not the UN: a short one-word name wants capitals */
+		if (hit.end == i && c->toks[i].len <= 3 && (c->toks[i].flags & TEXT_HAS_LOWER) &&
+			d->phrases[a->phrase].count == 1)
+			continue;
 		const char *code = actor_code_on(d, a, c->date);
 		if (!code || strcmp(code, DICT_CODE_NULL) == 0) {
 			mark(c, &hit, i, T_NOUN, -1); /* null-coded actors are nouns */
@@ -878,11 +954,46 @@ static void agent_extent(const struct coder *c, int i, int *ret_start, int *ret_
 	*ret_end = e;
 }
 
+enum { AGENT_BEFORE = 1, AGENT_AFTER = 2 };
+
 static void apply_agent(struct coder *c, struct actor *a, const struct dict_agent *ag,
-	bool former)
+	bool former, int side)
 {
 	const char *code = former ? "ELI" : dict_str(c->dict, ag->code);
-	combine_code(a->code, code, former ? true : ag->suffix);
+	bool suffix = former ? true : ag->suffix;
+	combine_code(a->code, code, suffix);
+	a->agent_side = (uint8_t)side;
+	a->agent_suffix = suffix;
+	snprintf(a->agent, sizeof a->agent, "%s", code);
+}
+
+/*
+ * "The ambassadors of France, Germany and Italy", "Russian and Chinese troops": in news
+ * mode an agent at one end of a compound applies to its other members (TABARI applies
+ * it to the nearest only).
+ */
+static void spread_agents(struct coder *c)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->count < 2)
+			continue;
+		const struct actor *from = NULL;
+		const struct actor *first = &c->actors[gr->first];
+		const struct actor *last = &c->actors[gr->first + gr->count - 1];
+		if (first->agent_side == AGENT_BEFORE)
+			from = first;
+		else if (last->agent_side == AGENT_AFTER)
+			from = last;
+		if (!from)
+			continue;
+		for (int a = gr->first; a < gr->first + gr->count; a++) {
+			struct actor *ac = &c->actors[a];
+			if (ac->agent_side || ac->kind == ACT_PRONOUN || strchr(ac->code, '/'))
+				continue;
+			combine_code(ac->code, from->agent, from->agent_suffix);
+		}
+	}
 }
 
 /*
@@ -911,8 +1022,11 @@ static void attach_agents(struct coder *c)
 		}
 		if (b >= 0 && c->toks[b].type == T_ACTOR && c->toks[b].actor >= 0) {
 			struct actor *a = &c->actors[c->toks[b].actor];
-			if (c->toks[b].actor >= 0 && a->end == b) {
-				apply_agent(c, a, ag, former);
+			if (a->end == b) {
+				/* "former Gondor prosecutors" */
+				if (a->start > 0 && c->toks[a->start - 1].word == W_FORMER)
+					former = true;
+				apply_agent(c, a, ag, former, AGENT_AFTER);
 				a->end = (int16_t)e;
 				attached++;
 			}
@@ -927,10 +1041,10 @@ static void attach_agents(struct coder *c)
 			f++;
 		if (f < c->ntoks && c->toks[f].word == W_DETERMINER && f > e + 1)
 			f++;
-		if (f < c->ntoks && c->toks[f].type == T_ACTOR && c->toks[f].actor >= 0 &&
+		if (!attached && f < c->ntoks && c->toks[f].type == T_ACTOR && c->toks[f].actor >= 0 &&
 			c->actors[c->toks[f].actor].start == f) {
 			struct actor *a = &c->actors[c->toks[f].actor];
-			apply_agent(c, a, ag, former);
+			apply_agent(c, a, ag, former, AGENT_BEFORE);
 			if (!attached)
 				a->start = (int16_t)s;
 			attached++;
@@ -975,6 +1089,53 @@ static void attach_agents(struct coder *c)
 				c->toks[k].actor = (int16_t)a;
 }
 
+/*
+ * "US President Donald Trump", "Venezuelan opposition leader Juan Guaido": actors side
+ * by side that name one country are one actor, with the more specific code. (TABARI
+ * would see two actors; news writes names this way all the time.)
+ */
+static void merge_adjacent_actors(struct coder *c)
+{
+	for (int a = 0; a + 1 < c->nactors;) {
+		struct actor *x = &c->actors[a], *y = &c->actors[a + 1];
+		size_t lx = strlen(x->code), ly = strlen(y->code);
+		/* "the country's president Maduro" joins too: a reference then a name; so does
+		 * "Russia's first deputy prime minister X" (a possessive, two words between) */
+		bool adjacent = x->end + 1 == y->start && y->kind != ACT_PRONOUN;
+		const struct tok *xe = &c->toks[x->end];
+		if (!adjacent && y->kind != ACT_PRONOUN && y->start - x->end - 1 <= 2 &&
+			xe->len > 2 && memcmp(xe->w + xe->len - 2, "'S", 2) == 0) {
+			adjacent = true;
+			for (int k = x->end + 1; k < y->start; k++)
+				if (c->toks[k].type != T_FREE || !(c->toks[k].flags & TEXT_WORD) ||
+					c->toks[k].word != W_NONE)
+					adjacent = false;
+		}
+		bool compatible = lx >= 3 && ly >= 3 && !strchr(x->code, '/') &&
+			!strchr(y->code, '/') &&
+			(strncmp(x->code, y->code, lx < ly ? lx : ly) == 0);
+		/* a possessive first name belongs to someone else: "Russia's Putin" merges,
+		 * "Guaido's wife" is not an actor anyway */
+		if (!adjacent || !compatible) {
+			a++;
+			continue;
+		}
+		if (ly > lx)
+			memcpy(x->code, y->code, ly + 1);
+		x->end = y->end;
+		x->kind = y->kind;
+		for (int k = y->start; k <= y->end; k++)
+			if (c->toks[k].type == T_ACTOR)
+				c->toks[k].actor = (int16_t)a;
+		memmove(&c->actors[a + 1], &c->actors[a + 2],
+			(size_t)(c->nactors - a - 2) * sizeof *c->actors);
+		c->nactors--;
+		for (int k = 0; k < c->ntoks; k++)
+			if (c->toks[k].type == T_ACTOR && c->toks[k].actor > a)
+				c->toks[k].actor--;
+	}
+}
+
 /* ---- compounds -------------------------------------------------------------------- */
 
 static int actor_starting_at(const struct coder *c, int pos)
@@ -994,18 +1155,28 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 {
 	int p = pos;
 	int first = -1, last = -1;
+	bool modifiers = true; /* the first actor may follow none */
+	int loose = 0;         /* news mode: unlisted modifiers ("the awful Fornost") */
 	while (p < c->ntoks) {
 		const struct tok *t = &c->toks[p];
 		if (t->word == W_DETERMINER || t->type == T_ADJECTIVE) {
+			modifiers = true;
+			p++;
+			continue;
+		}
+		if (c->opt.nearest_subject && first < 0 && loose < 2 && t->type == T_FREE &&
+			t->word == W_NONE && (t->flags & TEXT_WORD) && !(t->flags & TEXT_NUMBER)) {
+			loose++;
 			p++;
 			continue;
 		}
 		int a = actor_starting_at(c, p);
-		if (a < 0)
+		if (a < 0 || !modifiers)
 			break;
 		if (first < 0)
 			first = a;
 		last = a;
+		modifiers = false; /* "Arnor awful Gondor" joins; "Dagolath Osgiliath" does not */
 		p = c->actors[a].end + 1;
 	}
 	if (last < 0)
@@ -1013,6 +1184,20 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	*ret_first = first;
 	*ret_end = c->actors[last].end;
 	return last;
+}
+
+/* Is the actor at pos the direct object of a verb (the verb right before it)? */
+static bool verb_before(const struct coder *c, int pos)
+{
+	int k = pos - 1;
+	while (k >= 0 && c->toks[k].word == W_DETERMINER)
+		k--;
+	return k >= 0 && c->toks[k].type == T_VERB;
+}
+
+static bool ing_form(const struct tok *t)
+{
+	return t->len > 4 && memcmp(t->w + t->len - 3, "ING", 3) == 0;
 }
 
 static void new_group(struct coder *c, int first, int last)
@@ -1062,6 +1247,12 @@ static void find_compounds(struct coder *c)
 			int nlast = np_at(c, p, &nfirst, &nend);
 			if (nlast < 0 || nfirst != last + 1)
 				break;
+			/* "Russia attacked Ukraine and China criticized Iran": an object joined to
+			 * the subject of the next verb is two clauses, not a compound */
+			if (conj && c->opt.nearest_subject && nend + 1 < c->ntoks &&
+				c->toks[nend + 1].type == T_VERB && !ing_form(&c->toks[nend + 1]) &&
+				verb_before(c, c->actors[first].start))
+				break;
 			if (!conj) {
 				/* a comma list must end in a conjunction: look ahead for it */
 				int q = nend + 1, qf, qe;
@@ -1072,6 +1263,14 @@ static void find_compounds(struct coder *c)
 					int q2 = q + cm;
 					if (q2 < c->ntoks && c->toks[q2].word == W_CONJ) {
 						ok = np_at(c, q2 + 1, &qf, &qe) >= 0;
+						break;
+					}
+					/* headlines: "Nicaragua, South Korea Agree ..." ends in a verb */
+					if (c->opt.nearest_subject && q2 < c->ntoks &&
+						c->toks[q2].type == T_VERB) {
+						ok = true;
+						if (cm)
+							c->toks[q].protect = 1;
 						break;
 					}
 					if (!cm)
@@ -1133,7 +1332,9 @@ static void drop_comma_clauses(struct coder *c)
 	if (ncommas == 0)
 		return;
 	int end = c->ntoks;
-	/* trailing quote and punctuation tokens do not count as words */
+	/* A dropped clause takes its closing comma with it, so the clause after it no longer
+	 * opens with a comma and stays (TABARI's chaining). */
+	bool opening_consumed = false;
 	for (int seg = 0; seg <= ncommas; seg++) {
 		int from = seg == 0 ? 0 : commas[seg - 1] + 1;
 		int to = seg == ncommas ? end : commas[seg];
@@ -1151,11 +1352,14 @@ static void drop_comma_clauses(struct coder *c)
 			lo = c->opt.comma_min;
 			hi = c->opt.comma_max;
 		}
-		if (words > lo && words <= hi) {
+		if (!opening_consumed && words > lo && words <= hi) {
 			int dfrom = seg == 0 ? 0 : from - 1;
-			int dto = seg == ncommas ? to : to; /* keep the closing comma's successor */
+			int dto = seg == ncommas ? to : to + 1;
 			for (int k = dfrom; k < dto; k++)
 				c->toks[k].gone = 1;
+			opening_consumed = seg < ncommas;
+		} else {
+			opening_consumed = false;
 		}
 	}
 }
@@ -1227,13 +1431,24 @@ static void compact(struct coder *c)
 
 /* ---- pronouns --------------------------------------------------------------------- */
 
-static bool is_country_code(const char *code)
+/* Is the code's first part a CAMEO country (not a group)? Answers are cached by code. */
+static bool is_country_code(struct coder *c, const char *code)
 {
 	if (strlen(code) < 3 || strchr(code, '/'))
 		return false;
-	char three[4] = {code[0], code[1], code[2], 0};
-	return cameo_actor_lookup(three, CAMEO_COUNTRY) != NULL &&
-		!cameo_actor_lookup(three, CAMEO_GROUP);
+	unsigned key = 0;
+	for (int i = 0; i < 3; i++) {
+		if (code[i] < 'A' || code[i] > 'Z')
+			return false;
+		key = key * 26 + (unsigned)(code[i] - 'A');
+	}
+	if (!c->country_cache[key]) {
+		char three[4] = {code[0], code[1], code[2], 0};
+		bool yes = cameo_actor_lookup(three, CAMEO_COUNTRY) != NULL &&
+			!cameo_actor_lookup(three, CAMEO_GROUP);
+		c->country_cache[key] = yes ? 1 : 2;
+	}
+	return c->country_cache[key] == 1;
 }
 
 static void insert_actor(struct coder *c, int start, int end, const char *code,
@@ -1262,6 +1477,8 @@ static void insert_actor(struct coder *c, int start, int end, const char *code,
 	}
 }
 
+static int group_codes(const struct coder *c, int g, char codes[][MAX_CODE], int max);
+
 /* The codes of group g joined by '/', for a pronoun that stands for the whole group. */
 static void group_code(const struct coder *c, int g, char *out, size_t cap)
 {
@@ -1280,9 +1497,110 @@ static void group_code(const struct coder *c, int g, char *out, size_t cap)
 	}
 }
 
+/*
+ * The nearest group before token i that a pronoun can stand for: "it"/"its" prefer a
+ * bare state or organisation code, "he"/"his" one with a role (a person), "they" a
+ * compound. Falls back to the nearest group of any kind. Returns -1 if none.
+ */
+static int nearest_referent(const struct coder *c, int i, int want)
+{
+	int any = -1;
+	for (int g = c->ngroups - 1; g >= 0; g--) {
+		const struct group *gr = &c->groups[g];
+		if (gr->end >= i)
+			continue;
+		if (any < 0)
+			any = g;
+		size_t len = strlen(c->actors[gr->first].code);
+		bool fits = want == 'I' ? gr->count == 1 && len == 3 :
+			want == 'H' ? gr->count == 1 && len > 3 : gr->count > 1;
+		if (fits)
+			return g;
+	}
+	return any;
+}
+
+/*
+ * "The country" is a country named earlier and not the sentence's subject ("Russian
+ * planes landed in the country"): the nearest such in the sentence, else the country
+ * the document has named most (the latest on a tie), passing over a subject that is a
+ * country itself ("Russia attacked the country") but not a person's country ("Guaido
+ * claimed the country's presidency").
+ */
+static void the_country(struct coder *c, int i, char *code, size_t cap)
+{
+	for (int a = c->nactors - 1; a >= 0; a--)
+		if (c->actors[a].end < i && c->actors[a].group != 0 &&
+			is_country_code(c, c->actors[a].code)) {
+			snprintf(code, cap, "%.3s", c->actors[a].code);
+			return;
+		}
+	char subjects[8][MAX_CODE];
+	int nsubjects = c->ngroups ? group_codes(c, 0, subjects, 8) : 0;
+	int best = -1;
+	for (int k = 0; k < c->ncountries; k++) {
+		bool subject = false;
+		for (int j = 0; j < nsubjects && !subject; j++)
+			subject = strlen(subjects[j]) == 3 && strcmp(subjects[j], c->countries[k].code) == 0;
+		if (subject)
+			continue;
+		if (best < 0 || c->countries[k].count > c->countries[best].count ||
+			(c->countries[k].count == c->countries[best].count &&
+				c->countries[k].last > c->countries[best].last))
+			best = k;
+	}
+	if (best >= 0)
+		snprintf(code, cap, "%s", c->countries[best].code);
+}
+
+/* Counts the countries a coded sentence named, for later "the country". */
+static void note_countries(struct coder *c)
+{
+	for (int a = 0; a < c->nactors; a++) {
+		if (c->actors[a].kind == ACT_PRONOUN)
+			continue; /* "it", "its": the name was counted where it stood */
+		const char *s = c->actors[a].code;
+		while (*s) {
+			const char *slash = strchr(s, '/');
+			size_t len = slash ? (size_t)(slash - s) : strlen(s);
+			if (len >= 3 && is_country_code(c, s)) {
+				int k = 0;
+				while (k < c->ncountries && strncmp(c->countries[k].code, s, 3) != 0)
+					k++;
+				if (k == c->ncountries && c->ncountries < 32) {
+					snprintf(c->countries[k].code, 4, "%.3s", s);
+					c->countries[k].count = 0;
+					c->ncountries++;
+				}
+				if (k < c->ncountries) {
+					c->countries[k].count++;
+					c->countries[k].last = ++c->mentions;
+				}
+			}
+			s += len + (slash != NULL);
+		}
+	}
+}
+
+/* The remembered subject of earlier sentences (TABARI forwards only the country). */
+static void remembered(const struct coder *c, char *code, size_t cap)
+{
+	if (c->opt.nearest_subject)
+		snprintf(code, cap, "%s", c->last_subject);
+	else
+		snprintf(code, cap, "%.3s", c->last_subject);
+}
+
+/*
+ * Pronouns become actors standing for earlier ones. TABARI's rules: he, she, it: the
+ * first actor of the sentence; its, his, her: the first actor before the pronoun; they,
+ * them, their: the first compound, else the first actor. With NEAREST SUBJECT (news):
+ * the nearest fitting actor before the pronoun. Either way a pronoun with nothing
+ * before it in the sentence takes the subject remembered from earlier sentences, and
+ * with COUNTRY REFERENCE "the country" takes the last country named.
+ */
 static void resolve_pronouns(struct coder *c)
 {
-	/* candidates: the actors before any pronoun is inserted */
 	int first_group = c->ngroups ? 0 : -1;
 	int first_compound = -1;
 	for (int g = 0; g < c->ngroups; g++)
@@ -1290,6 +1608,7 @@ static void resolve_pronouns(struct coder *c)
 			first_compound = g;
 			break;
 		}
+	bool memory = c->last_subject[0] && (c->opt.split_sentences || c->opt.forward);
 	struct {
 		int pos, end;
 		char code[MAX_CODE];
@@ -1301,59 +1620,48 @@ static void resolve_pronouns(struct coder *c)
 			continue;
 		char code[MAX_CODE] = "";
 		int end = i;
-		/* the nearest actor before, for possessives and "the country" */
-		int before = -1;
-		for (int g = 0; g < c->ngroups; g++)
-			if (c->groups[g].end < i)
-				before = g;
+		bool before_any = first_group >= 0 && c->groups[first_group].start < i;
+		int g = -1;
 		switch (t->word) {
 		case W_PRONOUN:
-			if (first_group >= 0 && c->groups[first_group].start < i)
-				group_code(c, first_group, code, sizeof code);
-			else if (c->opt.split_sentences && c->last_subject[0])
-				snprintf(code, sizeof code, "%s", c->last_subject);
-			else if (first_group >= 0)
-				group_code(c, first_group, code, sizeof code);
-			break;
 		case W_POSSESSIVE:
-			if (before >= 0)
-				group_code(c, before, code, sizeof code);
-			else if (c->opt.split_sentences && c->last_subject[0])
-				snprintf(code, sizeof code, "%s", c->last_subject);
+			if (c->opt.nearest_subject) {
+				bool it = word_is(t, "IT") || word_is(t, "ITS");
+				g = nearest_referent(c, i, it ? 'I' : 'H');
+			} else if (before_any) {
+				g = first_group;
+			} else if (!memory && t->word == W_PRONOUN) {
+				g = first_group;
+			}
 			break;
 		case W_PLURAL:
-			if (first_compound >= 0 && c->groups[first_compound].start < i)
-				group_code(c, first_compound, code, sizeof code);
-			else if (first_group >= 0 && c->groups[first_group].start < i)
-				group_code(c, first_group, code, sizeof code);
-			else if (c->opt.split_sentences && c->last_subject[0])
-				snprintf(code, sizeof code, "%s", c->last_subject);
+			if (c->opt.nearest_subject)
+				g = nearest_referent(c, i, 'C');
 			else if (first_compound >= 0)
-				group_code(c, first_compound, code, sizeof code);
-			else if (first_group >= 0)
-				group_code(c, first_group, code, sizeof code);
+				g = first_compound;
+			else if (before_any || !memory)
+				g = first_group;
 			break;
 		case W_DETERMINER:
 			/* "the country", "the nation": the nearest country named before */
-			if (c->opt.country_reference && word_is(t, "THE") && i + 1 < c->ntoks &&
-				(word_is(&c->toks[i + 1], "COUNTRY") ||
-					word_is(&c->toks[i + 1], "COUNTRY'S") ||
-					word_is(&c->toks[i + 1], "NATION") ||
-					word_is(&c->toks[i + 1], "NATION'S")) &&
-				(c->toks[i + 1].type == T_FREE || c->toks[i + 1].type == T_NOUN)) {
-				end = i + 1;
-				for (int a = c->nactors - 1; a >= 0; a--)
-					if (c->actors[a].end < i && is_country_code(c->actors[a].code)) {
-						snprintf(code, sizeof code, "%.3s", c->actors[a].code);
-						break;
-					}
-				if (!code[0] && c->last_country[0])
-					snprintf(code, sizeof code, "%s", c->last_country);
-			}
+			if (!c->opt.country_reference || !word_is(t, "THE") || i + 1 >= c->ntoks)
+				break;
+			if (!(word_is(&c->toks[i + 1], "COUNTRY") || word_is(&c->toks[i + 1], "COUNTRY'S") ||
+				    word_is(&c->toks[i + 1], "NATION") || word_is(&c->toks[i + 1], "NATION'S")))
+				break;
+			if (c->toks[i + 1].type != T_FREE && c->toks[i + 1].type != T_NOUN)
+				break;
+			end = i + 1;
+			the_country(c, i, code, sizeof code);
 			break;
 		default:
 			break;
 		}
+		if (g >= 0)
+			group_code(c, g, code, sizeof code);
+		else if (!code[0] && memory &&
+			(t->word == W_PRONOUN || t->word == W_POSSESSIVE || t->word == W_PLURAL))
+			remembered(c, code, sizeof code);
 		if (!code[0])
 			continue;
 		found[nfound].pos = i;
@@ -1368,26 +1676,95 @@ static void resolve_pronouns(struct coder *c)
 
 /* ---- pattern matching ------------------------------------------------------------- */
 
-struct cont {
+/*
+ * A pattern is matched around its verb: the part before '*' backwards from the verb, so
+ * that "$" or "+" takes the actor nearest the words that follow it (TABARI's "first
+ * actor encountered"), the part after '*' forwards. Synsets and alternatives are tried
+ * member by member with backtracking; MATCH_BUDGET bounds the steps for one pattern.
+ * Synset members add nothing to the matched length (see dict.c), alternatives do.
+ */
+
+struct fcont { /* forward: resume at e[i] once a member is matched */
 	const struct dict_elem *e;
 	int n, i;
-	bool anchored_after; /* the element that opened this frame was consecutive */
-	const struct cont *next;
+	bool anchored; /* the synset or alternative element was consecutive */
+	bool counting;
+	const struct fcont *next;
 };
 
-static int group_of_actor_at(const struct coder *c, int pos, int *ret_end)
+struct bcont { /* backward: resume at e[i] (i may be -1) once a member is matched */
+	const struct dict_elem *e;
+	int i;
+	bool counting;
+	const struct bcont *next;
+};
+
+#define MAX_SKIPS 8
+
+struct match_state {
+	const struct coder *c;
+	int verb_index;
+	int verb_start, verb_end;
+	int clause_start, clause_end; /* inclusive */
+	const struct dict_elem *upper;
+	int nupper;
+	bool verb_consecutive;
+	int budget;
+	int source, target, compound; /* groups bound by $, +, % (-1 none) */
+	int skips[MAX_SKIPS];         /* groups passed over by ^ and @ */
+	int nskips;
+	unsigned length;              /* literal characters matched */
+	int span_start, span_end;     /* tokens the pattern covered */
+};
+
+
+/*
+ * Tokens a pattern's open connector may not skip: a comma (TABARI); for news also a
+ * subordinating word and another verb, so a pattern stays within its verb's phrase
+ * ("The move has led to ... with Russia backing" does not match "MOVE *" at BACKING).
+ */
+static bool is_barrier(const struct match_state *m, const struct tok *t)
 {
-	int a = actor_starting_at(c, pos);
-	if (a < 0)
-		return -1;
-	int g = c->actors[a].group;
-	if (g < 0)
-		return -1;
-	/* a compound is taken whole, from wherever it starts */
-	if (c->groups[g].start != pos)
-		return -1;
-	*ret_end = c->groups[g].end;
-	return g;
+	if (t->flags & TEXT_COMMA)
+		return true;
+	if (!m->c->opt.nearest_subject)
+		return false;
+	if (t->flags & TEXT_DASH)
+		return true;
+	if (t->word == W_SUBORDINATOR || t->word == W_THAT)
+		return true;
+	if (t->type != T_VERB || t->verb < 0 || t->verb == m->verb_index ||
+		m->c->verbs[t->verb].noun)
+		return false;
+	/* a verb whose own code is null (HAVE, BE in most dictionaries) is an auxiliary */
+	const struct dict *d = m->c->dict;
+	const struct dict_verb *dv = &d->verbs[m->c->verbs[t->verb].entry];
+	return !(d->events[dv->event].flags & EVENT_NULL);
+}
+
+static int group_starting_at(const struct coder *c, int pos, int lo, int *ret_end)
+{
+	for (int g = 0; g < c->ngroups; g++)
+		if (c->groups[g].start == pos && pos >= lo) {
+			*ret_end = c->groups[g].end;
+			return g;
+		}
+	return -1;
+}
+
+static int group_ending_at(const struct coder *c, int pos, int lo, int *ret_start)
+{
+	for (int g = 0; g < c->ngroups; g++)
+		if (c->groups[g].end == pos && c->groups[g].start >= lo) {
+			*ret_start = c->groups[g].start;
+			return g;
+		}
+	return -1;
+}
+
+static bool is_compound(const struct coder *c, int g)
+{
+	return c->groups[g].count > 1 || strchr(c->actors[c->groups[g].first].code, '/');
 }
 
 static unsigned word_letters(const struct dict *d, uint32_t lex)
@@ -1400,50 +1777,78 @@ static unsigned word_letters(const struct dict *d, uint32_t lex)
 	return n;
 }
 
-static bool match_elems(struct match_state *m, const struct dict_elem *e, int n, int i, int pos,
-	bool anchored, int limit, const struct cont *k, int depth);
+struct binding {
+	int source, target, compound, nskips;
+};
 
-static bool match_cont(struct match_state *m, int pos, bool anchored, int limit,
-	const struct cont *k, int depth)
+static struct binding bind(struct match_state *m, uint8_t kind, int g)
 {
-	if (!k) {
-		if (pos - 1 > m->span_end)
-			m->span_end = pos - 1;
-		return true;
-	}
-	return match_elems(m, k->e, k->n, k->i, pos, anchored || k->anchored_after, limit, k->next,
-		depth);
+	struct binding saved = {m->source, m->target, m->compound, m->nskips};
+	if (kind == ELEM_SOURCE)
+		m->source = g;
+	else if (kind == ELEM_TARGET)
+		m->target = g;
+	else if (kind == ELEM_COMPOUND)
+		m->compound = g;
+	else if (m->nskips < MAX_SKIPS)
+		m->skips[m->nskips++] = g;
+	return saved;
 }
 
-static bool match_elems(struct match_state *m, const struct dict_elem *e, int n, int i, int pos,
-	bool anchored, int limit, const struct cont *k, int depth)
+static void unbind(struct match_state *m, struct binding saved)
+{
+	m->source = saved.source;
+	m->target = saved.target;
+	m->compound = saved.compound;
+	m->nskips = saved.nskips;
+}
+
+static void members_of(const struct dict *d, const struct dict_elem *el, const uint32_t **ret,
+	uint32_t *ret_count)
+{
+	if (el->kind == ELEM_SYNSET) {
+		/* a synset used but never defined has no members (dict_check reports it) */
+		const struct dict_synset *sy = &d->synsets[el->id];
+		*ret = sy->count ? d->synset_members + sy->first : NULL;
+		*ret_count = sy->count;
+	} else {
+		const struct dict_alt *alt = &d->alts[el->id];
+		*ret = alt->count ? d->alt_members + alt->first : NULL;
+		*ret_count = alt->count;
+	}
+}
+
+static bool match_fwd(struct match_state *m, const struct dict_elem *e, int n, int i, int pos,
+	bool anchored, bool counting, const struct fcont *k, int depth)
 {
 	const struct coder *c = m->c;
 	const struct dict *d = c->dict;
 	if (--m->budget < 0)
 		return false;
-	if (i == n)
-		return match_cont(m, pos, anchored, limit, k, depth);
-	const struct dict_elem *el = &e[i];
-	if (el->kind == ELEM_VERB) {
-		if (anchored ? pos != m->verb_start : pos > m->verb_start)
-			return false;
-		return match_elems(m, e, n, i + 1, m->verb_end + 1, el->consecutive, m->clause_end + 1, k,
-			depth);
+	if (i == n) {
+		if (k)
+			return match_fwd(m, k->e, k->n, k->i, pos, k->anchored, k->counting, k->next,
+				depth);
+		if (pos - 1 > m->span_end)
+			m->span_end = pos - 1;
+		return true;
 	}
+	const struct dict_elem *el = &e[i];
+	int limit = m->clause_end + 1;
 	int last = anchored ? pos : limit - 1;
-	for (int p = pos; p <= last && p < limit; p++) {
-		if (p < m->clause_start)
-			continue;
+	for (int p = pos; p <= last && p < limit && m->budget >= 0; p++) {
 		const struct tok *t = &c->toks[p];
+		/* a pattern does not reach across a comma (TABARI) or, for news, into a
+		 * subordinate clause: the word itself may still be matched */
+		if (p > pos && is_barrier(m, &c->toks[p - 1]))
+			break;
 		switch (el->kind) {
 		case ELEM_WORD:
 			if (!(t->flags & TEXT_WORD) || !tok_matches(c, t, el->id, el->mode))
 				break;
-			if (match_elems(m, e, n, i + 1, p + 1, el->consecutive, limit, k, depth)) {
-				m->length += word_letters(d, el->id);
-				if (p < m->span_start)
-					m->span_start = p;
+			if (match_fwd(m, e, n, i + 1, p + 1, el->consecutive, counting, k, depth)) {
+				if (counting)
+					m->length += word_letters(d, el->id);
 				return true;
 			}
 			break;
@@ -1453,104 +1858,173 @@ static bool match_elems(struct match_state *m, const struct dict_elem *e, int n,
 		case ELEM_SKIP:
 		case ELEM_ATTRIB: {
 			int end;
-			int g = group_of_actor_at(c, p, &end);
-			if (g < 0 || end >= limit)
+			int g = group_starting_at(c, p, m->clause_start, &end);
+			if (g < 0 || end >= limit || (el->kind == ELEM_COMPOUND && !is_compound(c, g)))
 				break;
-			if (el->kind == ELEM_COMPOUND && c->groups[g].count < 2 &&
-				!strchr(c->actors[c->groups[g].first].code, '/'))
-				break;
-			int saved_s = m->source, saved_t = m->target, saved_c = m->compound;
-			if (el->kind == ELEM_SOURCE)
-				m->source = g;
-			else if (el->kind == ELEM_TARGET)
-				m->target = g;
-			else if (el->kind == ELEM_COMPOUND)
-				m->compound = g;
-			if (match_elems(m, e, n, i + 1, end + 1, el->consecutive, limit, k, depth)) {
-				if (p < m->span_start)
-					m->span_start = p;
+			struct binding saved = bind(m, el->kind, g);
+			if (match_fwd(m, e, n, i + 1, end + 1, el->consecutive, counting, k, depth))
 				return true;
-			}
-			m->source = saved_s;
-			m->target = saved_t;
-			m->compound = saved_c;
+			unbind(m, saved);
 			break;
 		}
 		case ELEM_SYNSET:
 		case ELEM_ALT: {
 			if (depth > 6)
 				return false;
-			uint32_t first, count;
 			const uint32_t *members;
-			if (el->kind == ELEM_SYNSET) {
-				const struct dict_synset *sy = &d->synsets[el->id];
-				first = sy->first;
-				count = sy->count;
-				members = d->synset_members;
-			} else {
-				const struct dict_alt *alt = &d->alts[el->id];
-				first = alt->first;
-				count = alt->count;
-				members = d->alt_members;
-			}
-			struct cont next = {e, n, i + 1, el->consecutive, k};
-			for (uint32_t mbr = 0; mbr < count; mbr++) {
-				const struct dict_phrase *ph = &d->phrases[members[first + mbr]];
+			uint32_t count;
+			members_of(d, el, &members, &count);
+			struct fcont next = {e, n, i + 1, el->consecutive, counting, k};
+			bool inner = counting && el->kind == ELEM_ALT;
+			for (uint32_t mb = 0; mb < count && m->budget >= 0; mb++) {
+				const struct dict_phrase *ph = &d->phrases[members[mb]];
 				unsigned before = m->length;
-				if (match_elems(m, d->elems + ph->first, ph->count, 0, p, true, limit, &next,
-					    depth + 1)) {
-					(void)before;
+				if (match_fwd(m, d->elems + ph->first, ph->count, 0, p, true, inner, &next,
+					    depth + 1))
 					return true;
-				}
 				m->length = before;
-				if (m->budget < 0)
-					return false;
 			}
 			break;
 		}
 		default:
 			break;
 		}
-		if (m->budget < 0)
-			return false;
+	}
+	return false;
+}
+
+static bool match_back(struct match_state *m, const struct dict_elem *e, int i, int limit,
+	bool anchored, bool counting, const struct bcont *k, int depth)
+{
+	const struct coder *c = m->c;
+	const struct dict *d = c->dict;
+	if (--m->budget < 0)
+		return false;
+	if (i < 0) {
+		if (k)
+			return match_back(m, k->e, k->i, limit, k->i >= 0 && k->e[k->i].consecutive,
+				k->counting, k->next, depth);
+		/* the part before the verb is placed; now the part after it */
+		if (limit < m->span_start)
+			m->span_start = limit;
+		return match_fwd(m, m->upper, m->nupper, 0, m->verb_end + 1, m->verb_consecutive, true,
+			NULL, 0);
+	}
+	const struct dict_elem *el = &e[i];
+	bool next_anchored = i > 0 && e[i - 1].consecutive;
+	int lowest = anchored ? limit - 1 : m->clause_start;
+	for (int p = limit - 1; p >= lowest && p >= m->clause_start && m->budget >= 0; p--) {
+		const struct tok *t = &c->toks[p];
+		if (p < limit - 1 && is_barrier(m, &c->toks[p + 1]))
+			break;
+		switch (el->kind) {
+		case ELEM_WORD:
+			if (!(t->flags & TEXT_WORD) || !tok_matches(c, t, el->id, el->mode))
+				break;
+			if (match_back(m, e, i - 1, p, next_anchored, counting, k, depth)) {
+				if (counting)
+					m->length += word_letters(d, el->id);
+				return true;
+			}
+			break;
+		case ELEM_SOURCE:
+		case ELEM_TARGET:
+		case ELEM_COMPOUND:
+		case ELEM_SKIP:
+		case ELEM_ATTRIB: {
+			int start;
+			int g = group_ending_at(c, p, m->clause_start, &start);
+			if (g < 0 || (el->kind == ELEM_COMPOUND && !is_compound(c, g)))
+				break;
+			struct binding saved = bind(m, el->kind, g);
+			if (match_back(m, e, i - 1, start, next_anchored, counting, k, depth))
+				return true;
+			unbind(m, saved);
+			break;
+		}
+		case ELEM_SYNSET:
+		case ELEM_ALT: {
+			if (depth > 6)
+				return false;
+			const uint32_t *members;
+			uint32_t count;
+			members_of(d, el, &members, &count);
+			struct bcont next = {e, i - 1, counting, k};
+			bool inner = counting && el->kind == ELEM_ALT;
+			for (uint32_t mb = 0; mb < count && m->budget >= 0; mb++) {
+				const struct dict_phrase *ph = &d->phrases[members[mb]];
+				unsigned before = m->length;
+				if (match_back(m, d->elems + ph->first, ph->count - 1, p + 1, true, inner,
+					    &next, depth + 1))
+					return true;
+				m->length = before;
+			}
+			break;
+		}
+		default:
+			break;
+		}
 	}
 	return false;
 }
 
 /* ---- coding a clause ------------------------------------------------------------- */
 
-static int first_group_in(const struct coder *c, int from, int to, const char *not_code)
+/* Every code of group g ('/'-compounds split), into codes[]; returns the count. */
+static int group_codes(const struct coder *c, int g, char codes[][MAX_CODE], int max)
 {
-	for (int g = 0; g < c->ngroups; g++) {
-		const struct group *gr = &c->groups[g];
-		if (gr->start < from || gr->start > to)
-			continue;
-		if (not_code && gr->count == 1 &&
-			strcmp(c->actors[gr->first].code, not_code) == 0)
-			continue;
-		return g;
+	int n = 0;
+	const struct group *gr = &c->groups[g];
+	for (int a = gr->first; a < gr->first + gr->count; a++) {
+		const char *s = c->actors[a].code;
+		while (*s && n < max) {
+			const char *slash = strchr(s, '/');
+			size_t len = slash ? (size_t)(slash - s) : strlen(s);
+			if (len && len < MAX_CODE) {
+				memcpy(codes[n], s, len);
+				codes[n][len] = '\0';
+				n++;
+			}
+			s += len + (slash != NULL);
+		}
 	}
-	return -1;
+	return n;
 }
 
-/* Is any code of group a also a code of group b (so a->b would be a self-event)? */
+/* Does group b add no code that group a lacks (so a->b would only be self-events)? */
 static bool same_codes(const struct coder *c, int a, int b)
 {
 	if (a < 0 || b < 0)
 		return false;
-	const struct group *ga = &c->groups[a], *gb = &c->groups[b];
-	if (ga->count != 1 || gb->count != 1)
-		return a == b;
-	return strcmp(c->actors[ga->first].code, c->actors[gb->first].code) == 0;
+	if (a == b)
+		return true;
+	char ca[16][MAX_CODE], cb[16][MAX_CODE];
+	int na = group_codes(c, a, ca, 16), nb = group_codes(c, b, cb, 16);
+	for (int j = 0; j < nb; j++) {
+		bool found = false;
+		for (int i = 0; i < na && !found; i++)
+			found = strcmp(ca[i], cb[j]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int first_group_in(const struct coder *c, int from, int to)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->start >= from && gr->start <= to && !c->excluded[g])
+			return g;
+	}
+	return -1;
 }
 
 static int first_distinct_group(const struct coder *c, int from, int to, int source)
 {
 	for (int g = 0; g < c->ngroups; g++) {
 		const struct group *gr = &c->groups[g];
-		if (gr->start < from || gr->start > to || g == source)
-			continue;
-		if (same_codes(c, g, source))
+		if (gr->start < from || gr->start > to || c->excluded[g] || same_codes(c, source, g))
 			continue;
 		return g;
 	}
@@ -1560,47 +2034,41 @@ static int first_distinct_group(const struct coder *c, int from, int to, int sou
 static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end, int *ret_by)
 {
 	bool aux = false;
-	for (int k = vs - 1; k >= 0 && k >= vs - 2; k--)
-		if (c->toks[k].word == W_AUX && (word_is(&c->toks[k], "WAS") ||
-						       word_is(&c->toks[k], "WERE") ||
-						       word_is(&c->toks[k], "BEEN") ||
-						       (c->opt.nearest_subject &&
-							       (word_is(&c->toks[k], "IS") ||
-								       word_is(&c->toks[k], "ARE") ||
-								       word_is(&c->toks[k], "BE") ||
-								       word_is(&c->toks[k], "BEING")))))
+	for (int k = vs - 1; k >= 0 && k >= vs - 2; k--) {
+		const struct tok *t = &c->toks[k];
+		if (t->word != W_AUX)
+			continue;
+		if (word_is(t, "WAS") || word_is(t, "WERE") || word_is(t, "BEEN") ||
+			c->opt.nearest_subject)
 			aux = true;
+	}
 	if (!aux)
 		return false;
+	/* TABARI: BY right after the verb (or after one modifier); ours: anywhere in the
+	 * clause before another actor ("were imposed on Iran by the EU") */
 	int reach = c->opt.nearest_subject ? clause_end : ve + 2;
 	for (int k = ve + 1; k <= reach && k <= clause_end; k++) {
 		if (c->toks[k].word == W_BY) {
 			*ret_by = k;
 			return true;
 		}
-		if (c->toks[k].type == T_ACTOR && !c->opt.nearest_subject)
+		if (c->toks[k].type == T_VERB)
 			return false;
 	}
 	return false;
 }
 
-static void copy_code(char *dst, const char *src)
-{
-	snprintf(dst, MAX_CODE, "%s", src);
-}
-
-static void add_pending(struct coder *c, unsigned sentence, const struct text_token *sent,
-	int sg, int tg, const char *scode, const char *tcode, const char *event_code, int vi,
-	uint32_t pattern, int span_start, int span_end, bool sub, bool dom, int clause)
+static void add_pending(struct coder *c, unsigned sentence, int sg, int tg, const char *scode,
+	const char *tcode, const char *event_code, int vi, uint32_t pattern, int span_start,
+	int span_end, bool sub, bool dom, int clause)
 {
 	if (c->nsentence_events >= MAX_SENTENCE_EVENTS)
 		return;
-	(void)sent;
 	struct pending_event *pe = &c->sentence_events[c->nsentence_events++];
 	memset(pe, 0, sizeof *pe);
 	pe->sentence = sentence;
-	copy_code(pe->source, scode);
-	copy_code(pe->target, tcode);
+	snprintf(pe->source, sizeof pe->source, "%s", scode);
+	snprintf(pe->target, sizeof pe->target, "%s", tcode);
 	snprintf(pe->code, sizeof pe->code, "%s", event_code);
 	const struct verb *vb = &c->verbs[vi];
 	pe->verb_entry = vb->entry;
@@ -1612,59 +2080,68 @@ static void add_pending(struct coder *c, unsigned sentence, const struct text_to
 	if (sg >= 0) {
 		const struct group *g = &c->groups[sg];
 		pe->source_offset = c->toks[g->start].src_offset;
-		pe->source_len = c->toks[g->end].src_offset + c->toks[g->end].src_len - pe->source_offset;
+		pe->source_len = c->toks[g->end].src_offset + c->toks[g->end].src_len -
+			pe->source_offset;
 	}
 	if (tg >= 0) {
 		const struct group *g = &c->groups[tg];
 		pe->target_offset = c->toks[g->start].src_offset;
-		pe->target_len = c->toks[g->end].src_offset + c->toks[g->end].src_len - pe->target_offset;
+		pe->target_len = c->toks[g->end].src_offset + c->toks[g->end].src_len -
+			pe->target_offset;
 	}
 	pe->subordinate = sub;
 	pe->dominant = dom;
 	pe->clause = (uint8_t)clause;
 }
 
-/* Splits "A/B" codes and emits every source x target pair, skipping self-events. */
-static int emit_pairs(struct coder *c, unsigned sentence, int sg, int tg, const char *scodes,
-	const char *tcodes, const struct dict_event_code *ev, int vi, uint32_t pattern,
-	int span_start, int span_end, int clause)
+enum pairing {
+	PAIR_CROSS,         /* every source with every target (and back, for paired codes) */
+	PAIR_COMPOUND_BOTH, /* %: each pair of the compound, the code one way, the pair back */
+	PAIR_COMPOUND_ONE,  /* a compound source that is its own target: each pair once */
+};
+
+struct event_plan {
+	int sg, tg;
+	char scodes[16][MAX_CODE], tcodes[16][MAX_CODE];
+	int ns, nt;
+	enum pairing pairing;
+};
+
+static int emit_plan(struct coder *c, unsigned sentence, const struct event_plan *p,
+	const struct dict_event_code *ev, int vi, uint32_t pattern, int span_start, int span_end,
+	int clause)
 {
 	const struct dict *d = c->dict;
 	const char *code = dict_str(d, ev->code);
 	const char *reverse = dict_str(d, ev->reverse);
 	bool sub = ev->flags & EVENT_SUBORDINATE;
 	bool dom = ev->flags & EVENT_DOMINANT;
-	int emitted = 0;
-	char sbuf[MAX_CODE * 4], tbuf[MAX_CODE * 4];
-	snprintf(sbuf, sizeof sbuf, "%s", scodes);
-	for (char *s = sbuf, *snext; s; s = snext) {
-		snext = strchr(s, '/');
-		if (snext)
-			*snext++ = '\0';
-		snprintf(tbuf, sizeof tbuf, "%s", tcodes);
-		for (char *t = tbuf, *tnext; t; t = tnext) {
-			tnext = strchr(t, '/');
-			if (tnext)
-				*tnext++ = '\0';
-			if (!*s || !*t || strcmp(s, t) == 0)
-				continue;
-			add_pending(c, sentence, NULL, sg, tg, s, t, code, vi, pattern, span_start,
-				span_end, sub, dom, clause);
-			emitted++;
-			if (ev->flags & EVENT_PAIRED) {
-				add_pending(c, sentence, NULL, tg, sg, t, s, reverse, vi, pattern,
-					span_start, span_end, sub, dom, clause);
-				emitted++;
+	bool paired = ev->flags & EVENT_PAIRED;
+	int n0 = c->nsentence_events;
+	if (p->pairing == PAIR_CROSS) {
+		for (int s = 0; s < p->ns; s++)
+			for (int t = 0; t < p->nt; t++) {
+				if (strcmp(p->scodes[s], p->tcodes[t]) == 0)
+					continue;
+				add_pending(c, sentence, p->sg, p->tg, p->scodes[s], p->tcodes[t], code, vi,
+					pattern, span_start, span_end, sub, dom, clause);
+				if (paired)
+					add_pending(c, sentence, p->tg, p->sg, p->tcodes[t], p->scodes[s],
+						reverse, vi, pattern, span_start, span_end, sub, dom, clause);
 			}
-		}
+	} else {
+		for (int i = 0; i < p->ns; i++)
+			for (int j = i + 1; j < p->ns; j++) {
+				if (strcmp(p->scodes[i], p->scodes[j]) == 0)
+					continue;
+				add_pending(c, sentence, p->sg, p->sg, p->scodes[i], p->scodes[j], code, vi,
+					pattern, span_start, span_end, sub, dom, clause);
+				if (paired || p->pairing == PAIR_COMPOUND_BOTH)
+					add_pending(c, sentence, p->sg, p->sg, p->scodes[j], p->scodes[i],
+						reverse, vi, pattern, span_start, span_end, sub, dom, clause);
+			}
 	}
-	return emitted;
-}
-
-/* The codes of every member of group g, '/'-joined. */
-static void codes_of(const struct coder *c, int g, char *out, size_t cap)
-{
-	group_code(c, g, out, cap);
+	return c->nsentence_events - n0;
 }
 
 static bool negated(const struct coder *c, int vs, int clause_start)
@@ -1703,6 +2180,8 @@ struct verb_result {
 	const struct dict_event_code *ev;
 	uint32_t pattern;
 	int source, target, compound;
+	int skips[MAX_SKIPS];
+	int nskips;
 	int span_start, span_end;
 };
 
@@ -1716,6 +2195,7 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 	r->ev = &d->events[dv->event];
 	r->pattern = UINT32_MAX;
 	r->source = r->target = r->compound = -1;
+	r->nskips = 0;
 	r->span_start = vb->start;
 	r->span_end = vb->end;
 	unsigned best = 0;
@@ -1724,13 +2204,26 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 		const struct dict_pattern *pat = &d->patterns[pi];
 		const struct dict_phrase *ph = &d->phrases[pat->phrase];
 		if (r->pattern != UINT32_MAX && ph->length <= best)
-			break;
+			break; /* longest first: nothing left can beat what matched */
+		if ((pat->need[0] != UINT32_MAX && c->lex_stamp[pat->need[0]] != c->stamp) ||
+			(pat->need[1] != UINT32_MAX && c->lex_stamp[pat->need[1]] != c->stamp))
+			continue; /* a word it needs is nowhere in the sentence */
+		const struct dict_elem *e = d->elems + ph->first;
+		int k = 0;
+		while (k < ph->count && e[k].kind != ELEM_VERB)
+			k++;
+		if (k == ph->count)
+			continue;
 		struct match_state m = {
 			.c = c,
+			.verb_index = vi,
 			.verb_start = vb->start,
 			.verb_end = vb->end,
 			.clause_start = cs,
 			.clause_end = ce,
+			.upper = e + k + 1,
+			.nupper = ph->count - k - 1,
+			.verb_consecutive = e[k].consecutive,
 			.budget = MATCH_BUDGET,
 			.source = -1,
 			.target = -1,
@@ -1738,7 +2231,7 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 			.span_start = vb->start,
 			.span_end = vb->end,
 		};
-		if (!match_elems(&m, d->elems + ph->first, ph->count, 0, cs, false, vb->start, NULL, 0))
+		if (!match_back(&m, e, k - 1, vb->start, k > 0 && e[k - 1].consecutive, true, NULL, 0))
 			continue;
 		if (r->pattern != UINT32_MAX && m.length <= best)
 			continue;
@@ -1748,6 +2241,8 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 		r->source = m.source;
 		r->target = m.target;
 		r->compound = m.compound;
+		r->nskips = m.nskips;
+		memcpy(r->skips, m.skips, sizeof r->skips);
 		r->span_start = m.span_start;
 		r->span_end = m.span_end;
 		if (best >= ph->length)
@@ -1759,9 +2254,24 @@ struct clause {
 	int start, end; /* inclusive */
 };
 
+/* Fills the codes of an event plan from a group, or from a literal (default) code. */
+static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
+	int *ret_n)
+{
+	if (g >= 0) {
+		*ret_n = group_codes(c, g, codes, 16);
+	} else if (literal && literal[0]) {
+		snprintf(codes[0], MAX_CODE, "%s", literal);
+		*ret_n = 1;
+	} else {
+		*ret_n = 0;
+	}
+}
+
 /*
- * Codes one sentence that is already tagged. Returns the number of pending events added
- * to c->sentence_events.
+ * Codes the clauses of a tagged sentence into c->sentence_events: the verbs of each
+ * clause left to right, under the CODE BY rule, with subordinate codes ([023?], and
+ * with STATEMENTS SUBORDINATE every 01x statement) kept only when nothing else is.
  */
 static void code_clauses(struct coder *c, unsigned sentence)
 {
@@ -1769,7 +2279,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 	int nclauses = 0;
 	int start = 0;
 	for (int i = 0; i < c->ntoks && nclauses < MAX_TOKENS / 2; i++) {
-		if (c->toks[i].word == W_CONJ && !c->toks[i].protect && c->toks[i].type != T_ACTOR) {
+		/* news: "X did A, while Y did B" is two clauses too */
+		bool contrast = c->opt.nearest_subject && c->toks[i].word == W_SUBORDINATOR &&
+			(word_is(&c->toks[i], "WHILE") || word_is(&c->toks[i], "WHEREAS"));
+		if ((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
+			c->toks[i].type != T_ACTOR) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
 			nclauses++;
@@ -1780,24 +2294,28 @@ static void code_clauses(struct coder *c, unsigned sentence)
 	clauses[nclauses].end = c->ntoks - 1;
 	nclauses++;
 
-	int carried = -1;           /* source group carried into later clauses */
-	char carried_code[MAX_CODE] = "";
+	int carried = -1; /* the subject carried into later clauses */
 	bool sentence_done = false;
 	for (int ci = 0; ci < nclauses && !sentence_done; ci++) {
 		int cs = clauses[ci].start, ce = clauses[ci].end;
 		if (cs > ce)
 			continue;
-		int before = c->nsentence_events;
-		int sub_start = -1, sub_end = -1; /* subordinate events waiting in this clause */
+		int sub_start = -1; /* this clause's subordinate events */
 		bool coded = false;
 		int clause_source = -1;
-		for (int vi = 0; vi < c->nverbs && !coded; vi++) {
+		for (int vi = 0; vi < c->nverbs && !coded && !sentence_done; vi++) {
 			const struct verb *vb = &c->verbs[vi];
 			if (vb->noun || vb->start < cs || vb->start > ce)
 				continue;
 			struct verb_result r;
 			evaluate_verb(c, vi, cs, ce, &r);
 			const struct dict_event_code *ev = r.ev;
+#ifdef CODER_DEBUG
+			fprintf(stderr, "   clause %d verb %d: %s [%s] src %d tgt %d cmp %d\n", ci, vi,
+				r.pattern == UINT32_MAX ? "(root)" :
+							  dict_str(c->dict, c->dict->patterns[r.pattern].text),
+				dict_str(c->dict, ev->code), r.source, r.target, r.compound);
+#endif
 			if (ev->flags & EVENT_DISCARD) {
 				c->discard = true;
 				return;
@@ -1811,83 +2329,101 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			if (c->opt.negation && negated(c, vb->start, cs) &&
 				(r.pattern == UINT32_MAX || !pattern_has_negation(c, r.pattern)))
 				continue;
-			/* source */
+			memset(c->excluded, 0, sizeof c->excluded);
+			for (int s = 0; s < r.nskips; s++)
+				c->excluded[r.skips[s]] = 1;
+			struct event_plan plan;
+			plan.pairing = PAIR_CROSS;
 			int sg = r.source, tg = r.target;
 			bool by_pattern = sg >= 0 || tg >= 0 || r.compound >= 0;
-			if (r.compound >= 0)
+			if (r.compound >= 0) {
 				sg = tg = r.compound;
+				plan.pairing = PAIR_COMPOUND_BOTH;
+			}
+			bool prior = first_group_in(c, cs, vb->start - 1) >= 0;
+			const char *default_source = NULL, *default_target = NULL;
+			/* the source */
 			if (sg < 0) {
-				int from = cs;
 				if (c->opt.nearest_subject) {
-					/* the subject of this verb follows any earlier verb or THAT */
+					/* the subject of this verb follows any earlier verb or THAT:
+					 * "X said that Y attacked Z" is Y's doing */
+					int from = cs;
 					for (int k = vb->start - 1; k > cs; k--)
 						if ((c->toks[k].type == T_VERB && c->toks[k].verb != vi) ||
 							c->toks[k].word == W_THAT) {
 							from = k + 1;
 							break;
 						}
-					sg = first_group_in(c, from, vb->start - 1, NULL);
-					if (sg >= 0 && tg >= 0 && same_codes(c, sg, tg))
-						sg = first_distinct_group(c, from, vb->start - 1, tg);
+					sg = tg >= 0 ? first_distinct_group(c, from, vb->start - 1, tg) :
+						first_group_in(c, from, vb->start - 1);
 				}
 				if (sg < 0) {
-					if (ci == 0 || actor_starting_at(c, cs) >= 0 ||
-						(carried < 0 && !carried_code[0]))
+					bool own = ci == 0 || carried < 0 || group_starting_at(c, cs, cs, &(int){0}) >= 0;
+					if (own)
 						sg = tg >= 0 ? first_distinct_group(c, cs, vb->start - 1, tg) :
-							first_group_in(c, cs, vb->start - 1, NULL);
+							first_group_in(c, cs, vb->start - 1);
 					else
 						sg = carried;
 				}
+				if (c->opt.default_source[0] && c->opt.default_source_prior && !prior) {
+					sg = -1;
+					default_source = c->opt.default_source;
+				}
+				/* TABARI is greedy: no source before the verb, take one after it (news
+				 * mode does not: "The move led to ... Russia" has no subject) */
+				if (sg < 0 && !default_source && !c->opt.nearest_subject)
+					sg = first_distinct_group(c, vb->end + 1, ce, tg);
+				/* passive with the target placed by the pattern: the actor after BY */
+				if (sg < 0 && !default_source && c->opt.nearest_subject) {
+					for (int k = vb->end + 1; k <= ce && sg < 0; k++)
+						if (c->toks[k].word == W_BY)
+							sg = first_distinct_group(c, k + 1, k + 3 < ce ? k + 3 : ce, tg);
+				}
+				if (sg < 0 && c->opt.default_source[0])
+					default_source = c->opt.default_source;
 			}
-			/* target */
+			/* the target */
 			if (tg < 0) {
 				tg = first_distinct_group(c, vb->end + 1, ce, sg);
-				if (tg < 0)
+				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
+					default_target = c->opt.default_target;
+				if (tg < 0 && !default_target)
 					tg = first_distinct_group(c, cs, vb->start - 1, sg);
-				if (tg < 0 && sg >= 0 && c->groups[sg].count > 1)
+				if (tg < 0 && !default_target && sg >= 0 && is_compound(c, sg)) {
 					tg = sg;
+					plan.pairing = PAIR_COMPOUND_ONE;
+				}
+				if (tg < 0 && !default_target && c->opt.default_target[0])
+					default_target = c->opt.default_target;
 			}
 			int by;
-			if (!by_pattern && passive_voice(c, vb->start, vb->end, ce, &by)) {
-				if (c->opt.nearest_subject) {
-					int agent = first_group_in(c, by + 1, ce, NULL);
-					if (agent >= 0) {
-						int patient = first_distinct_group(c, cs, vb->start - 1, agent);
-						if (patient < 0)
-							patient = first_distinct_group(c, vb->end + 1, ce, agent);
-						sg = agent;
-						tg = patient;
-					} else {
-						int tmp = sg;
-						sg = tg;
-						tg = tmp;
-					}
+			if (!by_pattern && plan.pairing == PAIR_CROSS &&
+				passive_voice(c, vb->start, vb->end, ce, &by)) {
+				int agent = c->opt.nearest_subject ? first_group_in(c, by + 1, ce) : -1;
+				if (agent >= 0) {
+					int patient = first_distinct_group(c, cs, vb->start - 1, agent);
+					if (patient < 0)
+						patient = first_distinct_group(c, vb->end + 1, ce, agent);
+					sg = agent;
+					tg = patient;
 				} else {
 					int tmp = sg;
 					sg = tg;
 					tg = tmp;
+					const char *dtmp = default_source;
+					default_source = default_target;
+					default_target = dtmp;
 				}
 			}
-			char scodes[MAX_CODE * 4] = "", tcodes[MAX_CODE * 4] = "";
-			if (sg >= 0)
-				codes_of(c, sg, scodes, sizeof scodes);
-			else if (ci > 0 && carried < 0 && carried_code[0])
-				snprintf(scodes, sizeof scodes, "%s", carried_code);
-			bool prior = first_group_in(c, cs, vb->start - 1, NULL) >= 0;
-			if (!scodes[0] && c->opt.default_source[0] &&
-				(!c->opt.default_source_prior || !prior))
-				snprintf(scodes, sizeof scodes, "%s", c->opt.default_source);
-			if (tg >= 0)
-				codes_of(c, tg, tcodes, sizeof tcodes);
-			bool after = first_group_in(c, vb->end + 1, ce, NULL) >= 0;
-			if (!tcodes[0] && c->opt.default_target[0] &&
-				(!c->opt.default_target_after || !after))
-				snprintf(tcodes, sizeof tcodes, "%s", c->opt.default_target);
-			if (!scodes[0] || !tcodes[0])
+			plan.sg = sg;
+			plan.tg = tg;
+			plan_side(c, sg, default_source, plan.scodes, &plan.ns);
+			plan_side(c, tg, default_target, plan.tcodes, &plan.nt);
+			if (plan.ns == 0 || (plan.pairing == PAIR_CROSS && plan.nt == 0))
 				continue;
 			int n0 = c->nsentence_events;
-			int emitted = emit_pairs(c, sentence, sg, tg, scodes, tcodes, ev, vi, r.pattern,
-				r.span_start, r.span_end, ci);
+			int emitted = emit_plan(c, sentence, &plan, ev, vi, r.pattern, r.span_start,
+				r.span_end, ci);
 			if (emitted == 0)
 				continue;
 			clause_source = sg;
@@ -1895,47 +2431,41 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			if (!sub && c->opt.statements_subordinate) {
 				const char *code = dict_str(c->dict, ev->code);
 				sub = code[0] == '0' && code[1] == '1';
-				if (sub)
-					for (int k = n0; k < c->nsentence_events; k++)
-						c->sentence_events[k].subordinate = 1;
 			}
+			for (int k = n0; k < c->nsentence_events; k++)
+				c->sentence_events[k].subordinate = sub;
 			if (sub) {
-				if (sub_start < 0) {
+				if (c->opt.code_by == CODE_ALL)
+					continue;
+				if (sub_start < 0)
 					sub_start = n0;
-					sub_end = c->nsentence_events;
-				} else {
-					c->nsentence_events = n0; /* keep only the first */
-				}
+				else
+					c->nsentence_events = n0; /* the first subordinate event stands */
 				continue;
 			}
-			/* a real event: earlier subordinate ones of this clause give way */
-			if (sub_start >= 0) {
+			if (c->opt.code_by == BY_CLAUSE && sub_start >= 0) {
+				/* a real event: the clause's subordinate ones give way */
 				int keep = c->nsentence_events - n0;
 				memmove(&c->sentence_events[sub_start], &c->sentence_events[n0],
 					(size_t)keep * sizeof c->sentence_events[0]);
 				c->nsentence_events = sub_start + keep;
-				sub_start = sub_end = -1;
+				sub_start = -1;
 			}
-			if (c->opt.code_by != CODE_ALL)
+			if (c->opt.code_by == BY_CLAUSE)
 				coded = true;
-			if (c->opt.code_by == BY_SENTENCE)
+			else if (c->opt.code_by == BY_SENTENCE)
 				sentence_done = true;
 		}
-		(void)sub_end;
-		/* the subject carries into the next clause */
 		if (clause_source >= 0) {
 			carried = clause_source;
 		} else {
-			int g = first_group_in(c, cs, ce, NULL);
+			int g = first_group_in(c, cs, ce);
 			if (g >= 0)
 				carried = g;
 		}
-		(void)before;
-		if (c->opt.code_by == BY_SENTENCE && c->nsentence_events > 0 && !sentence_done) {
-			/* only a subordinate event so far: keep looking in later clauses */
-		}
 	}
-	/* subordinate events stand only if nothing else was coded */
+	/* across the sentence: dominant codes win; outside BY CLAUSE, subordinate codes
+	 * stand only if nothing else was coded */
 	bool any_real = false, any_dominant = false;
 	for (int i = 0; i < c->nsentence_events; i++) {
 		any_real |= !c->sentence_events[i].subordinate;
@@ -1944,12 +2474,9 @@ static void code_clauses(struct coder *c, unsigned sentence)
 	int n = 0;
 	for (int i = 0; i < c->nsentence_events; i++) {
 		const struct pending_event *pe = &c->sentence_events[i];
-		if (any_real && pe->subordinate)
-			continue;
 		if (any_dominant && !pe->dominant)
 			continue;
-		if (c->opt.code_by == BY_SENTENCE && n > 0 &&
-			(pe->clause != c->sentence_events[0].clause))
+		if (c->opt.code_by != BY_CLAUSE && any_real && pe->subordinate)
 			continue;
 		c->sentence_events[n++] = *pe;
 	}
@@ -1971,6 +2498,32 @@ static bool title_case_sentence(const struct coder *c)
 	return words >= 2 && capitalized * 10 >= words * 7;
 }
 
+#ifdef CODER_DEBUG
+/* A parse display for developing the matcher: cc -DCODER_DEBUG. */
+static void debug_dump(const struct coder *c, const char *what)
+{
+	static const char *const types[] = {"", "ACT", "AGT", "VRB", "NOUN", "ADJ", "TIME"};
+	fprintf(stderr, "-- %s: %d tokens, %d actors, %d groups, %d verbs%s%s\n", what, c->ntoks,
+		c->nactors, c->ngroups, c->nverbs, c->discard ? " DISCARD" : "",
+		c->complex ? " COMPLEX" : "");
+	for (int i = 0; i < c->ntoks; i++) {
+		const struct tok *t = &c->toks[i];
+		fprintf(stderr, " %.*s", t->len ? t->len : 1, t->len ? t->w : ",");
+		if (t->type)
+			fprintf(stderr, "/%s%d", types[t->type], t->type == T_ACTOR ? t->actor : t->verb);
+		if (t->protect)
+			fprintf(stderr, "/P");
+	}
+	fprintf(stderr, "\n");
+	for (int a = 0; a < c->nactors; a++)
+		fprintf(stderr, "   actor %d [%d-%d] %s group %d kind %d\n", a, c->actors[a].start,
+			c->actors[a].end, c->actors[a].code, c->actors[a].group, c->actors[a].kind);
+	for (int v = 0; v < c->nverbs; v++)
+		fprintf(stderr, "   verb %d [%d-%d]%s\n", v, c->verbs[v].start, c->verbs[v].end,
+			c->verbs[v].noun ? " noun" : "");
+}
+#endif
+
 static void code_sentence(struct coder *c, const char *text, size_t start, size_t end,
 	unsigned index)
 {
@@ -1990,9 +2543,13 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	c->discard = c->complex = false;
 	int words = 0;
 	bool lower = false;
+	int kept = 0;
 	for (int i = 0; i < c->ntoks; i++) {
-		struct tok *t = &c->toks[i];
 		const struct text_token *r = &c->raw[i];
+		/* a dash is a pause like a comma in news; TABARI reads it as a space */
+		if ((r->flags & TEXT_DASH) && !c->opt.nearest_subject)
+			continue;
+		struct tok *t = &c->toks[kept++];
 		memset(t, 0, sizeof *t);
 		t->w = c->folded + r->folded;
 		t->len = r->folded_len;
@@ -2007,8 +2564,15 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		words += (t->flags & (TEXT_WORD | TEXT_COMMA)) != 0;
 		lower |= (t->flags & TEXT_HAS_LOWER) != 0;
 	}
+	c->ntoks = kept;
 	if (words == 0 || words < c->opt.min_words)
 		return;
+	if (++c->stamp == 0) {
+		memset(c->lex_stamp, 0, (c->dict->nlex + 1) * sizeof *c->lex_stamp);
+		c->stamp = 1;
+	}
+	for (size_t i = 0; i < c->nlms; i++)
+		c->lex_stamp[c->lms[i].lex] = c->stamp;
 	c->all_caps = !lower;
 	c->title_case = c->opt.title_case && title_case_sentence(c);
 
@@ -2016,14 +2580,23 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	tag_plain_and_verbs(c);
 	shift_verbs_to_nouns(c);
 	attach_agents(c);
+	if (c->opt.merge_actors)
+		merge_adjacent_actors(c);
 	find_compounds(c);
 	protect_noun_phrases(c);
 	drop_comma_clauses(c);
 	compact(c);
 	find_compounds(c);
 	resolve_pronouns(c);
+	if (c->opt.merge_actors)
+		merge_adjacent_actors(c);
 	find_compounds(c);
+	if (c->opt.merge_actors)
+		spread_agents(c);
 
+#ifdef CODER_DEBUG
+	debug_dump(c, "tagged");
+#endif
 	if (c->discard) {
 		c->flags |= CODER_DISCARDED;
 		return;
@@ -2034,12 +2607,14 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		verbs += !c->verbs[v].noun;
 	for (int i = 0; i < c->ntoks; i++)
 		conj += c->toks[i].word == W_CONJ && !c->toks[i].protect;
-	int first_verb = -1;
-	for (int v = 0; v < c->nverbs; v++)
-		if (!c->verbs[v].noun) {
+	int first_verb = -1; /* verbs whose own code is null do not count (On accord ...) */
+	for (int v = 0; v < c->nverbs; v++) {
+		const struct dict_verb *dv = &c->dict->verbs[c->verbs[v].entry];
+		if (!c->verbs[v].noun && !(c->dict->events[dv->event].flags & EVENT_NULL)) {
 			first_verb = c->verbs[v].start;
 			break;
 		}
+	}
 	bool complex = c->complex;
 	if (c->opt.complex_verbs && verbs >= c->opt.complex_verbs)
 		complex = true;
@@ -2075,11 +2650,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		snprintf(c->last_subject, sizeof c->last_subject, "%s", c->sentence_events[0].source);
 	else if (c->ngroups > 0)
 		group_code(c, 0, c->last_subject, sizeof c->last_subject);
-	for (int a = c->nactors - 1; a >= 0; a--)
-		if (is_country_code(c->actors[a].code)) {
-			snprintf(c->last_country, sizeof c->last_country, "%.3s", c->actors[a].code);
-			break;
-		}
+	note_countries(c);
 	/* keep one event per (source, code, target) */
 	for (int i = 0; i < c->nsentence_events; i++) {
 		struct pending_event *pe = &c->sentence_events[i];
@@ -2121,8 +2692,11 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 	c->flags = 0;
 	c->nevents = 0;
 	c->story_discard = false;
-	c->last_subject[0] = '\0';
-	c->last_country[0] = '\0';
+	if (!c->opt.forward) {
+		c->last_subject[0] = '\0';
+		c->ncountries = 0;
+		c->mentions = 0;
+	}
 	if (len > UINT32_MAX / 2)
 		len = UINT32_MAX / 2;
 	size_t pos = 0;
@@ -2133,6 +2707,11 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
 					    text[pos] == '\r'))
 			pos++;
+		if (pos >= len)
+			break;
+		/* a dateline may open any paragraph: "Title. WASHINGTON (AP) - The ..." */
+		if (c->opt.split_sentences && index > 0)
+			pos += text_skip_dateline(text + pos, len - pos);
 		if (pos >= len)
 			break;
 		size_t end = c->opt.split_sentences ? text_sentence_end(text, len, pos) : len;

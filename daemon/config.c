@@ -142,6 +142,112 @@ static void set_string(char **slot, char *value)
 	*slot = value;
 }
 
+/* A duration that may be given in milliseconds ("250ms"), or as config_parse_duration. */
+static int parse_duration_ms(const char *text, unsigned *ret_ms)
+{
+	size_t len = strlen(text);
+	if (len > 2 && strcmp(text + len - 2, "ms") == 0) {
+		char digits[16];
+		unsigned ms;
+		if (len - 2 >= sizeof(digits))
+			return -EINVAL;
+		memcpy(digits, text, len - 2);
+		digits[len - 2] = '\0';
+		if (parse_count(digits, 0, UINT_MAX, &ms) < 0)
+			return -EINVAL;
+		*ret_ms = ms;
+		return 0;
+	}
+	unsigned s;
+	if (config_parse_duration(text, &s) < 0 || s > UINT_MAX / 1000)
+		return -EINVAL;
+	*ret_ms = s * 1000;
+	return 0;
+}
+
+/* A duration key of [fetch] that must lie within [min_s, max_s]. */
+static void set_duration(struct source *src, const char *key, const char *value,
+	unsigned min_s, unsigned max_s, const char *range, unsigned *slot)
+{
+	unsigned n;
+	if (config_parse_duration(value, &n) < 0 || n < min_s || n > max_s)
+		complain(src, "%s must be a duration from %s", key, range);
+	else
+		*slot = n;
+}
+
+static void set_count(struct source *src, const char *key, const char *value, unsigned min,
+	unsigned max, unsigned *slot)
+{
+	if (parse_count(value, min, max, slot) < 0)
+		complain(src, "%s must be a number from %u to %u", key, min, max);
+}
+
+static void set_size(struct source *src, const char *key, const char *value, size_t min,
+	size_t max, const char *range, size_t *slot)
+{
+	size_t bytes;
+	if (parse_size(value, &bytes) < 0 || bytes < min || bytes > max)
+		complain(src, "%s must be a size from %s", key, range);
+	else
+		*slot = bytes;
+}
+
+static void apply_fetch_setting(struct config *cfg, struct source *src, const char *key,
+	const char *value)
+{
+	if (strcmp(key, "interval") == 0) {
+		/* Seconds are allowed so tests can run the daemon's schedule quickly; the
+		 * feed list keeps its one-minute floor. */
+		set_duration(src, key, value, 1, 30 * 86400, "1s to 30d (e.g. 15m)", &cfg->interval_s);
+	} else if (strcmp(key, "concurrency") == 0) {
+		set_count(src, key, value, 1, 10000, &cfg->concurrency);
+	} else if (strcmp(key, "per_host") == 0) {
+		set_count(src, key, value, 1, 100, &cfg->per_host);
+	} else if (strcmp(key, "host_spacing") == 0) {
+		unsigned ms;
+		if (parse_duration_ms(value, &ms) < 0 || ms > 60 * 1000)
+			complain(src, "host_spacing must be a duration from 0 to 60s (e.g. 500ms)");
+		else
+			cfg->host_spacing_ms = ms;
+	} else if (strcmp(key, "timeout") == 0) {
+		set_duration(src, key, value, 1, 3600, "1s to 1h", &cfg->timeout_s);
+	} else if (strcmp(key, "connect_timeout") == 0) {
+		set_duration(src, key, value, 1, 600, "1s to 10m", &cfg->connect_timeout_s);
+	} else if (strcmp(key, "low_speed_limit") == 0) {
+		set_count(src, key, value, 0, 100 * 1024 * 1024, &cfg->low_speed_limit);
+	} else if (strcmp(key, "low_speed_time") == 0) {
+		set_duration(src, key, value, 1, 3600, "1s to 1h", &cfg->low_speed_time_s);
+	} else if (strcmp(key, "max_redirects") == 0) {
+		set_count(src, key, value, 0, 20, &cfg->max_redirects);
+	} else if (strcmp(key, "max_body") == 0) {
+		set_size(src, key, value, 1024, 1024UL * 1024 * 1024, "1k to 1G (e.g. 16M)",
+			&cfg->max_body_bytes);
+	} else if (strcmp(key, "max_header") == 0) {
+		set_size(src, key, value, 1024, 16UL * 1024 * 1024, "1k to 16M (e.g. 64k)",
+			&cfg->max_header_bytes);
+	} else if (strcmp(key, "user_agent") == 0) {
+		if (value[0] == '\0')
+			complain(src, "user_agent must not be empty");
+		else
+			set_string(&cfg->user_agent, xstrdup(value));
+	} else if (strcmp(key, "max_ttl") == 0) {
+		set_duration(src, key, value, 0, 30 * 86400, "0 to 30d", &cfg->max_ttl_s);
+	} else if (strcmp(key, "max_retry_after") == 0) {
+		set_duration(src, key, value, 1, 30 * 86400, "1s to 30d", &cfg->max_retry_after_s);
+	} else if (strcmp(key, "max_backoff") == 0) {
+		set_duration(src, key, value, 1, 30 * 86400, "1s to 30d", &cfg->max_backoff_s);
+	} else if (strcmp(key, "dead_after") == 0) {
+		set_duration(src, key, value, 1, 365 * 86400, "1s to 365d", &cfg->dead_after_s);
+	} else if (strcmp(key, "dead_interval") == 0) {
+		set_duration(src, key, value, 1, 30 * 86400, "1s to 30d", &cfg->dead_interval_s);
+	} else if (strcmp(key, "fetch_log_rows") == 0) {
+		set_count(src, key, value, 1, 100000, &cfg->fetch_log_rows);
+	} else {
+		complain(src, "unknown key '%s' in [fetch]", key);
+	}
+}
+
 static void apply_setting(struct config *cfg, struct source *src, const char *section,
 	const char *key, const char *value)
 {
@@ -169,45 +275,7 @@ static void apply_setting(struct config *cfg, struct source *src, const char *se
 			complain(src, "unknown key '%s' in [daemon]", key);
 		}
 	} else if (strcmp(section, "fetch") == 0) {
-		if (strcmp(key, "interval") == 0) {
-			if (config_parse_duration(value, &n) < 0 || n < 60)
-				complain(src, "interval must be a duration of at least 60s (e.g. 15m)");
-			else
-				cfg->interval_s = n;
-		} else if (strcmp(key, "concurrency") == 0) {
-			if (parse_count(value, 1, 10000, &n) < 0)
-				complain(src, "concurrency must be a number from 1 to 10000");
-			else
-				cfg->concurrency = n;
-		} else if (strcmp(key, "per_host") == 0) {
-			if (parse_count(value, 1, 100, &n) < 0)
-				complain(src, "per_host must be a number from 1 to 100");
-			else
-				cfg->per_host = n;
-		} else if (strcmp(key, "timeout") == 0) {
-			if (config_parse_duration(value, &n) < 0 || n < 1 || n > 3600)
-				complain(src, "timeout must be a duration from 1s to 1h");
-			else
-				cfg->timeout_s = n;
-		} else if (strcmp(key, "connect_timeout") == 0) {
-			if (config_parse_duration(value, &n) < 0 || n < 1 || n > 600)
-				complain(src, "connect_timeout must be a duration from 1s to 10m");
-			else
-				cfg->connect_timeout_s = n;
-		} else if (strcmp(key, "max_body") == 0) {
-			size_t bytes;
-			if (parse_size(value, &bytes) < 0 || bytes < 1024 || bytes > 1024UL * 1024 * 1024)
-				complain(src, "max_body must be a size from 1k to 1G (e.g. 16M)");
-			else
-				cfg->max_body_bytes = bytes;
-		} else if (strcmp(key, "user_agent") == 0) {
-			if (value[0] == '\0')
-				complain(src, "user_agent must not be empty");
-			else
-				set_string(&cfg->user_agent, xstrdup(value));
-		} else {
-			complain(src, "unknown key '%s' in [fetch]", key);
-		}
+		apply_fetch_setting(cfg, src, key, value);
 	} else if (strcmp(section, "coder") == 0) {
 		if (strcmp(key, "dictionaries") == 0)
 			path_list_add(&cfg->dictionary_dirs, resolve_path(src, value));
@@ -416,9 +484,20 @@ int config_load(const char *path, struct config **ret_config, struct buf *errors
 	cfg->interval_s = 15 * 60;
 	cfg->concurrency = 16;
 	cfg->per_host = 2;
+	cfg->host_spacing_ms = 1000;
 	cfg->timeout_s = 60;
 	cfg->connect_timeout_s = 15;
+	cfg->low_speed_limit = 100;
+	cfg->low_speed_time_s = 30;
+	cfg->max_redirects = 5;
 	cfg->max_body_bytes = 16 * 1024 * 1024;
+	cfg->max_header_bytes = 64 * 1024;
+	cfg->max_ttl_s = 6 * 3600;
+	cfg->max_retry_after_s = 6 * 3600;
+	cfg->max_backoff_s = 6 * 3600;
+	cfg->dead_after_s = 7 * 86400;
+	cfg->dead_interval_s = 86400;
+	cfg->fetch_log_rows = 100;
 	cfg->user_agent = xstrdup(DEFAULT_USER_AGENT);
 
 	int r = read_file(path, errors, parse_ini, cfg);

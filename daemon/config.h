@@ -40,10 +40,21 @@ struct config {
 	unsigned interval_s;    /* default poll interval */
 	unsigned concurrency;   /* transfers in flight at once, all hosts */
 	unsigned per_host;      /* transfers in flight at once per host */
+	unsigned host_spacing_ms; /* minimum time between two request starts to one host */
 	unsigned timeout_s;     /* whole transfer */
 	unsigned connect_timeout_s;
+	unsigned low_speed_limit;  /* bytes/s below which, for low_speed_time_s, a transfer is cut */
+	unsigned low_speed_time_s;
+	unsigned max_redirects;
 	size_t max_body_bytes;  /* decoded body cap */
+	size_t max_header_bytes; /* all response headers of one transfer */
 	char *user_agent;
+	unsigned max_ttl_s;     /* cap on <ttl>, Cache-Control max-age, Expires as interval floors */
+	unsigned max_retry_after_s; /* cap on a server's Retry-After */
+	unsigned max_backoff_s; /* cap on the exponential backoff of a failing feed */
+	unsigned dead_after_s;  /* failing this long marks a feed dead */
+	unsigned dead_interval_s; /* how often a dead feed is still tried */
+	unsigned fetch_log_rows; /* fetch_log rows kept per feed */
 	struct path_list dictionary_dirs; /* every *.actors, *.agents, *.verbs, *.discards inside */
 	struct path_list actors;
 	struct path_list agents;

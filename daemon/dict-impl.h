@@ -124,6 +124,7 @@ struct dict_verb {
 struct dict_pattern {
 	uint32_t phrase;
 	uint32_t family;
+	uint32_t need[2]; /* words the pattern cannot match without (UINT32_MAX: none) */
 	uint32_t event;
 	uint32_t text; /* string offset: the pattern as written, for --explain */
 	uint32_t file, line;
@@ -152,8 +153,11 @@ enum dict_class {
 };
 
 struct dict_start {
-	uint32_t entry; /* index into the class's array */
-	uint8_t cls;    /* enum dict_class */
+	uint32_t entry;  /* index into the class's array */
+	uint32_t second; /* the phrase's second word (UINT32_MAX if none): a cheap filter */
+	uint16_t length; /* the phrase's length */
+	uint8_t cls;     /* enum dict_class */
+	uint8_t mode;    /* how its first word matches */
 };
 
 struct dict_lex {

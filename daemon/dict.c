@@ -24,6 +24,7 @@
 #define MAX_SUBST_VALUES 64
 #define MAX_EXPANSIONS 256   /* phrases one agent line may expand to */
 #define MAX_ALT_DEPTH 1
+#define MAX_ALTERNATIVES 512 /* in one { a | b | ... } */
 
 /* ---- growable arrays ------------------------------------------------------------- */
 
@@ -322,7 +323,7 @@ static void parse_alternatives(struct loader *L, struct phrase_builder *pb, cons
 		pb->error = "missing '}' in alternatives";
 		return;
 	}
-	uint32_t members[64];
+	uint32_t members[MAX_ALTERNATIVES];
 	size_t nmembers = 0;
 	unsigned longest = 0;
 	size_t start = *pos + 1;
@@ -385,9 +386,12 @@ static int parse_phrase(struct loader *L, const char *s, size_t n, enum phrase_c
 			continue;
 		}
 		if (c == '_' || c == '-' || (!tokens && c == '+')) {
-			/* a connector: the element before must be followed immediately */
+			/* "X_Y": Y must follow X immediately; "X_ Y" only makes X a whole word */
+			bool joins = i + 1 < n && !is_space(s[i + 1]) && s[i + 1] != '|' &&
+				s[i + 1] != '}' && s[i + 1] != ']';
 			if (pb.count) {
-				pb.elems[pb.count - 1].consecutive = 1;
+				if (joins)
+					pb.elems[pb.count - 1].consecutive = 1;
 				pb.underscore[pb.count - 1] = pb.elems[pb.count - 1].kind == ELEM_WORD &&
 					!(i > 0 && s[i - 1] == '~');
 				pb.open_mode[pb.count - 1] = false;
@@ -441,10 +445,9 @@ static int parse_phrase(struct loader *L, const char *s, size_t n, enum phrase_c
 			char name[64];
 			size_t nn = text_fold_word(s + b, i - b, name, sizeof name);
 			uint32_t id = synset_ref(L, name, nn);
-			if (pb_push(&pb, ELEM_SYNSET, id)) {
-				const struct dict_synset *sy = &L->dict->synsets[id];
-				pb.length += sy->defined ? sy->length : 4;
-			}
+			/* a synset adds nothing to a pattern's length: TABARI tries a pattern
+			 * naming a member outright before one naming its synset */
+			pb_push(&pb, ELEM_SYNSET, id);
 			continue;
 		}
 		if (tokens && c == '{') {
@@ -1212,17 +1215,22 @@ static void verb_line(struct loader *L, const char *raw, size_t rawn, const char
 		return;
 	}
 	if (s[0] == '&') {
+		/* the name is letters and digits (a pattern reads "&NAME_WORD" as the synset
+		 * followed by a word); Phoenix writes a trailing '_' we ignore */
 		size_t b = 1, e = 1;
-		while (e < n && !is_space(s[e]))
+		while (e < n && ((s[e] >= 'A' && s[e] <= 'Z') || (s[e] >= 'a' && s[e] <= 'z') ||
+				       (s[e] >= '0' && s[e] <= '9')))
 			e++;
-		char name[64];
-		size_t nn = text_fold_word(s + b, e - b, name, sizeof name);
-		while (nn && name[nn - 1] == '_')
-			nn--;
-		if (nn == 0) {
-			report(L, "synset without a name");
+		size_t rest = e;
+		while (rest < n && s[rest] == '_')
+			rest++;
+		if (e == b || (rest < n && !is_space(s[rest]))) {
+			report(L, "bad synset name '%.*s': letters and digits only", (int)(n > 40 ? 40 : n), s);
+			L->synset = -1;
 			return;
 		}
+		char name[64];
+		size_t nn = text_fold_word(s + b, e - b, name, sizeof name);
 		uint32_t id = synset_ref(L, name, nn);
 		if (d->synsets[id].defined) {
 			report(L, "synset &%s defined twice", dict_str(d, d->synsets[id].name));
@@ -1569,8 +1577,10 @@ int dict_kind_from_path(const char *path, enum dict_kind *ret_kind)
 struct start_sort {
 	uint32_t lex;
 	uint32_t entry;
+	uint32_t second;
 	uint16_t length;
 	uint8_t cls;
+	uint8_t mode;
 };
 
 static int compare_starts(const void *a, const void *b)
@@ -1613,15 +1623,6 @@ static unsigned phrase_length(const struct dict *d, uint32_t phrase, int depth)
 			const char *w = d->strings + lx->str;
 			for (uint16_t k = 0; k < lx->len; k++)
 				len += (w[k] >= 'A' && w[k] <= 'Z') || (w[k] >= '0' && w[k] <= '9');
-		} else if (e->kind == ELEM_SYNSET && depth < 4) {
-			const struct dict_synset *sy = &d->synsets[e->id];
-			unsigned best = 0;
-			for (uint32_t m = 0; m < sy->count; m++) {
-				unsigned l = phrase_length(d, d->synset_members[sy->first + m], depth + 1);
-				if (l > best)
-					best = l;
-			}
-			len += best;
 		} else if (e->kind == ELEM_ALT && depth < 4) {
 			const struct dict_alt *alt = &d->alts[e->id];
 			unsigned best = 0;
@@ -1636,9 +1637,119 @@ static unsigned phrase_length(const struct dict *d, uint32_t phrase, int depth)
 	return len;
 }
 
-int dict_check(const struct dict *d, struct buf *errors)
+/* A phrase as text, connectors and word modes included: the key for duplicates. */
+static void phrase_key(const struct dict *d, uint32_t phrase, struct buf *out)
+{
+	const struct dict_phrase *p = &d->phrases[phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_WORD)
+			buf_append(out, d->strings + d->lex[e->id].str, d->lex[e->id].len);
+		else
+			buf_printf(out, "#%u.%u", e->kind, e->id);
+		if (e->mode == DICT_EXACT || e->mode == DICT_NOUN || e->mode == DICT_VERB)
+			buf_append_char(out, e->mode == DICT_EXACT ? '=' : '_');
+		buf_append_char(out, e->consecutive ? '+' : ' ');
+	}
+}
+
+/* A phrase as written (words joined by '_' or ' '), for messages. */
+static void phrase_text(const struct dict *d, uint32_t phrase, struct buf *out)
+{
+	const struct dict_phrase *p = &d->phrases[phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_WORD)
+			buf_append(out, d->strings + d->lex[e->id].str, d->lex[e->id].len);
+		if (i + 1 < p->count)
+			buf_append_char(out, e->consecutive ? '_' : ' ');
+	}
+}
+
+struct named {
+	char *key;
+	uint32_t index;
+};
+
+static int compare_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+static bool same_code_lists(const struct dict *d, const struct dict_actor *a,
+	const struct dict_actor *b)
+{
+	if (a->ncodes != b->ncodes)
+		return false;
+	for (uint16_t i = 0; i < a->ncodes; i++) {
+		const struct dict_code *x = &d->codes[a->codes + i], *y = &d->codes[b->codes + i];
+		if (strcmp(dict_str(d, x->code), dict_str(d, y->code)) != 0 || x->from != y->from ||
+			x->to != y->to)
+			return false;
+	}
+	return true;
+}
+
+/* Names listed more than once with different codes (the first listing wins in matching). */
+static int check_duplicates(const struct dict *d, struct buf *errors)
 {
 	int problems = 0;
+	struct named *all = xmalloc((d->nactors + d->nagents + 1) * sizeof *all);
+	struct buf key = {0};
+	for (int pass = 0; pass < 2; pass++) {
+		size_t n = pass == 0 ? d->nactors : d->nagents;
+		for (size_t i = 0; i < n; i++) {
+			buf_reset(&key);
+			phrase_key(d, pass == 0 ? d->actors[i].phrase : d->agents[i].phrase, &key);
+			all[i].key = xstrdup(key.data ? key.data : "");
+			all[i].index = (uint32_t)i;
+		}
+		qsort(all, n, sizeof *all, compare_named);
+		for (size_t i = 1; i < n; i++) {
+			if (strcmp(all[i].key, all[i - 1].key) != 0)
+				continue;
+			size_t first = i - 1;
+			while (first > 0 && strcmp(all[first - 1].key, all[i].key) == 0)
+				first--;
+			uint32_t a = all[first].index, b = all[i].index;
+			bool same;
+			uint32_t file_a, line_a, file_b, line_b;
+			if (pass == 0) {
+				same = same_code_lists(d, &d->actors[a], &d->actors[b]);
+				file_a = d->actors[a].file, line_a = d->actors[a].line;
+				file_b = d->actors[b].file, line_b = d->actors[b].line;
+			} else {
+				same = d->agents[a].code == d->agents[b].code ||
+					(strcmp(dict_str(d, d->agents[a].code), dict_str(d, d->agents[b].code)) ==
+							0 &&
+						d->agents[a].suffix == d->agents[b].suffix);
+				file_a = d->agents[a].file, line_a = d->agents[a].line;
+				file_b = d->agents[b].file, line_b = d->agents[b].line;
+			}
+			if (same)
+				continue;
+			problems++;
+			if (errors) {
+				buf_reset(&key);
+				phrase_text(d, pass == 0 ? d->actors[b].phrase : d->agents[b].phrase, &key);
+				buf_printf(errors, "%s:%u: %s '%s' is also at %s:%u with other codes\n",
+					d->files[file_b], line_b, pass == 0 ? "actor" : "agent", key.data,
+					d->files[file_a], line_a);
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			free(all[i].key);
+	}
+	buf_free(&key);
+	free(all);
+	return problems;
+}
+
+int dict_check(const struct dict *d, struct buf *errors)
+{
+	int problems = check_duplicates(d, errors);
 	for (size_t i = 0; i < d->nsynsets; i++) {
 		const struct dict_synset *sy = &d->synsets[i];
 		if (sy->defined)
@@ -1676,6 +1787,28 @@ void dict_finish(struct dict *d)
 		d->phrases[d->patterns[i].phrase].length = ps[i].length;
 	}
 	qsort(ps, d->npatterns, sizeof *ps, compare_patterns);
+	/* the two longest words every match needs: a cheap test before matching */
+	for (size_t i = 0; i < d->npatterns; i++) {
+		struct dict_pattern *pat = &d->patterns[i];
+		const struct dict_phrase *ph = &d->phrases[pat->phrase];
+		pat->need[0] = pat->need[1] = UINT32_MAX;
+		uint16_t len0 = 0, len1 = 0;
+		for (uint16_t k = 0; k < ph->count; k++) {
+			const struct dict_elem *e = &d->elems[ph->first + k];
+			if (e->kind != ELEM_WORD)
+				continue;
+			uint16_t len = d->lex[e->id].len;
+			if (len > len0) {
+				pat->need[1] = pat->need[0];
+				len1 = len0;
+				pat->need[0] = e->id;
+				len0 = len;
+			} else if (len > len1 && e->id != pat->need[0]) {
+				pat->need[1] = e->id;
+				len1 = len;
+			}
+		}
+	}
 	d->pattern_order = xmalloc((d->npatterns + 1) * sizeof *d->pattern_order);
 	for (size_t i = 0; i < d->npatterns; i++) {
 		d->pattern_order[i] = ps[i].index;
@@ -1704,6 +1837,8 @@ void dict_finish(struct dict *d)
 			ss[n].entry = (uint32_t)i;
 			ss[n].length = p->length;
 			ss[n].cls = (uint8_t)cls;
+			ss[n].mode = e->mode;
+			ss[n].second = p->count > 1 && e[1].kind == ELEM_WORD ? e[1].id : UINT32_MAX;
 			n++;
 		}
 	}
@@ -1713,6 +1848,9 @@ void dict_finish(struct dict *d)
 	for (size_t i = 0; i < n; i++) {
 		d->starts[i].entry = ss[i].entry;
 		d->starts[i].cls = ss[i].cls;
+		d->starts[i].mode = ss[i].mode;
+		d->starts[i].second = ss[i].second;
+		d->starts[i].length = ss[i].length;
 		struct dict_lex *lx = &d->lex[ss[i].lex];
 		if (lx->nstarts == 0)
 			lx->starts = (uint32_t)i;

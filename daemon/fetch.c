@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -12,30 +13,78 @@
 #include "buf.h"
 #include "xalloc.h"
 
-#define MAX_REDIRECTS 5
-#define MAX_HEADER_BYTES (256 * 1024)
+/* Longest header value kept (ETag, dates, Cache-Control...); longer ones are ignored. */
 #define MAX_HEADER_VALUE 1024
-/* A server that sends less than this many bytes per second for LOW_SPEED_TIME is cut off. */
-#define LOW_SPEED_BYTES 64
-#define LOW_SPEED_TIME_S 30
+/* Freshness hints beyond this are nonsense; clamp before any arithmetic. */
+#define MAX_FRESH_S (10L * 365 * 86400)
+#define HEAP_NONE SIZE_MAX
+
+struct host;
+
+/* The response headers we read, each slot holding the final response's value. */
+enum header_slot {
+	HEADER_CONTENT_TYPE,
+	HEADER_ETAG,
+	HEADER_LAST_MODIFIED,
+	HEADER_RETRY_AFTER,
+	HEADER_CACHE_CONTROL,
+	HEADER_EXPIRES,
+	HEADER_DATE,
+	HEADER_CF_MITIGATED,
+	HEADER_COUNT
+};
+
+static const char *const header_names[HEADER_COUNT] = {
+	[HEADER_CONTENT_TYPE] = "Content-Type",
+	[HEADER_ETAG] = "ETag",
+	[HEADER_LAST_MODIFIED] = "Last-Modified",
+	[HEADER_RETRY_AFTER] = "Retry-After",
+	[HEADER_CACHE_CONTROL] = "Cache-Control",
+	[HEADER_EXPIRES] = "Expires",
+	[HEADER_DATE] = "Date",
+	[HEADER_CF_MITIGATED] = "cf-mitigated",
+};
 
 struct transfer {
 	struct fetch *fetch;
+	struct host *host;
 	CURL *easy;
 	struct curl_slist *request_headers;
 	char *url;
-	char host[256];
 	struct buf body;
 	size_t header_bytes;
-	char *content_type;
-	char *etag;
-	char *last_modified;
+	char *headers[HEADER_COUNT];
+	long block_status;        /* status line of the response whose headers are arriving */
+	bool temporary_redirect;  /* a redirect other than 301/308 was followed */
 	bool too_large;
 	bool headers_too_large;
 	fetch_done_fn done;
 	void *ctx;
-	struct transfer *next; /* in the wait queue */
+	struct transfer *next;    /* in its host's wait list */
+	size_t running_index;     /* in fetch->running while in flight */
 	char error_text[CURL_ERROR_SIZE];
+};
+
+/*
+ * Everything the fetcher knows about one host: the transfers waiting for it and when it
+ * may be asked again. A host lives while it has transfers or a deadline to remember
+ * (spacing, Retry-After), so the table stays as small as the set of busy hosts.
+ * It is in at most one of: the ready queue (something can happen now) or the wake heap
+ * (something can happen at wake_ms).
+ */
+struct host {
+	char *name;
+	uint64_t hash;
+	struct host *hash_next;
+	struct transfer *wait_head;
+	struct transfer *wait_tail;
+	unsigned running;
+	uint64_t next_start_ms;   /* loop time before which spacing forbids a start */
+	uint64_t paused_until_ms; /* loop time before which Retry-After forbids a start */
+	bool in_ready;
+	struct host *ready_next;
+	size_t heap_index;        /* HEAP_NONE when not in the heap */
+	uint64_t wake_ms;
 };
 
 /* One per socket curl asks us to watch; freed in its close callback. */
@@ -48,12 +97,20 @@ struct socket_watch {
 struct fetch {
 	uv_loop_t *loop;
 	CURLM *multi;
-	uv_timer_t timer; /* curl's single timeout */
-	uv_timer_t kick;  /* starts queued transfers from the loop, apart from curl's timer */
+	uv_timer_t timer;      /* curl's single timeout */
+	uv_timer_t kick;       /* starts queued transfers from the loop, never inside submit */
+	uv_timer_t host_timer; /* the earliest host deadline in the wake heap */
 	struct fetch_options options;
 	char *user_agent;
-	struct transfer *queue_head;
-	struct transfer *queue_tail;
+	/* Hosts by name: a chained hash table, doubled when it fills. */
+	struct host **buckets;
+	size_t bucket_count;
+	size_t host_count;
+	struct host *ready_head;
+	struct host *ready_tail;
+	struct host **heap;
+	size_t heap_len;
+	size_t heap_cap;
 	size_t queued;
 	struct transfer **running; /* added to the multi handle */
 	size_t running_count;
@@ -62,7 +119,7 @@ struct fetch {
 	struct socket_watch **watches;
 	size_t watch_cap;
 	bool closing;
-	size_t open_handles; /* uv handles not yet closed: the two timers + socket watches */
+	size_t open_handles; /* uv handles not yet closed: the three timers + socket watches */
 	void (*closed)(void *ctx);
 	void *closed_ctx;
 };
@@ -82,6 +139,8 @@ static void handle_closed(struct fetch *fetch)
 	void *ctx = fetch->closed_ctx;
 	free(fetch->watches);
 	free(fetch->running);
+	free(fetch->heap);
+	free(fetch->buckets);
 	free(fetch->user_agent);
 	free(fetch);
 	if (closed)
@@ -193,13 +252,234 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* --- hosts: the ready queue and the wake heap --- */
+
+static uint64_t hash_name(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct host *host_find(struct fetch *fetch, const char *name, uint64_t hash)
+{
+	if (fetch->bucket_count == 0)
+		return NULL;
+	struct host *h = fetch->buckets[hash & (fetch->bucket_count - 1)];
+	while (h && (h->hash != hash || strcmp(h->name, name) != 0))
+		h = h->hash_next;
+	return h;
+}
+
+static void buckets_grow(struct fetch *fetch)
+{
+	size_t count = fetch->bucket_count ? fetch->bucket_count * 2 : 64;
+	struct host **buckets = xcalloc(count, sizeof(*buckets));
+	for (size_t i = 0; i < fetch->bucket_count; i++) {
+		struct host *h = fetch->buckets[i];
+		while (h) {
+			struct host *next = h->hash_next;
+			h->hash_next = buckets[h->hash & (count - 1)];
+			buckets[h->hash & (count - 1)] = h;
+			h = next;
+		}
+	}
+	free(fetch->buckets);
+	fetch->buckets = buckets;
+	fetch->bucket_count = count;
+}
+
+static struct host *host_get(struct fetch *fetch, const char *name)
+{
+	uint64_t hash = hash_name(name);
+	struct host *h = host_find(fetch, name, hash);
+	if (h)
+		return h;
+	if (fetch->host_count >= fetch->bucket_count)
+		buckets_grow(fetch);
+	h = xcalloc(1, sizeof(*h));
+	h->name = xstrdup(name);
+	h->hash = hash;
+	h->heap_index = HEAP_NONE;
+	size_t b = hash & (fetch->bucket_count - 1);
+	h->hash_next = fetch->buckets[b];
+	fetch->buckets[b] = h;
+	fetch->host_count++;
+	return h;
+}
+
+static void host_unlink(struct fetch *fetch, struct host *h)
+{
+	struct host **link = &fetch->buckets[h->hash & (fetch->bucket_count - 1)];
+	while (*link != h)
+		link = &(*link)->hash_next;
+	*link = h->hash_next;
+	fetch->host_count--;
+	free(h->name);
+	free(h);
+}
+
+static void heap_swap(struct fetch *fetch, size_t a, size_t b)
+{
+	struct host *t = fetch->heap[a];
+	fetch->heap[a] = fetch->heap[b];
+	fetch->heap[b] = t;
+	fetch->heap[a]->heap_index = a;
+	fetch->heap[b]->heap_index = b;
+}
+
+static void heap_up(struct fetch *fetch, size_t i)
+{
+	while (i > 0 && fetch->heap[(i - 1) / 2]->wake_ms > fetch->heap[i]->wake_ms) {
+		heap_swap(fetch, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct fetch *fetch, size_t i)
+{
+	for (;;) {
+		size_t smallest = i, l = 2 * i + 1, r = 2 * i + 2;
+		if (l < fetch->heap_len && fetch->heap[l]->wake_ms < fetch->heap[smallest]->wake_ms)
+			smallest = l;
+		if (r < fetch->heap_len && fetch->heap[r]->wake_ms < fetch->heap[smallest]->wake_ms)
+			smallest = r;
+		if (smallest == i)
+			return;
+		heap_swap(fetch, i, smallest);
+		i = smallest;
+	}
+}
+
+static void heap_remove(struct fetch *fetch, struct host *h)
+{
+	size_t i = h->heap_index;
+	if (i == HEAP_NONE)
+		return;
+	h->heap_index = HEAP_NONE;
+	fetch->heap_len--;
+	if (i == fetch->heap_len)
+		return;
+	fetch->heap[i] = fetch->heap[fetch->heap_len];
+	fetch->heap[i]->heap_index = i;
+	heap_up(fetch, i);
+	heap_down(fetch, fetch->heap[i]->heap_index);
+}
+
+static void heap_set(struct fetch *fetch, struct host *h, uint64_t wake_ms)
+{
+	if (h->heap_index == HEAP_NONE) {
+		fetch->heap = xgrow(fetch->heap, &fetch->heap_cap, fetch->heap_len + 1,
+			sizeof(*fetch->heap));
+		h->heap_index = fetch->heap_len;
+		fetch->heap[fetch->heap_len++] = h;
+	}
+	h->wake_ms = wake_ms;
+	heap_up(fetch, h->heap_index);
+	heap_down(fetch, h->heap_index);
+}
+
+static void ready_push(struct fetch *fetch, struct host *h)
+{
+	h->in_ready = true;
+	h->ready_next = NULL;
+	if (fetch->ready_tail)
+		fetch->ready_tail->ready_next = h;
+	else
+		fetch->ready_head = h;
+	fetch->ready_tail = h;
+}
+
+static struct host *ready_pop(struct fetch *fetch)
+{
+	struct host *h = fetch->ready_head;
+	fetch->ready_head = h->ready_next;
+	if (!fetch->ready_head)
+		fetch->ready_tail = NULL;
+	h->in_ready = false;
+	h->ready_next = NULL;
+	return h;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Puts a host where its state says it belongs: the ready queue if a transfer can start
+ * (or waiting ones must be told the host is paused), the wake heap if that happens at a
+ * known time, nowhere if only a finishing transfer can change things, and freed if it has
+ * nothing left to wait for or to remember. Never runs callbacks. A host already in the
+ * ready queue stays there: it is looked at again when it reaches the front.
+ */
+static void host_place(struct fetch *fetch, struct host *h)
+{
+	if (h->in_ready)
+		return;
+	uint64_t now = uv_now(fetch->loop);
+	if (h->wait_head) {
+		if (h->paused_until_ms > now || (h->running < fetch->options.per_host &&
+							h->next_start_ms <= now)) {
+			heap_remove(fetch, h);
+			ready_push(fetch, h);
+		} else if (h->running < fetch->options.per_host) {
+			heap_set(fetch, h, h->next_start_ms);
+		} else {
+			heap_remove(fetch, h);
+		}
+		return;
+	}
+	if (h->running > 0) {
+		heap_remove(fetch, h);
+		return;
+	}
+	uint64_t remember_until = max_u64(h->next_start_ms, h->paused_until_ms);
+	if (remember_until > now) {
+		heap_set(fetch, h, remember_until);
+	} else {
+		heap_remove(fetch, h);
+		host_unlink(fetch, h);
+	}
+}
+
+static void on_host_timer(uv_timer_t *timer)
+{
+	struct fetch *fetch = timer->data;
+	uint64_t now = uv_now(fetch->loop);
+	while (fetch->heap_len && fetch->heap[0]->wake_ms <= now) {
+		struct host *h = fetch->heap[0];
+		heap_remove(fetch, h);
+		host_place(fetch, h);
+	}
+	start_queued(fetch);
+}
+
+/* Arms the host timer for the earliest deadline in the heap. */
+static void host_timer_update(struct fetch *fetch)
+{
+	if (fetch->closing)
+		return;
+	if (fetch->heap_len == 0) {
+		uv_timer_stop(&fetch->host_timer);
+		return;
+	}
+	uint64_t now = uv_now(fetch->loop);
+	uint64_t wake = fetch->heap[0]->wake_ms;
+	uint64_t delay = wake > now ? wake - now : 1;
+	uv_timer_start(&fetch->host_timer, on_host_timer, delay, 0);
+}
+
 /* --- one transfer --- */
 
 static size_t on_body(char *data, size_t size, size_t count, void *userp)
 {
 	struct transfer *t = userp;
 	size_t n = size * count;
-	if (t->body.len + n > t->fetch->options.max_body_bytes) {
+	if (n > t->fetch->options.max_body_bytes - t->body.len) {
 		t->too_large = true;
 		return 0; /* curl aborts the transfer with CURLE_WRITE_ERROR */
 	}
@@ -221,35 +501,56 @@ static char *header_value(const char *data, size_t len, size_t name_len)
 	return xstrndup(v, n);
 }
 
-static void replace(char **slot, char *value)
+static void clear_headers(struct transfer *t)
 {
-	free(*slot);
-	*slot = value;
+	for (int i = 0; i < HEADER_COUNT; i++) {
+		free(t->headers[i]);
+		t->headers[i] = NULL;
+	}
+}
+
+static long status_of_line(const char *data, size_t n)
+{
+	const char *space = memchr(data, ' ', n);
+	if (!space || (size_t)(space - data) + 4 > n)
+		return 0;
+	long status = 0;
+	for (int i = 1; i <= 3; i++) {
+		char c = space[i];
+		if (c < '0' || c > '9')
+			return 0;
+		status = status * 10 + (c - '0');
+	}
+	return status;
 }
 
 static size_t on_header(char *data, size_t size, size_t count, void *userp)
 {
 	struct transfer *t = userp;
 	size_t n = size * count;
-	t->header_bytes += n;
-	if (t->header_bytes > MAX_HEADER_BYTES) {
+	if (n > t->fetch->options.max_header_bytes - t->header_bytes) {
 		t->headers_too_large = true;
 		return 0;
 	}
+	t->header_bytes += n;
 	/* A new status line starts a new response (after a redirect or a 100 Continue):
-	 * only the final response's headers count. */
+	 * only the final response's headers count, and the one before it was a hop. */
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
-		replace(&t->content_type, NULL);
-		replace(&t->etag, NULL);
-		replace(&t->last_modified, NULL);
+		long previous = t->block_status;
+		if (previous >= 300 && previous < 400 && previous != 301 && previous != 308)
+			t->temporary_redirect = true;
+		t->block_status = status_of_line(data, n);
+		clear_headers(t);
 		return n;
 	}
-	if (n > 13 && strncasecmp(data, "Content-Type:", 13) == 0)
-		replace(&t->content_type, header_value(data, n, 13));
-	else if (n > 5 && strncasecmp(data, "ETag:", 5) == 0)
-		replace(&t->etag, header_value(data, n, 5));
-	else if (n > 14 && strncasecmp(data, "Last-Modified:", 14) == 0)
-		replace(&t->last_modified, header_value(data, n, 14));
+	for (int i = 0; i < HEADER_COUNT; i++) {
+		size_t len = strlen(header_names[i]);
+		if (n > len && data[len] == ':' && strncasecmp(data, header_names[i], len) == 0) {
+			free(t->headers[i]);
+			t->headers[i] = header_value(data, n, len + 1);
+			break;
+		}
+	}
 	return n;
 }
 
@@ -262,58 +563,160 @@ static void transfer_free(struct transfer *t)
 	curl_slist_free_all(t->request_headers);
 	buf_free(&t->body);
 	free(t->url);
-	free(t->content_type);
-	free(t->etag);
-	free(t->last_modified);
+	clear_headers(t);
 	free(t);
+}
+
+/* Parses a run of decimal digits, saturating at `cap`; -1 if there are none. */
+static long parse_seconds(const char *s, long cap)
+{
+	while (*s == ' ' || *s == '"')
+		s++;
+	if (*s < '0' || *s > '9')
+		return -1;
+	long value = 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		value = value * 10 + (*s - '0');
+		if (value >= cap)
+			return cap;
+	}
+	return value;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3); -1 if absent or bad. */
+static long retry_after_seconds(const char *value, time_t now, long cap)
+{
+	if (!value)
+		return -1;
+	if (all_digits(value))
+		return parse_seconds(value, cap);
+	time_t when = curl_getdate(value, NULL);
+	if (when == (time_t)-1)
+		return -1;
+	if (when <= now)
+		return 0;
+	return when - now >= cap ? cap : (long)(when - now);
+}
+
+/* Cache-Control max-age, else Expires relative to Date (RFC 9111 4.2.1); -1 if neither. */
+static long fresh_seconds(const struct transfer *t, time_t now)
+{
+	const char *cc = t->headers[HEADER_CACHE_CONTROL];
+	for (const char *p = cc; p && (p = strcasestr(p, "max-age")) != NULL; p += 7) {
+		bool starts_token = p == cc || p[-1] == ',' || p[-1] == ' ' || p[-1] == '\t';
+		const char *v = p + 7;
+		while (*v == ' ')
+			v++;
+		if (!starts_token || *v != '=')
+			continue;
+		long s = parse_seconds(v + 1, MAX_FRESH_S);
+		if (s >= 0)
+			return s;
+	}
+	const char *expires = t->headers[HEADER_EXPIRES];
+	if (!expires)
+		return -1;
+	time_t when = curl_getdate(expires, NULL);
+	if (when == (time_t)-1)
+		return 0; /* RFC 9111 5.3: an invalid Expires means already expired */
+	time_t date = t->headers[HEADER_DATE] ? curl_getdate(t->headers[HEADER_DATE], NULL) : -1;
+	time_t base = date == (time_t)-1 ? now : date;
+	if (when <= base)
+		return 0;
+	return when - base >= MAX_FRESH_S ? MAX_FRESH_S : (long)(when - base);
 }
 
 static void complete(struct transfer *t, int error, const char *error_text)
 {
+	time_t now = time(NULL);
 	struct fetch_response response = {
 		.error = error,
 		.error_text = error_text ? error_text : "",
 		.body = t->body.data ? t->body.data : "",
 		.body_len = t->body.len,
-		.content_type = t->content_type,
-		.etag = t->etag,
-		.last_modified = t->last_modified,
+		.content_type = t->headers[HEADER_CONTENT_TYPE],
+		.etag = t->headers[HEADER_ETAG],
+		.last_modified = t->headers[HEADER_LAST_MODIFIED],
+		.cf_mitigated = t->headers[HEADER_CF_MITIGATED],
 		.effective_url = t->url,
+		.retry_after_s = retry_after_seconds(t->headers[HEADER_RETRY_AFTER], now,
+			(long)t->fetch->options.max_retry_after_s),
+		.fresh_for_s = fresh_seconds(t, now),
 	};
+	if (error == FETCH_ERR_HOST_PAUSED && t->host) {
+		uint64_t loop_now = uv_now(t->fetch->loop);
+		uint64_t until = t->host->paused_until_ms;
+		response.retry_after_s = until > loop_now ? (long)((until - loop_now + 999) / 1000) : 0;
+	}
 	if (t->easy) {
-		long status = 0;
+		long status = 0, redirects = 0;
 		char *effective = NULL;
 		double seconds = 0;
+		curl_off_t wire = 0;
 		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 		curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &effective);
 		curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &seconds);
+		curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+		curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+		/* A file read has no status line; one that worked is as good as a 200. */
+		if (status == 0 && error == 0 && strncmp(t->url, "file://", 7) == 0)
+			status = 200;
 		response.http_status = status;
 		if (effective)
 			response.effective_url = effective;
 		response.seconds = seconds;
+		response.redirects = redirects > 0 ? (unsigned)redirects : 0;
+		response.wire_bytes = wire > 0 ? (size_t)wire : 0;
+		if (redirects > 0 && !t->temporary_redirect && error == 0)
+			response.permanent_url = response.effective_url;
 	}
 	t->done(&response, t->ctx);
 }
 
-static int host_running(const struct fetch *fetch, const char *host)
-{
-	int n = 0;
-	for (size_t i = 0; i < fetch->running_count; i++)
-		if (strcmp(fetch->running[i]->host, host) == 0)
-			n++;
-	return n;
-}
-
-static void set_host(struct transfer *t)
+/* The host part of the URL, lower-cased; "" when it has none (file://). */
+static char *host_of(const char *url)
 {
 	CURLU *u = curl_url();
 	char *host = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, t->url, 0) == CURLUE_OK &&
+	char *result;
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
 		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		snprintf(t->host, sizeof(t->host), "%s", host);
+		result = xstrdup(host);
+		for (char *p = result; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	} else {
+		result = xstrdup("");
 	}
 	curl_free(host);
 	curl_url_cleanup(u);
+	return result;
+}
+
+static void running_add(struct fetch *fetch, struct transfer *t)
+{
+	fetch->running = xgrow(fetch->running, &fetch->running_cap, fetch->running_count + 1,
+		sizeof(*fetch->running));
+	t->running_index = fetch->running_count;
+	fetch->running[fetch->running_count++] = t;
+}
+
+static void running_remove(struct fetch *fetch, struct transfer *t)
+{
+	size_t i = t->running_index;
+	struct transfer *last = fetch->running[--fetch->running_count];
+	fetch->running[i] = last;
+	last->running_index = i;
 }
 
 static int start_transfer(struct fetch *fetch, struct transfer *t)
@@ -322,6 +725,7 @@ static int start_transfer(struct fetch *fetch, struct transfer *t)
 	if (!e)
 		return -ENOMEM;
 	t->easy = e;
+	const struct fetch_options *o = &fetch->options;
 	bool is_file = strncmp(t->url, "file://", 7) == 0;
 	curl_easy_setopt(e, CURLOPT_URL, t->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
@@ -335,81 +739,127 @@ static int start_transfer(struct fetch *fetch, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, is_file ? "file" : "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)o->max_redirects);
+	/* "" offers every encoding this libcurl decodes (gzip, deflate, br, zstd...). */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)fetch->options.connect_timeout_s);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)fetch->options.timeout_s);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)LOW_SPEED_TIME_S);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)o->timeout_s);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
 	/* The Content-Length check happens before any byte arrives; on_body caps the rest. */
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)fetch->options.max_body_bytes);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body_bytes);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
 	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, fetch);
 	if (t->request_headers)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->request_headers);
-	CURLMcode mc = curl_multi_add_handle(fetch->multi, e);
-	if (mc != CURLM_OK)
+	if (curl_multi_add_handle(fetch->multi, e) != CURLM_OK)
 		return -ENOMEM;
-	fetch->running = xgrow(fetch->running, &fetch->running_cap, fetch->running_count + 1,
-		sizeof(*fetch->running));
-	fetch->running[fetch->running_count++] = t;
+	running_add(fetch, t);
 	return 0;
 }
 
-/* Moves queued transfers into the multi handle while the limits allow. */
-static void start_queued(struct fetch *fetch)
+/* Completes every transfer waiting for a paused host with FETCH_ERR_HOST_PAUSED. */
+static void fail_paused_waiters(struct fetch *fetch, struct host *h)
 {
-	struct transfer **link = &fetch->queue_head;
-	struct transfer *prev = NULL;
-	while (*link && fetch->running_count < fetch->options.concurrency) {
-		struct transfer *t = *link;
-		if (host_running(fetch, t->host) >= (int)fetch->options.per_host) {
-			prev = t;
-			link = &t->next;
-			continue;
-		}
-		*link = t->next;
-		if (fetch->queue_tail == t)
-			fetch->queue_tail = prev;
-		t->next = NULL;
+	struct transfer *t = h->wait_head;
+	h->wait_head = h->wait_tail = NULL;
+	while (t) {
+		struct transfer *next = t->next;
 		fetch->queued--;
-		if (start_transfer(fetch, t) < 0) {
-			complete(t, FETCH_ERR_TRANSPORT, "cannot start the transfer");
-			transfer_free(t);
-		}
+		complete(t, FETCH_ERR_HOST_PAUSED, "the host asked to wait (Retry-After)");
+		transfer_free(t);
+		t = next;
 	}
 }
 
-static void remove_running(struct fetch *fetch, struct transfer *t)
+/* Starts waiting transfers, host by host in turn, while the limits allow. */
+static void start_queued(struct fetch *fetch)
 {
-	for (size_t i = 0; i < fetch->running_count; i++) {
-		if (fetch->running[i] == t) {
-			fetch->running[i] = fetch->running[--fetch->running_count];
-			return;
+	while (fetch->ready_head && !fetch->closing) {
+		struct host *h = fetch->ready_head;
+		uint64_t now = uv_now(fetch->loop);
+		if (h->paused_until_ms > now) {
+			ready_pop(fetch);
+			fail_paused_waiters(fetch, h);
+			host_place(fetch, h);
+			continue;
 		}
+		if (fetch->running_count >= fetch->options.concurrency)
+			break;
+		ready_pop(fetch);
+		struct transfer *t = h->wait_head;
+		if (!t || h->running >= fetch->options.per_host || h->next_start_ms > now) {
+			host_place(fetch, h);
+			continue;
+		}
+		h->wait_head = t->next;
+		if (!h->wait_head)
+			h->wait_tail = NULL;
+		t->next = NULL;
+		fetch->queued--;
+		h->running++;
+		h->next_start_ms = now + fetch->options.host_spacing_ms;
+		if (start_transfer(fetch, t) < 0) {
+			h->running--;
+			complete(t, FETCH_ERR_TRANSPORT, "cannot start the transfer");
+			transfer_free(t);
+		}
+		host_place(fetch, h);
 	}
+	host_timer_update(fetch);
 }
 
 static void finish(struct fetch *fetch, struct transfer *t, CURLcode code)
 {
+	char text[CURL_ERROR_SIZE + 160];
+	const char *curl_text = t->error_text[0] ? t->error_text : curl_easy_strerror(code);
+	struct host *h = t->host;
 	curl_multi_remove_handle(fetch->multi, t->easy);
-	remove_running(fetch, t);
+	running_remove(fetch, t);
+	h->running--;
+
+	long status = 0;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (code == CURLE_OK && (status == 429 || status == 503)) {
+		/* The host asked for a break: give it one, for every feed it serves. */
+		long wait_s = retry_after_seconds(t->headers[HEADER_RETRY_AFTER], time(NULL),
+			(long)fetch->options.max_retry_after_s);
+		if (wait_s > 0)
+			h->paused_until_ms = max_u64(h->paused_until_ms,
+				uv_now(fetch->loop) + (uint64_t)wait_s * 1000);
+	}
+
 	if (t->too_large) {
-		complete(t, FETCH_ERR_TOO_LARGE, "body larger than the configured max_body");
+		snprintf(text, sizeof(text), "body larger than max_body (%zu bytes)",
+			fetch->options.max_body_bytes);
+		complete(t, FETCH_ERR_TOO_LARGE, text);
 	} else if (code == CURLE_FILESIZE_EXCEEDED) {
-		complete(t, FETCH_ERR_TOO_LARGE, "Content-Length larger than the configured max_body");
+		snprintf(text, sizeof(text), "Content-Length larger than max_body (%zu bytes)",
+			fetch->options.max_body_bytes);
+		complete(t, FETCH_ERR_TOO_LARGE, text);
 	} else if (t->headers_too_large) {
-		complete(t, FETCH_ERR_TRANSPORT, "response headers too large");
+		snprintf(text, sizeof(text), "response headers larger than max_header (%zu bytes)",
+			fetch->options.max_header_bytes);
+		complete(t, FETCH_ERR_TOO_LARGE, text);
+	} else if (code == CURLE_TOO_MANY_REDIRECTS) {
+		snprintf(text, sizeof(text), "more than %u redirects (a redirect loop?)",
+			fetch->options.max_redirects);
+		complete(t, FETCH_ERR_REDIRECT, text);
+	} else if (code == CURLE_UNSUPPORTED_PROTOCOL) {
+		char *target = NULL;
+		curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &target);
+		snprintf(text, sizeof(text), "refused a redirect to '%.120s': only http and https "
+			"are followed", target ? target : "?");
+		complete(t, FETCH_ERR_REDIRECT, text);
 	} else if (code == CURLE_OPERATION_TIMEDOUT) {
-		complete(t, FETCH_ERR_TIMEOUT,
-			t->error_text[0] ? t->error_text : curl_easy_strerror(code));
+		complete(t, FETCH_ERR_TIMEOUT, curl_text);
 	} else if (code != CURLE_OK) {
-		complete(t, FETCH_ERR_TRANSPORT,
-			t->error_text[0] ? t->error_text : curl_easy_strerror(code));
+		complete(t, FETCH_ERR_TRANSPORT, curl_text);
 	} else {
 		complete(t, 0, NULL);
 	}
 	transfer_free(t);
+	host_place(fetch, h);
 }
 
 /* Drains curl's message queue; must run after every socket_action, running or not. */
@@ -425,17 +875,14 @@ static void check_finished(struct fetch *fetch)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 		finish(fetch, t, code);
 	}
-	if (!fetch->closing)
-		start_queued(fetch);
+	start_queued(fetch);
 }
 
 /* --- public --- */
 
 static void on_kick(uv_timer_t *timer)
 {
-	struct fetch *fetch = timer->data;
-	if (!fetch->closing)
-		start_queued(fetch);
+	start_queued(timer->data);
 }
 
 void fetch_set_options(struct fetch *fetch, const struct fetch_options *options)
@@ -449,6 +896,10 @@ void fetch_set_options(struct fetch *fetch, const struct fetch_options *options)
 		fetch->options.concurrency = 1;
 	if (fetch->options.per_host == 0)
 		fetch->options.per_host = 1;
+	if (fetch->options.max_body_bytes == 0)
+		fetch->options.max_body_bytes = 1;
+	if (fetch->options.max_header_bytes == 0)
+		fetch->options.max_header_bytes = 1;
 }
 
 struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options)
@@ -476,7 +927,9 @@ struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options)
 	fetch->timer.data = fetch;
 	uv_timer_init(loop, &fetch->kick);
 	fetch->kick.data = fetch;
-	fetch->open_handles = 2;
+	uv_timer_init(loop, &fetch->host_timer);
+	fetch->host_timer.data = fetch;
+	fetch->open_handles = 3;
 	return fetch;
 }
 
@@ -494,7 +947,6 @@ int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch
 	t->url = xstrdup(url);
 	t->done = done;
 	t->ctx = ctx;
-	set_host(t);
 	if (request->etag) {
 		char *h = xasprintf("If-None-Match: %s", request->etag);
 		t->request_headers = curl_slist_append(t->request_headers, h);
@@ -505,12 +957,17 @@ int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch
 		t->request_headers = curl_slist_append(t->request_headers, h);
 		free(h);
 	}
-	if (fetch->queue_tail)
-		fetch->queue_tail->next = t;
+	char *name = host_of(url);
+	struct host *h = host_get(fetch, name);
+	free(name);
+	t->host = h;
+	if (h->wait_tail)
+		h->wait_tail->next = t;
 	else
-		fetch->queue_head = t;
-	fetch->queue_tail = t;
+		h->wait_head = t;
+	h->wait_tail = t;
 	fetch->queued++;
+	host_place(fetch, h);
 	/* Start from the loop, not here, so `done` can never run inside fetch_submit(). */
 	if (!uv_is_active((uv_handle_t *)&fetch->kick))
 		uv_timer_start(&fetch->kick, on_kick, 0, 0);
@@ -529,15 +986,24 @@ static void timer_closed(uv_handle_t *handle)
 
 void fetch_cancel_queued(struct fetch *fetch)
 {
-	/* Detach the queue first: a callback may submit again, and that joins a new queue. */
-	struct transfer *t = fetch->queue_head;
-	fetch->queue_head = fetch->queue_tail = NULL;
+	/* Detach every wait list first: a callback may submit again, and that must not
+	 * disturb the walk. */
+	struct transfer *cancelled = NULL;
+	for (size_t b = 0; b < fetch->bucket_count; b++) {
+		for (struct host *h = fetch->buckets[b]; h; h = h->hash_next) {
+			if (!h->wait_head)
+				continue;
+			h->wait_tail->next = cancelled;
+			cancelled = h->wait_head;
+			h->wait_head = h->wait_tail = NULL;
+		}
+	}
 	fetch->queued = 0;
-	while (t) {
-		struct transfer *next = t->next;
-		complete(t, FETCH_ERR_CANCELLED, "shutting down");
-		transfer_free(t);
-		t = next;
+	while (cancelled) {
+		struct transfer *next = cancelled->next;
+		complete(cancelled, FETCH_ERR_CANCELLED, "shutting down");
+		transfer_free(cancelled);
+		cancelled = next;
 	}
 }
 
@@ -554,14 +1020,27 @@ void fetch_close(struct fetch *fetch, void (*closed)(void *ctx), void *ctx)
 		complete(t, FETCH_ERR_CANCELLED, "shutting down");
 		transfer_free(t);
 	}
+	for (size_t b = 0; b < fetch->bucket_count; b++) {
+		while (fetch->buckets[b]) {
+			struct host *h = fetch->buckets[b];
+			fetch->buckets[b] = h->hash_next;
+			free(h->name);
+			free(h);
+		}
+	}
+	fetch->host_count = 0;
+	fetch->heap_len = 0;
+	fetch->ready_head = fetch->ready_tail = NULL;
 	/* Cleaning up the multi handle closes its cached connections through on_close_socket,
-	 * which unwatches them; then the timer goes, and the last close callback frees us. */
+	 * which unwatches them; then the timers go, and the last close callback frees us. */
 	curl_multi_cleanup(fetch->multi);
 	fetch->multi = NULL;
 	for (size_t fd = 0; fd < fetch->watch_cap; fd++)
 		unwatch(fetch, (curl_socket_t)fd);
 	uv_timer_stop(&fetch->timer);
 	uv_timer_stop(&fetch->kick);
+	uv_timer_stop(&fetch->host_timer);
 	uv_close((uv_handle_t *)&fetch->timer, timer_closed);
 	uv_close((uv_handle_t *)&fetch->kick, timer_closed);
+	uv_close((uv_handle_t *)&fetch->host_timer, timer_closed);
 }

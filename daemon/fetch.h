@@ -3,10 +3,18 @@
  *
  * The only module that includes <curl/curl.h>. No thread per transfer and nothing that
  * blocks the loop: curl's sockets are watched with uv_poll, curl's timer is a uv_timer
- * (following curl's multi-uv.c, minus its known defects). Transfers beyond the global
- * and per-host limits wait in a queue. Bodies are capped after decoding (a gzip bomb stops
- * at the cap), only http and https are allowed (file only when the request says so), and
- * redirects never leave http/https. Never logs; every outcome reaches the callback.
+ * (following curl's multi-uv.c, minus its known defects).
+ *
+ * Politeness lives here because it is about hosts, not feeds: transfers wait per host
+ * (keyed by the host name of the submitted URL) under a global and a per-host limit, with
+ * a minimum spacing between starts to one host; a host that answers 429 or 503 with
+ * Retry-After is left alone until then, and the transfers waiting for it complete at once
+ * with FETCH_ERR_HOST_PAUSED. Starting a transfer costs O(1) whatever the number queued.
+ *
+ * Hostile servers: bodies are capped after decoding (a gzip bomb stops at the cap), the
+ * headers are capped, redirects are counted and never leave http/https, only http and
+ * https are fetched (file only when the submitted URL is file://), every number a server
+ * sends is clamped. Never logs; every outcome reaches the callback.
  */
 #ifndef GEOTRACK_FETCH_H
 #define GEOTRACK_FETCH_H
@@ -21,9 +29,15 @@ struct fetch;
 struct fetch_options {
 	unsigned concurrency;       /* transfers in flight, all hosts */
 	unsigned per_host;          /* transfers in flight per host */
+	unsigned host_spacing_ms;   /* minimum time between two starts to one host */
 	unsigned timeout_s;         /* whole transfer */
 	unsigned connect_timeout_s;
+	unsigned low_speed_limit;   /* bytes/s; slower than this for low_speed_time_s: cut off */
+	unsigned low_speed_time_s;
+	unsigned max_redirects;
 	size_t max_body_bytes;      /* decoded body cap */
+	size_t max_header_bytes;    /* all response headers of a transfer, redirects included */
+	unsigned max_retry_after_s; /* Retry-After values are clamped to this */
 	const char *user_agent;     /* copied */
 };
 
@@ -34,23 +48,36 @@ struct fetch_request {
 };
 
 enum fetch_error {
-	FETCH_ERR_TRANSPORT = -2000, /* DNS, connect, TLS, reset, timeout: see error_text */
-	FETCH_ERR_TOO_LARGE = -2001, /* the body passed max_body_bytes */
-	FETCH_ERR_CANCELLED = -2002, /* fetch_close() while the transfer was queued or running */
-	FETCH_ERR_TIMEOUT = -2003,
+	FETCH_ERR_TRANSPORT = -2000, /* DNS, connect, TLS, reset: see error_text */
+	FETCH_ERR_TOO_LARGE = -2001, /* the body passed max_body_bytes, or the headers theirs */
+	FETCH_ERR_CANCELLED = -2002, /* shutting down while the transfer was queued or running */
+	FETCH_ERR_TIMEOUT = -2003,   /* connect, total or low-speed timeout */
+	FETCH_ERR_REDIRECT = -2004,  /* too many redirects, or one to a forbidden protocol */
+	FETCH_ERR_HOST_PAUSED = -2005, /* not attempted: the host asked us to wait (retry_after_s) */
 };
 
 /* Valid only during the callback. */
 struct fetch_response {
 	int error;                 /* 0 if a response arrived (any HTTP status), else fetch_error */
 	const char *error_text;    /* "" on success */
-	long http_status;          /* 0 if no response */
-	const char *body;          /* NUL-terminated; body_len excludes the NUL */
+	long http_status;          /* 0 if no response; 200 for a file:// read that worked */
+	const char *body;          /* NUL-terminated, decoded; body_len excludes the NUL */
 	size_t body_len;
+	size_t wire_bytes;         /* body bytes as transferred, before decoding */
 	const char *content_type;  /* NULL if absent */
 	const char *etag;
 	const char *last_modified;
+	const char *cf_mitigated;  /* Cloudflare's cf-mitigated header (e.g. "challenge") */
 	const char *effective_url; /* after redirects */
+	unsigned redirects;        /* redirects followed */
+	/* The final URL when every redirect followed was permanent (301 or 308); else NULL. */
+	const char *permanent_url;
+	/* Seconds from Retry-After (either form), clamped to max_retry_after_s; -1 if absent.
+	 * With FETCH_ERR_HOST_PAUSED: what is left of the host's pause. */
+	long retry_after_s;
+	/* Seconds the response says it stays fresh (Cache-Control max-age, else Expires
+	 * minus Date), clamped to 10 years; -1 if it says nothing. */
+	long fresh_for_s;
 	double seconds;            /* wall time of the transfer */
 };
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "coder.h"
@@ -12,6 +13,13 @@
 #include "feed.h"
 #include "store.h"
 #include "xalloc.h"
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Carries what the coder's callback needs to store an event. */
 struct coding {
@@ -21,6 +29,7 @@ struct coding {
 	size_t events;
 	size_t new_events;
 	int error;
+	double store_seconds; /* spent storing events, to keep the coder's own time apart */
 };
 
 /* "default.verbs:412": the file's base name, so the origin reads the same wherever the
@@ -61,7 +70,9 @@ static void store_coded_event(const struct coded_event *ev, void *ctx)
 		.pattern = ev->pattern,
 		.pattern_origin = origin[0] ? origin : NULL,
 	};
+	double start = seconds_now();
 	int r = store_event_add(c->store, &c->origin, &row);
+	c->store_seconds += seconds_now() - start;
 	if (r < 0) {
 		c->error = r;
 		return;
@@ -137,8 +148,10 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 			},
 			.event_day = date_days_of(item->published),
 		};
+		double start = seconds_now();
 		int n = coder_code(coder, text.data ? text.data : "", text.len, coding.event_day,
 			store_coded_event, &coding);
+		stats->code_seconds += seconds_now() - start - coding.store_seconds;
 		if (coding.error) {
 			r = coding.error;
 			break;
@@ -167,13 +180,15 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 		ingest_record_failure(store, in->feed_id, in->now, in->http_status, *ret_error);
 		return -EPROTO;
 	}
-	if (in->http_status == 200) {
+	if (in->http_status == 200 && !in->unchanged) {
 		struct feed_parse_options options = {
 			.url = in->url,
 			.content_type = in->content_type,
 			.fetch_time = in->now,
 		};
+		double start = seconds_now();
 		r = feed_parse(in->body, in->body_len, &options, &doc);
+		stats.parse_seconds = seconds_now() - start;
 		if (r < 0) {
 			*ret_error = xasprintf("%s", feed_strerror(r));
 			ingest_record_failure(store, in->feed_id, in->now, in->http_status, *ret_error);
@@ -181,6 +196,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 		}
 		stats.items = doc->item_count;
 		stats.warnings = doc->warning_count;
+		stats.ttl_minutes = doc->ttl_minutes;
 	}
 
 	r = store_begin(store);

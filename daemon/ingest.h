@@ -9,6 +9,7 @@
 #ifndef GEOTRACK_INGEST_H
 #define GEOTRACK_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct ingest_input {
 	const char *etag;         /* validators to store for the next conditional GET; may be NULL */
 	const char *last_modified;
 	int64_t now;              /* UTC seconds: fetch time */
+	bool unchanged;           /* a 200 whose body is the one parsed last time: skip the parse */
 };
 
 struct ingest_stats {
@@ -33,6 +35,9 @@ struct ingest_stats {
 	size_t events;       /* events coded from the new articles (reports: mentions) */
 	size_t new_events;   /* of those, events not reported before */
 	size_t warnings;     /* what the parser recovered from */
+	unsigned ttl_minutes; /* the feed's <ttl>; 0 when absent or not parsed */
+	double parse_seconds; /* time in the feed parser */
+	double code_seconds;  /* time in the coder, storing its events excluded */
 };
 
 /*

@@ -26,27 +26,29 @@ struct schedule_entry *schedule_entry_new(uv_loop_t *loop, schedule_fire_fn fire
 	return entry;
 }
 
-/* xorshift64*: jitter needs spread, not secrecy; seeded from the loop's clock. */
-static uint64_t next_random(uv_loop_t *loop)
+/* xorshift64*: jitter needs spread, not secrecy; seeded from the clock. */
+static uint64_t next_random(void)
 {
 	static uint64_t state;
 	if (state == 0)
 		state = uv_hrtime() | 1;
-	(void)loop;
 	state ^= state >> 12;
 	state ^= state << 25;
 	state ^= state >> 27;
 	return state * 2685821657736338717ULL;
 }
 
+uint64_t schedule_jitter(uint64_t delay_ms, unsigned jitter_percent)
+{
+	if (jitter_percent == 0 || delay_ms == 0)
+		return delay_ms;
+	uint64_t span = delay_ms / 100 * jitter_percent + 1;
+	return delay_ms + next_random() % span;
+}
+
 void schedule_arm(struct schedule_entry *entry, uint64_t delay_ms, unsigned jitter_percent)
 {
-	uint64_t jitter = 0;
-	if (jitter_percent > 0 && delay_ms > 0) {
-		uint64_t span = delay_ms / 100 * jitter_percent + 1;
-		jitter = next_random(entry->timer.loop) % span;
-	}
-	uv_timer_start(&entry->timer, on_timer, delay_ms + jitter, 0);
+	uv_timer_start(&entry->timer, on_timer, schedule_jitter(delay_ms, jitter_percent), 0);
 }
 
 void schedule_disarm(struct schedule_entry *entry)

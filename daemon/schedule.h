@@ -25,6 +25,9 @@ struct schedule_entry *schedule_entry_new(uv_loop_t *loop, schedule_fire_fn fire
  */
 void schedule_arm(struct schedule_entry *entry, uint64_t delay_ms, unsigned jitter_percent);
 void schedule_disarm(struct schedule_entry *entry);
+/* delay_ms plus up to jitter_percent of it at random: what schedule_arm() would use, for
+ * callers that record the deadline before arming it exactly. */
+uint64_t schedule_jitter(uint64_t delay_ms, unsigned jitter_percent);
 /* Milliseconds until the entry fires, or UINT64_MAX when unarmed. */
 uint64_t schedule_due_in(const struct schedule_entry *entry);
 

@@ -38,6 +38,11 @@ enum stmt_id {
 	STMT_PRUNE_REMEMBER,
 	STMT_PRUNE_DELETE,
 	STMT_PRUNE_FORGET,
+	/* fetch state, schema 3 */
+	STMT_FEED_FETCH_STATE_GET,
+	STMT_FEED_FETCH_STATE_SET,
+	STMT_FETCH_LOG_INSERT,
+	STMT_FETCH_LOG_TRIM,
 	STMT_COUNT
 };
 
@@ -104,6 +109,22 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"DELETE FROM articles WHERE id IN (SELECT id FROM articles WHERE published_at < ?1 "
 		"ORDER BY published_at, id LIMIT ?2)",
 	[STMT_PRUNE_FORGET] = "DELETE FROM pruned_articles WHERE last_seen_at < ?1",
+	[STMT_FEED_FETCH_STATE_GET] =
+		"SELECT health, fetch_url, body_hash, CAST(strftime('%s', failing_since) AS INTEGER), "
+		"CAST(strftime('%s', next_poll_at) AS INTEGER), consecutive_failures, last_error "
+		"FROM feeds WHERE id = ?1",
+	[STMT_FEED_FETCH_STATE_SET] =
+		"UPDATE feeds SET health = ?2, fetch_url = ?3, body_hash = ?4, "
+		"failing_since = CASE WHEN ?5 > 0 THEN datetime(?5, 'unixepoch') END, "
+		"next_poll_at = CASE WHEN ?6 > 0 THEN datetime(?6, 'unixepoch') END WHERE id = ?1",
+	[STMT_FETCH_LOG_INSERT] =
+		"INSERT INTO fetch_log (feed_id, fetched_at, url, http_status, result, bytes, "
+		"wire_bytes, duration_ms, items_new, error) VALUES (?1, datetime(?2, 'unixepoch'), "
+		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	/* The (feed_id, id) index makes this a short range scan, whatever the table's size. */
+	[STMT_FETCH_LOG_TRIM] =
+		"DELETE FROM fetch_log WHERE feed_id = ?1 AND id <= (SELECT id FROM fetch_log "
+		"WHERE feed_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
 };
 
 /* Export queries run once per command, so they are prepared when used, not at open. */
@@ -968,4 +989,85 @@ long store_export(struct store *store, enum store_export_view view, const char *
 	free(values);
 	sqlite3_finalize(stmt);
 	return rows;
+}
+
+/* --- fetch state (schema 3) --- */
+
+static const char *const health_names[] = {
+	[STORE_FEED_ACTIVE] = "active",
+	[STORE_FEED_DEAD] = "dead",
+	[STORE_FEED_GONE] = "gone",
+};
+
+int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
+	struct store_feed_fetch_state *ret_state)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_FEED_FETCH_STATE_GET];
+	sqlite3_bind_int64(stmt, 1, feed_id);
+	int rc = sqlite3_step(stmt);
+	int r;
+	if (rc == SQLITE_ROW) {
+		struct store_feed_fetch_state state = {0};
+		const char *health = (const char *)sqlite3_column_text(stmt, 0);
+		for (size_t i = 0; health && i < sizeof(health_names) / sizeof(*health_names); i++)
+			if (strcmp(health, health_names[i]) == 0)
+				state.health = (enum store_feed_health)i;
+		state.fetch_url = column_strdup(stmt, 1);
+		state.body_hash = column_strdup(stmt, 2);
+		state.failing_since = sqlite3_column_int64(stmt, 3);
+		state.next_poll = sqlite3_column_int64(stmt, 4);
+		state.consecutive_failures = (unsigned)sqlite3_column_int(stmt, 5);
+		state.last_error = column_strdup(stmt, 6);
+		*ret_state = state;
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : fail_with(store, rc);
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+void store_feed_fetch_state_clear(struct store_feed_fetch_state *state)
+{
+	free(state->fetch_url);
+	free(state->body_hash);
+	free(state->last_error);
+	state->fetch_url = state->body_hash = state->last_error = NULL;
+}
+
+int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
+	const struct store_feed_fetch_state *state)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_FEED_FETCH_STATE_SET];
+	sqlite3_bind_int64(stmt, 1, feed_id);
+	bind_text(stmt, 2, health_names[state->health], -1);
+	bind_text(stmt, 3, state->fetch_url, -1);
+	bind_text(stmt, 4, state->body_hash, -1);
+	sqlite3_bind_int64(stmt, 5, state->failing_since);
+	sqlite3_bind_int64(stmt, 6, state->next_poll);
+	return run(store, STMT_FEED_FETCH_STATE_SET);
+}
+
+int store_fetch_log_add(struct store *store, const struct store_fetch_log_entry *entry,
+	unsigned keep_rows)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_FETCH_LOG_INSERT];
+	sqlite3_bind_int64(stmt, 1, entry->feed_id);
+	sqlite3_bind_int64(stmt, 2, entry->time);
+	bind_text(stmt, 3, entry->url, -1);
+	sqlite3_bind_int64(stmt, 4, entry->http_status);
+	bind_text(stmt, 5, entry->result, -1);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)entry->bytes);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)entry->wire_bytes);
+	sqlite3_bind_int64(stmt, 8, entry->duration_ms);
+	sqlite3_bind_int64(stmt, 9, (sqlite3_int64)entry->items_new);
+	bind_text(stmt, 10, entry->error, -1);
+	int r = run(store, STMT_FETCH_LOG_INSERT);
+	if (r < 0)
+		return r;
+	stmt = store->stmts[STMT_FETCH_LOG_TRIM];
+	sqlite3_bind_int64(stmt, 1, entry->feed_id);
+	sqlite3_bind_int64(stmt, 2, keep_rows);
+	return run(store, STMT_FETCH_LOG_TRIM);
 }

@@ -173,4 +173,49 @@ typedef int (*store_row_fn)(void *ctx, size_t count, const char *const *names,
 long store_export(struct store *store, enum store_export_view view, const char *since,
 	const char *until, store_row_fn row, void *ctx);
 
+/* --- fetch state (schema 3): what the fetcher remembers between polls --- */
+
+enum store_feed_health {
+	STORE_FEED_ACTIVE,
+	STORE_FEED_DEAD, /* failing for long: tried rarely */
+	STORE_FEED_GONE, /* 410 Gone: not polled */
+};
+
+/* Strings owned by the struct: free with store_feed_fetch_state_clear(). */
+struct store_feed_fetch_state {
+	enum store_feed_health health;
+	char *fetch_url;               /* NULL: polled at the listed URL */
+	char *body_hash;               /* of the last body parsed; NULL if none */
+	int64_t failing_since;         /* UTC seconds; 0 when the last fetch succeeded */
+	int64_t next_poll;             /* UTC seconds; 0 when unknown */
+	unsigned consecutive_failures; /* read only: store_feed_record() counts them */
+	char *last_error;              /* read only: store_feed_record() writes it */
+};
+
+/* Reads a feed's fetch state into *ret_state. Returns 0, -ENOENT or -errno. */
+int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
+	struct store_feed_fetch_state *ret_state);
+void store_feed_fetch_state_clear(struct store_feed_fetch_state *state);
+/* Writes health, fetch_url, body_hash, failing_since and next_poll. Returns 0 or -errno. */
+int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
+	const struct store_feed_fetch_state *state);
+
+/* One fetch as the fetch_log table records it; strings borrowed for the call. */
+struct store_fetch_log_entry {
+	int64_t feed_id;
+	int64_t time;          /* UTC seconds */
+	const char *url;
+	long http_status;      /* 0 when no response arrived */
+	const char *result;    /* "parsed", "unchanged", "not-modified" or "failed" */
+	size_t bytes;          /* decoded body */
+	size_t wire_bytes;
+	unsigned duration_ms;
+	size_t items_new;
+	const char *error;     /* NULL unless failed */
+};
+
+/* Appends an entry and deletes the feed's oldest beyond `keep_rows`. Returns 0 or -errno. */
+int store_fetch_log_add(struct store *store, const struct store_fetch_log_entry *entry,
+	unsigned keep_rows);
+
 #endif

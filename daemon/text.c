@@ -15,6 +15,7 @@ enum char_class {
 	C_QUOTE,
 	C_SKIP,   /* combining marks: dropped so that decomposed accents fold like composed */
 	C_END,    /* sentence punctuation '!' and '?' (a separator for the tokenizer) */
+	C_DASH,   /* en and em dashes, and a hyphen standing between spaces */
 };
 
 struct code_point {
@@ -126,6 +127,9 @@ static void classify(unsigned cp, struct code_point *c)
 		c->upper = !(cp & 1);
 		c->lower = cp & 1;
 		set_fold(c, "S", 1);
+		return;
+	case 0x2013: case 0x2014: case 0x2015:
+		c->cls = C_DASH;
 		return;
 	case 0x021A: case 0x021B:
 		c->cls = C_LETTER;
@@ -255,6 +259,7 @@ struct tokenizer {
 	bool open;
 	size_t word_start;
 	size_t word_end;
+	size_t core_end; /* just past the last letter or digit */
 	size_t fold_start;
 	size_t fold_len;
 	unsigned flags;
@@ -292,6 +297,9 @@ static void close_word(struct tokenizer *t)
 		t->folded_len = t->fold_start;
 		return;
 	}
+	/* the token's text in the input ends where its folded form does */
+	if (w[n - 1] != '.')
+		t->word_end = t->core_end;
 	t->folded_len = t->fold_start + n;
 	emit(t, t->word_start, t->word_end - t->word_start, t->fold_start, n, t->flags);
 }
@@ -347,7 +355,7 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 					t.flags |= TEXT_HAS_LOWER;
 			}
 			append_fold(&t, c.fold, c.fold_len);
-			t.word_end = pos;
+			t.word_end = t.core_end = pos;
 			break;
 		case C_APOSTROPHE:
 		case C_JOINER:
@@ -381,8 +389,19 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 			close_word(&t);
 			emit(&t, here, c.in_len, t.folded_len, 0, TEXT_QUOTE);
 			break;
+		case C_DASH:
+			close_word(&t);
+			if (prev_cls != C_DASH)
+				emit(&t, here, c.in_len, t.folded_len, 0, TEXT_DASH);
+			break;
 		default:
 			close_word(&t);
+			if (text[here] == '-' && here > 0 && (text[here - 1] == ' ' || text[here - 1] == '-') &&
+				pos < len && (text[pos] == ' ' || text[pos] == '-')) {
+				if (prev_cls != C_DASH)
+					emit(&t, here, 1, t.folded_len, 0, TEXT_DASH);
+				c.cls = C_DASH;
+			}
 			break;
 		}
 		prev_cls = c.cls;
@@ -547,7 +566,7 @@ size_t text_skip_dateline(const char *text, size_t len)
 	size_t limit = len < 80 ? len : 80;
 	size_t pos = 0;
 	size_t caps = 0;
-	bool after_comma = false;
+	bool after_comma = false, agency = false;
 	while (pos < limit && (text[pos] == ' ' || text[pos] == '\t'))
 		pos++;
 	while (pos < limit) {
@@ -574,11 +593,13 @@ size_t text_skip_dateline(const char *text, size_t len)
 			if (!close)
 				return 0;
 			pos = (size_t)(close - text) + 1;
+			agency = true;
 			continue;
 		}
 		break;
 	}
-	if (caps < 3 || pos >= limit)
+	/* "NATO - the alliance" is a headline: a dateline names its agency or its date */
+	if (caps < 3 || pos >= limit || !(agency || after_comma))
 		return 0;
 	/* the dash: "-", "--", "–" or "—" */
 	size_t dash = pos;

@@ -176,13 +176,15 @@ static void parse_comment(const char *c, struct expect *ex, struct coder *coder,
 	const char *p = c;
 	while ((p = strchr(p, '{')) != NULL) {
 		const char *close = strchr(p, '}');
+		if (!close && strncmp(p + 1, " OPTION:", 8) == 0)
+			close = p + strlen(p); /* the suite leaves some option records unclosed */
 		if (!close)
 			break;
 		bool dash = p > c && p[-1] == '-';
 		char inner[512];
 		snprintf(inner, sizeof inner, "%.*s", (int)(close - p - 1), p + 1);
 		strip(inner);
-		p = close + 1;
+		p = *close ? close + 1 : close;
 		if (strncmp(inner, "OPTION:", 7) == 0) {
 			char *opt = inner + 7;
 			strip(opt);

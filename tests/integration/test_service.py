@@ -7,6 +7,7 @@ SIGHUP with a broken config names file and line in the log and the daemon keeps 
 on the old one; the watchdog is pinged; SIGTERM sends STOPPING=1 and exits 0.
 """
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -74,9 +75,13 @@ def main(binary):
                                           'SELECT count(*) FROM articles') == '5'),
              'the scheduled feed is polled and stored')
         log.seek(0)
-        first = log.readline()
-        t.ok(first.startswith('<5>') and 'started' in first,
-             'under journald each log line carries its priority and no timestamp', first)
+        lines = log.read().splitlines()
+        started = [l for l in lines if 'started:' in l]
+        t.ok(len(started) == 1 and started[0].startswith('<5>started:'),
+             'under journald the start-up line carries priority <5> (notice), no timestamp',
+             '\n'.join(lines))
+        t.ok(all(re.match(r'<[0-7]>', l) for l in lines),
+             'and so does every other line', '\n'.join(lines))
         status = notes.wait_for('WATCHDOG=1', timeout=5)
         t.ok(status is not None, 'the watchdog is pinged at half of WATCHDOG_USEC')
 

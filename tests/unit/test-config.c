@@ -106,6 +106,74 @@ static void test_retention_default(void)
 	free(conf);
 }
 
+static void test_fetch_keys(void)
+{
+	write_file("one.list", "https://example.org/rss.xml\n");
+	char *conf = write_file("fetch.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n"
+					      "[fetch]\ninterval = 2s\nhost_spacing = 250ms\n"
+					      "low_speed_limit = 10\nlow_speed_time = 5s\n"
+					      "max_redirects = 3\nmax_header = 32k\nmax_ttl = 2h\n"
+					      "max_retry_after = 1h\nmax_backoff = 3h\n"
+					      "dead_after = 3d\ndead_interval = 12h\n"
+					      "fetch_log_rows = 7\n");
+	struct config *cfg = NULL;
+	struct buf errors = {0};
+	is_int(config_load(conf, &cfg, &errors), 0, "every [fetch] key is accepted");
+	if (cfg) {
+		is_int(cfg->interval_s, 2, "interval may be seconds (for tests)");
+		is_int(cfg->host_spacing_ms, 250, "host_spacing takes milliseconds");
+		is_int(cfg->low_speed_limit, 10, "low_speed_limit in bytes/s");
+		is_int(cfg->low_speed_time_s, 5, "low_speed_time");
+		is_int(cfg->max_redirects, 3, "max_redirects");
+		is_int(cfg->max_header_bytes, 32 * 1024, "max_header 32k");
+		is_int(cfg->max_ttl_s, 7200, "max_ttl 2h");
+		is_int(cfg->max_retry_after_s, 3600, "max_retry_after 1h");
+		is_int(cfg->max_backoff_s, 3 * 3600, "max_backoff 3h");
+		is_int(cfg->dead_after_s, 3 * 86400, "dead_after 3d");
+		is_int(cfg->dead_interval_s, 12 * 3600, "dead_interval 12h");
+		is_int(cfg->fetch_log_rows, 7, "fetch_log_rows");
+	}
+	config_free(cfg);
+	buf_free(&errors);
+	free(conf);
+
+	conf = write_file("defaults.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n");
+	cfg = NULL;
+	is_int(config_load(conf, &cfg, NULL), 0, "a config without [fetch] loads");
+	if (cfg) {
+		is_int(cfg->per_host, 2, "per_host defaults to 2");
+		is_int(cfg->host_spacing_ms, 1000, "host_spacing defaults to 1s");
+		is_int(cfg->max_redirects, 5, "max_redirects defaults to 5");
+		is_int(cfg->low_speed_limit, 100, "low_speed_limit defaults to 100 bytes/s");
+		is_int(cfg->low_speed_time_s, 30, "for 30 s");
+		is_int(cfg->max_header_bytes, 64 * 1024, "max_header defaults to 64k");
+		is_int(cfg->dead_after_s, 7 * 86400, "dead_after defaults to 7 days");
+		is_int(cfg->dead_interval_s, 86400, "a dead feed is tried daily by default");
+		ok(cfg->user_agent && strstr(cfg->user_agent, "geotrack/") &&
+			strstr(cfg->user_agent, "https://"),
+			"the default User-Agent names geotrack and its URL");
+	}
+	config_free(cfg);
+	free(conf);
+
+	conf = write_file("badfetch.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n"
+					   "[fetch]\nhost_spacing = 2m\nmax_redirects = 50\n"
+					   "max_header = 12\ndead_after = 0\nfetch_log_rows = 0\n"
+					   "host_spacing = 5xs\n");
+	cfg = NULL;
+	is_int(config_load(conf, &cfg, &errors), -EINVAL, "out-of-range [fetch] values are rejected");
+	const char *e = errors.data ? errors.data : "";
+	ok(strstr(e, "badfetch.conf:5: host_spacing must be") != NULL, "host_spacing over 60s");
+	ok(strstr(e, "badfetch.conf:6: max_redirects must be a number from 0 to 20") != NULL,
+		"max_redirects over 20");
+	ok(strstr(e, "badfetch.conf:7: max_header must be a size") != NULL, "max_header under 1k");
+	ok(strstr(e, "badfetch.conf:8: dead_after must be") != NULL, "dead_after 0");
+	ok(strstr(e, "badfetch.conf:9: fetch_log_rows must be") != NULL, "fetch_log_rows 0");
+	ok(strstr(e, "badfetch.conf:10: host_spacing must be") != NULL, "host_spacing junk");
+	buf_free(&errors);
+	free(conf);
+}
+
 static void test_missing_file(void)
 {
 	struct config *cfg = NULL;
@@ -135,6 +203,7 @@ int main(void)
 	test_valid();
 	test_errors_name_file_and_line();
 	test_retention_default();
+	test_fetch_keys();
 	test_missing_file();
 	test_durations();
 	char *cmd = NULL;

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""scripts/bench fetch: one full poll cycle over N feeds served from 127.0.0.1.
+
+usage: bench-fetch.py GEOTRACKD BENCH_FEEDSERVER [--feeds N ...] [--no-newsboat]
+       [--newsboat-max N] [--idle-seconds S]
+
+For each N (default 1,000 and 10,000): N feeds of about 50 KB (50 distinct bodies of
+news-like items, cycled) served by tests/bench/feedserver.c; then, in the same run:
+  - curl --parallel (50 at once) fetching the same URLs to /dev/null: the transport floor;
+  - geotrackd --once on a fresh database, concurrency and per_host 50 like curl, no host
+    spacing (every feed is on 127.0.0.1, and spacing is a politeness delay, not work):
+    wall time, feeds/s, peak RSS, CPU, and the daemon's own split of the cycle;
+  - newsboat -x reload on the same URL list (defaults, as a user would run it), up to
+    --newsboat-max feeds (default 1,000: at 10,000 it takes minutes).
+Then, at the largest N, the running daemon (interval 15m) after its first cycle: the CPU
+it uses while idle between polls, over --idle-seconds (default 60).
+"""
+import argparse
+import html
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BODIES = 50
+CONCURRENCY = 50
+
+
+def sentences():
+    """News-like sentences for item text: the seed article and the sample feeds."""
+    found = []
+    seed = os.path.join(ROOT, '..', 'shared', 'seed', 'article.txt')
+    if os.path.exists(seed):
+        found += [l.strip() for l in open(seed, encoding='utf-8') if len(l.strip()) > 20]
+    for name in sorted(os.listdir(os.path.join(ROOT, 'config', 'samples'))):
+        text = open(os.path.join(ROOT, 'config', 'samples', name), encoding='utf-8').read()
+        for chunk in re.findall(r'<(?:description|summary|content)[^>]*>(.*?)</', text, re.S):
+            chunk = html.unescape(re.sub(r'<[^>]+>|<!\[CDATA\[|\]\]>', ' ', chunk))
+            found += [s.strip() + '.' for s in chunk.split('. ') if len(s.strip()) > 20]
+    return found or ['Russia deployed troops to Venezuela on Saturday.']
+
+
+def write_bodies(directory):
+    """BODIES distinct RSS documents of about 50 KB each."""
+    pool = sentences()
+    for b in range(BODIES):
+        items = []
+        size = 0
+        i = 0
+        while size < 48000:
+            start = (b * 7 + i * 3) % len(pool)
+            text = ' '.join(pool[(start + k) % len(pool)] for k in range(8))
+            title = pool[(start + 5) % len(pool)][:120]
+            item = ('<item><title>%s</title><link>http://127.0.0.1/a/%d/%d</link>'
+                    '<guid isPermaLink="false">bench-%d-%d</guid>'
+                    '<pubDate>Sat, 23 Mar 2019 %02d:%02d:00 GMT</pubDate>'
+                    '<description>%s</description></item>\n'
+                    % (html.escape(title), b, i, b, i, i % 24, b % 60, html.escape(text)))
+            items.append(item)
+            size += len(item)
+            i += 1
+        doc = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+               '<title>Bench feed %d</title><link>http://127.0.0.1/</link>'
+               '<description>benchmark</description>\n%s</channel></rss>\n'
+               % (b, ''.join(items)))
+        with open(os.path.join(directory, 'body%02d.xml' % b), 'w', encoding='utf-8') as f:
+            f.write(doc)
+
+
+
+
+class Usage:
+    """CPU and peak RSS of the next child, from RUSAGE_CHILDREN deltas (peak RSS is a max
+    over all children so far, so each measured program runs in a fresh python child)."""
+
+    @staticmethod
+    def of(cmd, env=None, cwd=None):
+        code = ('import resource,subprocess,sys,time,json\n'
+                's=time.monotonic()\n'
+                'p=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True)\n'
+                'w=time.monotonic()-s\n'
+                'r=resource.getrusage(resource.RUSAGE_CHILDREN)\n'
+                'print(json.dumps({"wall":w,"cpu":r.ru_utime+r.ru_stime,"rss_mb":r.ru_maxrss/1024,'
+                '"status":p.returncode,"stderr":p.stderr[-20000:]}))\n')
+        out = subprocess.run([sys.executable, '-c', code] + cmd, capture_output=True, text=True,
+                             env=env, cwd=cwd, check=True).stdout
+        import json
+        return json.loads(out)
+
+
+def start_server(binary, bodies):
+    proc = subprocess.Popen([binary, bodies], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith('PORT '):
+        raise SystemExit('bench-feedserver did not start: %r' % line)
+    return proc, int(line.split()[1])
+
+
+def write_config(directory, urls, interval='15m'):
+    with open(os.path.join(directory, 'feeds.list'), 'w') as f:
+        f.writelines(u + '\n' for u in urls)
+    conf = os.path.join(directory, 'geotrackd.conf')
+    with open(conf, 'w') as f:
+        f.write('[daemon]\ndatabase = geotrack.db\nfeeds = feeds.list\nlog_level = notice\n'
+                '[fetch]\ninterval = %s\nconcurrency = %d\nper_host = %d\nhost_spacing = 0\n'
+                '[coder]\ndictionaries = %s\n'
+                % (interval, CONCURRENCY, CONCURRENCY, os.path.join(ROOT, 'config', 'dictionaries')))
+    return conf
+
+
+def bench_curl(urls, work):
+    cfg = os.path.join(work, 'curl.cfg')
+    with open(cfg, 'w') as f:
+        for u in urls:
+            f.write('url = "%s"\noutput = "/dev/null"\n' % u)
+    return Usage.of(['curl', '--parallel', '--parallel-max', str(CONCURRENCY), '-s', '-K', cfg])
+
+
+def bench_geotrackd(binary, urls, work):
+    d = os.path.join(work, 'geotrackd-%d' % len(urls))
+    os.mkdir(d)
+    conf = write_config(d, urls)
+    result = Usage.of([binary, '--once', '-c', conf], cwd=d)
+    m = re.search(r'cycle: (\d+) feeds in ([\d.]+) s \((\d+) feeds/s\), (\d+) not fetched: '
+                  r'fetch ([\d.]+) s, parse ([\d.]+) s, code ([\d.]+) s, store ([\d.]+) s',
+                  result['stderr'])
+    if not m:
+        raise SystemExit('geotrackd printed no cycle line:\n' + result['stderr'][-3000:])
+    result['split'] = {k: float(v) for k, v in zip(
+        ('fetch', 'parse', 'code', 'store'), m.groups()[4:])}
+    result['not_fetched'] = int(m.group(4))
+    db = sqlite3.connect(os.path.join(d, 'geotrack.db'))
+    result['articles'] = db.execute('SELECT count(*) FROM articles').fetchone()[0]
+    result['events'] = db.execute('SELECT count(*) FROM events').fetchone()[0]
+    db.close()
+    return result
+
+
+def ensure_newsboat():
+    if shutil.which('newsboat'):
+        return True
+    print('# installing newsboat (Debian package) for the comparison', file=sys.stderr)
+    subprocess.run(['apt-get', 'install', '-y', '-qq', 'newsboat'], stdout=subprocess.DEVNULL)
+    return shutil.which('newsboat') is not None
+
+
+def bench_newsboat(urls, work):
+    d = os.path.join(work, 'newsboat-%d' % len(urls))
+    os.mkdir(d)
+    with open(os.path.join(d, 'urls'), 'w') as f:
+        f.writelines(u + '\n' for u in urls)
+    open(os.path.join(d, 'config'), 'w').close()
+    env = dict(os.environ, HOME=d, XDG_CONFIG_HOME=d, XDG_DATA_HOME=d)
+    return Usage.of(['newsboat', '-x', 'reload', '-u', os.path.join(d, 'urls'),
+                     '-c', os.path.join(d, 'cache.db'), '-C', os.path.join(d, 'config')],
+                    env=env, cwd=d)
+
+
+def cpu_ticks(pid):
+    fields = open('/proc/%d/stat' % pid).read().rsplit(')', 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def bench_idle(binary, urls, work, seconds):
+    d = os.path.join(work, 'idle-%d' % len(urls))
+    os.mkdir(d)
+    conf = write_config(d, urls, interval='15m')
+    proc = subprocess.Popen([binary, '-c', conf], cwd=d, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    db_path = os.path.join(d, 'geotrack.db')
+    deadline = time.monotonic() + 600
+    done = 0
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            try:
+                db = sqlite3.connect(db_path, timeout=5)
+                done = db.execute('SELECT count(*) FROM feeds WHERE last_fetch_at IS NOT NULL'
+                                  ).fetchone()[0]
+                db.close()
+            except sqlite3.Error:
+                continue
+            if done >= len(urls):
+                break
+        time.sleep(3)
+        hz = os.sysconf('SC_CLK_TCK')
+        before = cpu_ticks(proc.pid)
+        time.sleep(seconds)
+        used = (cpu_ticks(proc.pid) - before) / hz
+        rss = int(re.search(r'VmRSS:\s+(\d+)', open('/proc/%d/status' % proc.pid).read()).group(1))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    return {'fetched': done, 'cpu_percent': 100.0 * used / seconds, 'rss_mb': rss / 1024}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('geotrackd')
+    parser.add_argument('feedserver')
+    parser.add_argument('--feeds', type=int, nargs='+', default=[1000, 10000])
+    parser.add_argument('--no-newsboat', action='store_true')
+    parser.add_argument('--newsboat-max', type=int, default=1000)
+    parser.add_argument('--idle-seconds', type=int, default=60)
+    args = parser.parse_args()
+    args.geotrackd = os.path.abspath(args.geotrackd)
+    args.feedserver = os.path.abspath(args.feedserver)
+
+    work = tempfile.mkdtemp(prefix='geotrack-bench-fetch-')
+    bodies = os.path.join(work, 'bodies')
+    os.mkdir(bodies)
+    write_bodies(bodies)
+    sizes = [os.path.getsize(os.path.join(bodies, n)) for n in os.listdir(bodies)]
+    server, port = start_server(args.feedserver, bodies)
+    newsboat = not args.no_newsboat and ensure_newsboat()
+    rows = []
+    try:
+        print('# %d distinct bodies, %.1f KB on average; server pid %d on port %d'
+              % (len(sizes), sum(sizes) / len(sizes) / 1024, server.pid, port))
+        for n in args.feeds:
+            urls = ['http://127.0.0.1:%d/f/%d.xml' % (port, i) for i in range(n)]
+            curl = bench_curl(urls, work)
+            geo = bench_geotrackd(args.geotrackd, urls, work)
+            nb = bench_newsboat(urls, work) if newsboat and n <= args.newsboat_max else None
+            s = geo['split']
+            print('## %d feeds' % n)
+            print('curl --parallel: %.2f s wall, %.2f s CPU, %.0f MB' %
+                  (curl['wall'], curl['cpu'], curl['rss_mb']))
+            print('geotrackd --once: %.2f s wall (%.0f feeds/s), %.2f s CPU, %.0f MB peak RSS; '
+                  'fetch %.2f, parse %.2f, code %.2f, store %.2f s; %d not fetched; '
+                  '%d articles, %d events' %
+                  (geo['wall'], n / geo['wall'], geo['cpu'], geo['rss_mb'], s['fetch'], s['parse'],
+                   s['code'], s['store'], geo['not_fetched'], geo['articles'], geo['events']))
+            if nb:
+                print('newsboat -x reload: %.2f s wall, %.2f s CPU, %.0f MB peak RSS (exit %d)' %
+                      (nb['wall'], nb['cpu'], nb['rss_mb'], nb['status']))
+            rows.append((n, curl, geo, nb))
+            sys.stdout.flush()
+        idle = bench_idle(args.geotrackd, urls, work, args.idle_seconds) if args.idle_seconds else None
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print('| feeds | tool | wall s | feeds/s | CPU s | peak RSS MB | fetch / parse / code / store s |')
+    print('|---:|---|---:|---:|---:|---:|---|')
+    for n, curl, geo, nb in rows:
+        s = geo['split']
+        print('| %d | curl --parallel | %.2f | %.0f | %.2f | %.0f | - |'
+              % (n, curl['wall'], n / curl['wall'], curl['cpu'], curl['rss_mb']))
+        print('| %d | geotrackd --once | %.2f | %.0f | %.2f | %.0f | %.2f / %.2f / %.2f / %.2f |'
+              % (n, geo['wall'], n / geo['wall'], geo['cpu'], geo['rss_mb'], s['fetch'],
+                 s['parse'], s['code'], s['store']))
+        if nb:
+            print('| %d | newsboat -x reload | %.2f | %.0f | %.2f | %.0f | - |'
+                  % (n, nb['wall'], n / nb['wall'], nb['cpu'], nb['rss_mb']))
+    print()
+    for n, curl, geo, nb in rows:
+        if nb:
+            print('%d feeds: geotrackd cycle is %.1fx faster than newsboat (bar: 20x)'
+                  % (n, nb['wall'] / geo['wall']))
+        print('%d feeds: geotrackd fetch share %.2f s = %.2fx curl --parallel (bar: within 2x)'
+              % (n, geo['split']['fetch'], geo['split']['fetch'] / curl['wall']))
+        print('%d feeds: geotrackd peak RSS %.0f MB (bar at 10,000: 150 MB)' % (n, geo['rss_mb']))
+    if idle:
+        print('idle daemon with %d feeds after its first cycle (%d fetched): %.2f%% of a core '
+              'over %d s, %.0f MB RSS (bar: < 1%%)'
+              % (len(urls), idle['fetched'], idle['cpu_percent'], args.idle_seconds, idle['rss_mb']))
+
+
+if __name__ == '__main__':
+    main()

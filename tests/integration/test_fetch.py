@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""How geotrackd treats the servers it polls, one case per behaviour of issue 7.
+
+Each case runs the real `geotrackd --once` against tests/feedserver.py on 127.0.0.1 and
+checks what a user would see: the request headers the server received (from its request
+log), the feeds and fetch_log tables through the sqlite3 shell, and the log lines on
+stderr. Limits are set small in each case's config so nothing waits for real minutes.
+"""
+import os
+import shutil
+import socket
+import sys
+
+from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, geotrackd, sql, sql_value,
+                     temp_dir, write_config)
+
+SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
+TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>TTL test</title><link>http://example.org/</link>
+<description>d</description><ttl>30</ttl>
+<item><title>One item</title><guid>ttl-1</guid><description>Text.</description></item>
+</channel></rss>
+'''
+# Every case starts from here; each may add keys. Spacing off unless a case tests it.
+BASE_FETCH = '[fetch]\nhost_spacing = 0\ninterval = 60s\n'
+
+
+class Cases:
+    def __init__(self, binary, tap):
+        self.binary = binary
+        self.t = tap
+        self.work = temp_dir('fetch')
+        self.root = os.path.join(self.work, 'root')
+        shutil.copytree(SAMPLES, self.root)
+        with open(os.path.join(self.root, 'ttl.xml'), 'w') as f:
+            f.write(TTL_FEED)
+        self.server = FeedServer(self.root, os.path.join(self.work, 'requests.log'))
+        self.count = 0
+
+    def close(self):
+        self.server.stop()
+        cleanup(self.work)
+
+    def url(self, path, host='127.0.0.1'):
+        return 'http://%s:%d/%s' % (host, self.server.port, path.lstrip('/'))
+
+    def fresh(self, urls, fetch=''):
+        """A new directory, config and database for one case; returns (conf, db)."""
+        self.count += 1
+        directory = os.path.join(self.work, 'case%d' % self.count)
+        os.mkdir(directory)
+        conf = write_config(directory, urls, BASE_FETCH + fetch)
+        return conf, os.path.join(directory, 'geotrack.db')
+
+    def once(self, conf):
+        """Runs one cycle; returns (process, the requests the server saw during it)."""
+        before = len(self.server.requests())
+        run = geotrackd(self.binary, ['--once', '-c', conf])
+        return run, self.server.requests()[before:]
+
+    def feed(self, db, column, url):
+        return sql_value(db, "SELECT %s FROM feeds WHERE url = '%s'" % (column, url))
+
+    def delay(self, db, url):
+        """Seconds between a feed's last fetch and its planned next poll."""
+        value = sql_value(db, "SELECT CAST(strftime('%%s', next_poll_at) - "
+                              "strftime('%%s', last_fetch_at) AS INTEGER) FROM feeds "
+                              "WHERE url = '%s'" % url)
+        return int(value) if value not in (None, '') else None
+
+    def due_in(self, db, url):
+        """Seconds from now until a feed's planned next poll."""
+        value = sql_value(db, "SELECT CAST(strftime('%%s', next_poll_at) - strftime('%%s', 'now') "
+                              "AS INTEGER) FROM feeds WHERE url = '%s'" % url)
+        return int(value) if value not in (None, '') else None
+
+    def log_results(self, db, url):
+        return [r[0] for r in sql(db, "SELECT result FROM fetch_log JOIN feeds f ON "
+                                      "f.id = feed_id WHERE f.url = '%s' ORDER BY fetch_log.id"
+                                      % url)]
+
+    # --- the cases ---
+
+    def conditional_get(self):
+        t = self.t
+        url = self.url('feeds/world-rss.xml')
+        conf, db = self.fresh([url])
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 0, 'conditional GET: the first poll succeeds')
+        etag = self.feed(db, 'etag', url)
+        modified = self.feed(db, 'last_modified', url)
+        t.ok(etag and modified, 'the ETag and Last-Modified of the 200 are stored', (etag, modified))
+        ua = seen[0]['headers'].get('user-agent', '')
+        t.ok(ua.startswith('geotrack/') and 'https://' in ua,
+             'the User-Agent names geotrack and its URL', ua)
+        t.ok('gzip' in seen[0]['headers'].get('accept-encoding', ''),
+             'every encoding curl decodes is offered, gzip among them', seen[0]['headers'])
+        articles = sql_value(db, 'SELECT count(*) FROM articles')
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 0, 'the second poll succeeds')
+        headers = seen[0]['headers'] if seen else {}
+        t.eq((headers.get('if-none-match'), headers.get('if-modified-since')), (etag, modified),
+             'the second request sends If-None-Match and If-Modified-Since from the store')
+        t.eq(self.feed(db, 'last_status', url), '304', 'the feeds table shows the 304')
+        t.eq(self.log_results(db, url), ['parsed', 'not-modified'],
+             'fetch_log records a parse, then "not-modified"')
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), articles, 'a 304 adds nothing')
+
+    def same_body(self):
+        t = self.t
+        url = self.url('nocache/world-rss.xml')
+        conf, db = self.fresh([url])
+        self.once(conf)
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5', '200 same body: first poll stores 5')
+        # If the second poll parsed the feed again, these rows would come back.
+        sql(db, 'DELETE FROM articles')
+        run, _ = self.once(conf)
+        t.eq(run.returncode, 0, 'a 200 with the same body counts as fetched')
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '0',
+             'a 200 with the same body is not parsed again (its hash matches)')
+        t.eq(self.log_results(db, url), ['parsed', 'unchanged'],
+             'fetch_log says "unchanged" for the second 200')
+        t.eq(self.feed(db, 'last_status', url), '200', 'the feeds table shows the 200')
+        path = os.path.join(self.root, 'world-rss.xml')
+        original = open(path, 'rb').read()
+        try:
+            with open(path, 'wb') as f:
+                f.write(original.replace(b'</channel>', b'<item><title>Changed</title>'
+                                         b'<guid>changed-1</guid></item></channel>'))
+            self.once(conf)
+        finally:
+            with open(path, 'wb') as f:
+                f.write(original)
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '6',
+             'a changed body is parsed again (5 items back, 1 new)')
+
+    def gzip_and_bomb(self):
+        t = self.t
+        url = self.url('gzip/world-rss.xml')
+        conf, db = self.fresh([url])
+        run, seen = self.once(conf)
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5', 'a gzip-encoded feed is stored')
+        row = sql(db, 'SELECT bytes, wire_bytes FROM fetch_log')[0]
+        t.ok(int(row[1]) < int(row[0]), 'fetch_log shows fewer bytes on the wire than decoded', row)
+
+        bomb = self.url('bomb?mb=64')
+        conf, db = self.fresh([bomb], 'max_body = 1M\n')
+        run, _ = self.once(conf)
+        t.eq(run.returncode, 1, 'a gzip bomb (64 MiB of zeros) fails the fetch')
+        t.ok('max_body' in run.stderr, 'the log says the body passed max_body', run.stderr)
+        row = sql(db, 'SELECT result, bytes, error FROM fetch_log')[0]
+        t.ok(row[0] == 'failed' and int(row[1]) <= 1024 * 1024,
+             'decoding stopped at the 1 MiB cap', row)
+
+    def redirects(self):
+        t = self.t
+        final = self.url('feeds/world-rss.xml')
+        chain = self.url('redirect/301/redirect/308/feeds/world-rss.xml')
+        conf, db = self.fresh([chain])
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 0, 'a 301 then 308 chain is followed')
+        t.eq(self.feed(db, 'fetch_url', chain), final,
+             'permanent redirects on every hop move the stored feed URL')
+        t.ok('moved permanently' in run.stderr and final in run.stderr,
+             'and the log says where it moved', run.stderr)
+        run, seen = self.once(conf)
+        t.eq([r['path'] for r in seen], ['/feeds/world-rss.xml'],
+             'the next poll goes straight to the new URL')
+        t.eq(sql_value(db, 'SELECT url FROM feeds'), chain,
+             'the feed keeps its identity: the URL of the feed list')
+
+        mixed = self.url('redirect/301/redirect/302/feeds/diplomacy-atom.xml')
+        conf, db = self.fresh([mixed])
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 0, 'a chain with a 302 in it is followed')
+        t.eq(self.feed(db, 'fetch_url', mixed), '', 'a temporary hop leaves the URL alone')
+        t.ok('moved' not in run.stderr, 'and nothing is logged about a move', run.stderr)
+
+        loop = self.url('loop')
+        conf, db = self.fresh([loop], 'max_redirects = 5\n')
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 1, 'a redirect loop fails')
+        t.eq(len(seen), 6, 'after the request and 5 redirects (max_redirects = 5)')
+        t.ok('more than 5 redirects' in self.feed(db, 'last_error', loop),
+             'the feeds table says why', self.feed(db, 'last_error', loop))
+
+        for target in ('file:///etc/passwd', 'ftp://127.0.0.1/feed.xml'):
+            bad = self.url('location?code=301&to=' + target)
+            conf, db = self.fresh([bad])
+            run, seen = self.once(conf)
+            error = self.feed(db, 'last_error', bad) or ''
+            t.ok(run.returncode == 1 and 'only http and https' in error and len(seen) == 1,
+                 'a redirect to %s is refused' % target.split(':')[0], (error, run.stderr))
+
+        local = 'file://' + os.path.join(self.root, 'world-rss.xml')
+        conf, db = self.fresh([local])
+        run, _ = self.once(conf)
+        t.eq((run.returncode, sql_value(db, 'SELECT count(*) FROM articles')), (0, '5'),
+             'a file:// URL written in the feed list is read')
+
+    def rate_limits(self):
+        t = self.t
+        limited = self.url('status/429?retry_after=120')
+        same_host = self.url('feeds/world-rss.xml')
+        other_host = self.url('feeds/diplomacy-atom.xml', host='localhost')
+        conf, db = self.fresh([limited, same_host, other_host], 'per_host = 1\n')
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 1, '429: the cycle reports feeds not fetched')
+        delay = self.delay(db, limited)
+        t.ok(delay is not None and 120 <= delay <= 133,
+             'a 429 with Retry-After: 120 delays that feed by 120 s (plus jitter)', delay)
+        t.ok(not any(r['path'] == '/feeds/world-rss.xml' for r in seen),
+             'another feed on that host is not requested while it waits', seen)
+        t.ok('asked to wait' in run.stderr and same_host in run.stderr,
+             'the log says that feed waits for its host', run.stderr)
+        delay = self.due_in(db, same_host)
+        t.ok(delay is not None and 115 <= delay <= 133,
+             'and it is planned for when the host allows', delay)
+        t.eq(self.feed(db, 'last_status', other_host), '200',
+             'a feed on another host is fetched as usual')
+
+        dated = self.url('status/503?retry_after_in=90')
+        conf, db = self.fresh([dated])
+        self.once(conf)
+        delay = self.delay(db, dated)
+        t.ok(delay is not None and 87 <= delay <= 100,
+             'a 503 with Retry-After as an HTTP-date 90 s ahead delays the feed 90 s', delay)
+
+        huge = self.url('status/429?retry_after=999999999999')
+        conf, db = self.fresh([huge], 'max_retry_after = 1h\n')
+        self.once(conf)
+        delay = self.delay(db, huge)
+        t.ok(delay is not None and 3600 <= delay <= 3961,
+             'an absurd Retry-After is capped at max_retry_after (1h)', delay)
+
+    def gone(self):
+        t = self.t
+        url = self.url('status/410')
+        conf, db = self.fresh([url])
+        run, _ = self.once(conf)
+        t.eq(self.feed(db, 'health', url), 'gone', '410 marks the feed gone in the feeds table')
+        t.ok('410 Gone' in run.stderr, 'and the log says so', run.stderr)
+        run, seen = self.once(conf)
+        t.eq(len(seen), 0, 'a gone feed is not requested again')
+        t.ok(run.returncode == 1 and 'gone' in run.stderr,
+             'and --once says it was not polled', run.stderr)
+
+    def slow_servers(self):
+        t = self.t
+        drip = self.url('drip?rate=2&size=1000')
+        conf, db = self.fresh([drip], 'low_speed_limit = 100\nlow_speed_time = 2s\n')
+        run, _ = self.once(conf)
+        row = sql(db, 'SELECT duration_ms, error FROM fetch_log')[0]
+        t.ok(run.returncode == 1 and 'too slow' in row[1].lower(),
+             'a server dribbling 2 bytes/s is cut off as too slow', row)
+        t.ok(1500 <= int(row[0]) <= 10000, 'after the 2 s low-speed window, not after the '
+             '500 s the body would take', row[0])
+
+        steady = self.url('drip?rate=400&size=100000')
+        conf, db = self.fresh([steady], 'timeout = 2s\nlow_speed_limit = 100\n')
+        run, _ = self.once(conf)
+        row = sql(db, 'SELECT duration_ms, error FROM fetch_log')[0]
+        t.ok('timed out' in row[1].lower() and 1500 <= int(row[0]) <= 10000,
+             'a transfer longer than timeout (2 s) is cut off', row)
+
+        # A listener whose accept queue is full never completes a handshake.
+        listener = socket.socket()
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(3):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(('127.0.0.1', port))
+            fillers.append(s)
+        try:
+            hung = 'http://127.0.0.1:%d/feed.xml' % port
+            conf, db = self.fresh([hung], 'connect_timeout = 1s\ntimeout = 30s\n')
+            run, _ = self.once(conf)
+            row = sql(db, 'SELECT duration_ms, error FROM fetch_log')[0]
+            t.ok(int(row[0]) < 5000 and ('timed out' in row[1].lower() or
+                                         'timeout' in row[1].lower()),
+                 'a connection that never completes ends at connect_timeout (1 s)', row)
+        finally:
+            for s in fillers:
+                s.close()
+            listener.close()
+
+    def caps(self):
+        t = self.t
+        big = self.url('big?size=2000000')
+        chunked = self.url('big?size=2000000&chunked=1')
+        headers = self.url('headers/world-rss.xml?count=200')
+        conf, db = self.fresh([big, chunked, headers], 'max_body = 1M\nmax_header = 8k\n')
+        run, _ = self.once(conf)
+        t.ok('Content-Length larger than max_body' in (self.feed(db, 'last_error', big) or ''),
+             'a body announced over max_body is refused before it is read',
+             self.feed(db, 'last_error', big))
+        t.ok('body larger than max_body' in (self.feed(db, 'last_error', chunked) or ''),
+             'a chunked body is stopped when it passes max_body',
+             self.feed(db, 'last_error', chunked))
+        t.ok('headers larger than max_header' in (self.feed(db, 'last_error', headers) or ''),
+             '200 filler headers (20 KB) pass max_header (8k) and fail the fetch',
+             self.feed(db, 'last_error', headers))
+
+    def broken_responses(self):
+        t = self.t
+        reset = self.url('reset')
+        challenge = self.url('challenge')
+        conf, db = self.fresh([reset, challenge])
+        run, _ = self.once(conf)
+        t.eq(run.returncode, 1, 'a reset connection and a challenge page both fail')
+        t.ok(self.feed(db, 'last_status', reset) == '0' and self.feed(db, 'last_error', reset),
+             'a reset connection is recorded with no status and a reason',
+             (self.feed(db, 'last_status', reset), self.feed(db, 'last_error', reset)))
+        error = self.feed(db, 'last_error', challenge) or ''
+        t.ok('bot-challenge page (Cloudflare)' in error and '403' in error,
+             'a Cloudflare challenge is reported as such, with its status', error)
+        lines = [l for l in run.stderr.splitlines() if challenge in l]
+        t.ok(len(lines) == 1 and 'blocks automated clients' in lines[0],
+             'one log line says the site blocks automated clients', run.stderr)
+
+    def freshness(self):
+        t = self.t
+        # diplomacy-atom.xml has no <ttl> of its own.
+        max_age = self.url('cache/diplomacy-atom.xml?max_age=600')
+        expires = self.url('cache/diplomacy-atom.xml?expires_in=900')
+        capped = self.url('cache/diplomacy-atom.xml?max_age=100000')
+        ttl = self.url('feeds/ttl.xml')
+        short = self.url('cache/diplomacy-atom.xml?max_age=10')
+        conf, db = self.fresh([max_age, expires, capped, ttl, short], 'max_ttl = 1h\n')
+        run, _ = self.once(conf)
+        t.eq(run.returncode, 0, 'freshness hints: every feed is fetched')
+        cases = ((max_age, 600, 'Cache-Control: max-age=600 stretches a 60 s interval to 600 s'),
+                 (expires, 900, 'Expires 900 s after Date stretches it to 900 s'),
+                 (capped, 3600, 'max-age=100000 is capped at max_ttl (1h)'),
+                 (ttl, 1800, '<ttl>30</ttl> stretches it to 30 min'),
+                 (short, 60, 'max-age=10 does not shorten the 60 s interval'))
+        for url, want, what in cases:
+            delay = self.delay(db, url)
+            t.ok(delay is not None and want - 2 <= delay <= want * 1.1 + 2, what, delay)
+
+    def bounded_log(self):
+        t = self.t
+        url = self.url('feeds/world-rss.xml')
+        conf, db = self.fresh([url], 'fetch_log_rows = 3\n')
+        for _ in range(5):
+            self.once(conf)
+        rows = sql(db, 'SELECT id FROM fetch_log ORDER BY id')
+        t.eq(len(rows), 3, 'fetch_log keeps fetch_log_rows (3) rows per feed after 5 fetches')
+        t.eq([int(r[0]) for r in rows], [3, 4, 5], 'and they are the newest')
+        row = sql(db, 'SELECT fetched_at, url, http_status, duration_ms >= 0, items_new, error '
+                      'FROM fetch_log ORDER BY id LIMIT 1')[0]
+        t.ok(row[0] and row[1] == url and row[2] == '304' and row[3] == '1' and row[4] == '0'
+             and row[5] == '', 'a row has time, URL, status, duration, new items and no error',
+             row)
+
+
+def main(binary):
+    t = Tap()
+    cases = Cases(binary, t)
+    try:
+        for case in (cases.conditional_get, cases.same_body, cases.gzip_and_bomb,
+                     cases.redirects, cases.rate_limits, cases.gone, cases.slow_servers,
+                     cases.caps, cases.broken_responses, cases.freshness, cases.bounded_log):
+            print('# ' + case.__name__)
+            case()
+    finally:
+        cases.close()
+    return t.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""When and how often geotrackd asks servers: limits, spacing, backoff, dead feeds.
+
+The real daemon against tests/feedserver.py on 127.0.0.1 (which logs each request's
+arrival time and how many requests were in flight, overall and per Host), checked with
+the sqlite3 shell. `127.0.0.1` and `localhost` reach the same server under two host names,
+which is how a test tells "per host" from "global". Durations are scaled down through the
+config (a 1 s interval, a 4 s backoff cap) so the daemon-mode cases take seconds.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, geotrackd, sql, sql_value,
+                     temp_dir, write_config)
+
+SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
+
+
+class Cases:
+    def __init__(self, binary, tap):
+        self.binary = binary
+        self.t = tap
+        self.work = temp_dir('schedule')
+        self.root = os.path.join(self.work, 'root')
+        shutil.copytree(SAMPLES, self.root)
+        self.server = FeedServer(self.root, os.path.join(self.work, 'requests.log'))
+        self.count = 0
+
+    def close(self):
+        self.server.stop()
+        cleanup(self.work)
+
+    def url(self, path, host='127.0.0.1'):
+        return 'http://%s:%d/%s' % (host, self.server.port, path.lstrip('/'))
+
+    def fresh(self, urls, fetch):
+        self.count += 1
+        directory = os.path.join(self.work, 'case%d' % self.count)
+        os.mkdir(directory)
+        conf = write_config(directory, urls, '[fetch]\n' + fetch)
+        return conf, os.path.join(directory, 'geotrack.db')
+
+    def once(self, conf):
+        before = len(self.server.requests())
+        run = geotrackd(self.binary, ['--once', '-c', conf])
+        return run, self.server.requests()[before:]
+
+    def daemon(self, conf, seconds):
+        """Runs the daemon for `seconds`, stops it with SIGTERM; returns (stderr, requests)."""
+        before = len(self.server.requests())
+        proc = subprocess.Popen([self.binary, '-c', conf], stderr=subprocess.PIPE, text=True)
+        time.sleep(seconds)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        return err, self.server.requests()[before:]
+
+    def delay(self, db, url):
+        value = sql_value(db, "SELECT CAST(strftime('%%s', next_poll_at) - "
+                              "strftime('%%s', last_fetch_at) AS INTEGER) FROM feeds "
+                              "WHERE url = '%s'" % url)
+        return int(value) if value not in (None, '') else None
+
+    def feed(self, db, column, url):
+        return sql_value(db, "SELECT %s FROM feeds WHERE url = '%s'" % (column, url))
+
+    # --- the cases ---
+
+    def limits(self):
+        t = self.t
+        slow = [self.url('slow/world-rss.xml?ms=400&n=%d' % i) for i in range(6)]
+        conf, _ = self.fresh(slow, 'host_spacing = 0\nper_host = 2\nconcurrency = 10\n')
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 0, 'limits: six slow feeds on one host are fetched')
+        t.eq(max(r['in_flight_host'] for r in seen), 2,
+             'per_host = 2: the host never had more than 2 requests at once (and had 2)')
+
+        both = slow[:3] + [self.url('slow/world-rss.xml?ms=400&n=%d' % i, host='localhost')
+                           for i in range(3)]
+        conf, _ = self.fresh(both, 'host_spacing = 0\nper_host = 1\nconcurrency = 10\n')
+        run, seen = self.once(conf)
+        t.eq((max(r['in_flight_host'] for r in seen), max(r['in_flight'] for r in seen)), (1, 2),
+             'per_host = 1 with two hosts: one request per host, two at once in all')
+
+        conf, _ = self.fresh(both, 'host_spacing = 0\nper_host = 2\nconcurrency = 1\n')
+        run, seen = self.once(conf)
+        t.eq(max(r['in_flight'] for r in seen), 1, 'concurrency = 1: one request at a time')
+
+    def spacing(self):
+        t = self.t
+        same = [self.url('feeds/world-rss.xml'), self.url('feeds/diplomacy-atom.xml'),
+                self.url('feeds/regional-rdf.xml')]
+        other = self.url('feeds/world-rss.xml', host='localhost')
+        conf, _ = self.fresh(same + [other], 'host_spacing = 700ms\nper_host = 2\n')
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 0, 'spacing: every feed is fetched')
+        times = [r['time'] for r in seen if r['host'].startswith('127.0.0.1')]
+        gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+        t.ok(len(gaps) == 2 and all(g >= 0.65 for g in gaps),
+             'host_spacing = 700ms: requests to one host start at least 0.7 s apart', gaps)
+        first = min(r['time'] for r in seen)
+        others = [r['time'] - first for r in seen if r['host'].startswith('localhost')]
+        t.ok(len(others) == 1 and others[0] < 0.5,
+             'a feed on another host does not wait for that spacing', others)
+
+    def backoff(self):
+        t = self.t
+        url = self.url('status/500')
+        conf, db = self.fresh([url], 'host_spacing = 0\ninterval = 60s\nmax_backoff = 200s\n')
+        delays = []
+        for _ in range(4):
+            self.once(conf)
+            delays.append(self.delay(db, url))
+        wants = (60, 120, 200, 200)
+        t.ok(all(d is not None and w <= d <= w * 1.1 + 1 for d, w in zip(delays, wants)),
+             'a failing feed is retried after 60, 120, 200, 200 s: doubling, capped at '
+             'max_backoff (plus up to 10%% jitter)', delays)
+        t.eq(self.feed(db, 'consecutive_failures', url), '4', 'the feeds table counts 4 failures')
+        t.eq(self.feed(db, 'health', url), 'active', 'four failures in a minute are not death')
+
+    def dead_and_back(self):
+        t = self.t
+        url = self.url('feeds/later.xml')  # 404 until the file appears
+        conf, db = self.fresh([url], 'host_spacing = 0\ninterval = 60s\ndead_after = 7d\n'
+                                     'dead_interval = 1d\n')
+        self.once(conf)
+        t.ok(self.feed(db, 'failing_since', url), 'dead: the first failure starts failing_since')
+        # Ten days of failures, as the feeds table would show them.
+        sql(db, "UPDATE feeds SET failing_since = datetime('now', '-10 days')")
+        run, _ = self.once(conf)
+        t.eq(self.feed(db, 'health', url), 'dead', 'after dead_after (7d) of failing it is dead')
+        lines = [l for l in run.stderr.splitlines() if 'marked dead' in l]
+        t.ok(len(lines) == 1 and url in lines[0], 'the log says so, naming the feed', run.stderr)
+        delay = self.delay(db, url)
+        t.ok(delay is not None and 86400 <= delay <= 86400 * 1.1 + 1,
+             'a dead feed is next tried after dead_interval (1d)', delay)
+        shutil.copy(os.path.join(self.root, 'world-rss.xml'), os.path.join(self.root, 'later.xml'))
+        run, _ = self.once(conf)
+        t.eq((self.feed(db, 'health', url), self.feed(db, 'failing_since', url)), ('active', ''),
+             'one success makes it active again')
+        t.ok('no longer dead' in run.stderr, 'and the log says so', run.stderr)
+
+    def daemon_backoff(self):
+        t = self.t
+        url = self.url('status/500?daemon=1')
+        conf, _ = self.fresh([url], 'host_spacing = 0\ninterval = 1s\nmax_backoff = 4s\n')
+        err, seen = self.daemon(conf, 9.5)
+        times = [r['time'] for r in seen]
+        gaps = [round(b - a, 2) for a, b in zip(times, times[1:])]
+        wants = (1, 2, 4)
+        t.ok(len(gaps) >= 3 and all(w - 0.1 <= g <= w * 1.1 + 0.6 for g, w in zip(gaps, wants)),
+             'the running daemon retries a failing feed after 1, 2, 4 s', gaps)
+        lines = [l for l in err.splitlines() if url in l and '500' in l]
+        t.eq(len(lines), 1, 'and logs the failure once, not on every retry')
+
+    def daemon_retry_after(self):
+        t = self.t
+        limited = self.url('status/429?retry_after=3')
+        same_host = self.url('feeds/world-rss.xml')
+        other_host = self.url('feeds/diplomacy-atom.xml', host='localhost')
+        conf, _ = self.fresh([limited, same_host, other_host],
+                             'host_spacing = 0\ninterval = 1s\nper_host = 1\n')
+        err, seen = self.daemon(conf, 6.5)
+        first_429 = min((r['time'] for r in seen if r['path'].startswith('/status/429')), default=0)
+        quiet = [r['path'] for r in seen if r['host'].startswith('127.0.0.1')
+                 and first_429 + 0.2 < r['time'] < first_429 + 2.9]
+        t.eq(quiet, [], 'after a 429 with Retry-After: 3, its host gets no request for 3 s')
+        others = [r for r in seen if r['host'].startswith('localhost')
+                  and first_429 < r['time'] < first_429 + 3]
+        t.ok(len(others) >= 2, 'while a feed on another host is still polled every second',
+             len(others))
+        later = [r for r in seen if r['host'].startswith('127.0.0.1')
+                 and r['time'] >= first_429 + 2.9]
+        t.ok(len(later) >= 1, 'and the host is polled again once the 3 s are over', later)
+
+
+def main(binary):
+    t = Tap()
+    cases = Cases(binary, t)
+    try:
+        for case in (cases.limits, cases.spacing, cases.backoff, cases.dead_and_back,
+                     cases.daemon_backoff, cases.daemon_retry_after):
+            print('# ' + case.__name__)
+            case()
+    finally:
+        cases.close()
+    return t.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1]))

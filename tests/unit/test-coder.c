@@ -1,0 +1,236 @@
+/*
+ * Unit tests for the coder, on the small dictionary set in tests/coder/dicts: what a
+ * user of `geotrackd code` would see for each grammatical construction.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "coder.h"
+#include "dict.h"
+#include "tap.h"
+
+static struct dict *dict;
+static struct coder *coder;
+
+#define DAY_2019_03_28 17983 /* days since 1970-01-01 */
+#define DAY_2015_06_01 16587
+
+struct seen {
+	struct buf events; /* "SRC CODE TGT;" ... */
+	struct buf evidence;
+	unsigned sentences;
+};
+
+static void on_event(const struct coded_event *ev, void *ctx)
+{
+	struct seen *s = ctx;
+	buf_printf(&s->events, "%s%s %s %s", s->events.len ? "; " : "", ev->source, ev->event_code,
+		ev->target);
+	buf_reset(&s->evidence);
+	buf_printf(&s->evidence, "%u|%s|%s|%s|%s|%s:%u|%d", ev->sentence_index, ev->source_text,
+		ev->verb_text, ev->target_text, ev->pattern, strrchr(ev->dict_file, '/') + 1,
+		ev->dict_line, ev->quad_class);
+}
+
+/* Codes text and returns its events as "SRC CODE TGT; ..." (static storage). */
+static const char *code_at(const char *text, int32_t day)
+{
+	static char out[4096];
+	struct seen s = {0};
+	int n = coder_code(coder, text, strlen(text), day, on_event, &s);
+	snprintf(out, sizeof out, "%s", n > 0 ? s.events.data : n == 0 ? "" : "error");
+	buf_free(&s.events);
+	buf_free(&s.evidence);
+	return out;
+}
+
+static const char *code(const char *text)
+{
+	return code_at(text, DAY_2019_03_28);
+}
+
+static void load(void)
+{
+	static const struct {
+		const char *name;
+		enum dict_kind kind;
+	} files[] = {
+		{"test.actors", DICT_ACTORS},
+		{"test.agents", DICT_AGENTS},
+		{"test.verbs", DICT_VERBS},
+		{"test.discards", DICT_DISCARDS},
+	};
+	struct buf errors = {0};
+	dict = dict_new();
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", CODER_DICTS, files[i].name);
+		int n = dict_load_file(dict, files[i].kind, path, &errors);
+		ok(n > 0, files[i].name);
+	}
+	is_str(errors.data, NULL, "the test dictionaries load without problems");
+	dict_finish(dict);
+	coder = coder_new(dict);
+	buf_free(&errors);
+}
+
+static void test_basics(void)
+{
+	is_str(code("Russia deploys troops to Venezuela."), "RUS 154 VEN",
+		"a pattern with a synset and a target");
+	is_str(code("Russia Deploys Troops To Venezuela"), "RUS 154 VEN",
+		"a title-case headline still has a verb");
+	is_str(code("RUSSIA DEPLOYS TROOPS TO VENEZUELA"), "RUS 154 VEN", "so does an all-caps one");
+	is_str(code("Russia attacked Ukraine on Monday."), "RUS 190 UKR", "a root verb, regular ending");
+	is_str(code("Ukraine criticised Russia."), "UKR 111 RUS", "an irregular form in {braces}");
+	is_str(code("Mr Guaidó criticized Russia."), "VENOPP 111 RUS",
+		"accents fold: Guaidó is GUAIDO");
+	is_str(code("Russia attacked."), "", "no target, no event");
+	is_str(code("The attack on Ukraine worried Russia."), "",
+		"a verb after a determiner is a noun");
+}
+
+static void test_actors(void)
+{
+	is_str(code("Russian troops attacked Ukraine."), "RUSMIL 190 UKR", "an agent after an actor");
+	is_str(code("A spokeswoman for Russia's Foreign Ministry criticized the United States."),
+		"RUSGOV 111 USA", "agents before the actor, through FOR? no: through the ministry");
+	is_str(code("Human rights activists in Iran criticized China."), "NGMIRN 111 CHN",
+		"a prefixed agent with IN");
+	is_str(code("Russia and China backed Maduro."), "RUS 051 VENGOV; CHN 051 VENGOV",
+		"a compound source codes one event per actor");
+	is_str(code("Ukraine criticized Russia, China and Iran."),
+		"UKR 111 RUS; UKR 111 CHN; UKR 111 IRN", "a compound target with a comma list");
+	is_str(code_at("Putin criticized Trump.", DAY_2019_03_28), "RUSGOV 111 USAGOV",
+		"dated codes pick the document's date");
+	is_str(code_at("Putin criticized Trump.", DAY_2015_06_01), "RUSGOV 111 USABUS",
+		"another date, another code");
+	is_str(code_at("Guaido criticized Russia.", CODER_DATE_UNKNOWN), "VENLEG 111 RUS",
+		"an undated document takes the actor's undated code");
+	is_str(code_at("Trump criticized Russia.", CODER_DATE_UNKNOWN), "USABUS 111 RUS",
+		"(TABARI's rule: restricted codes need a date)");
+	is_str(code("The sports star criticized Russia."), "", "a null-coded actor is no actor");
+	is_str(code("US President Donald Trump criticized Russia."), "USAGOV 111 RUS",
+		"a country name before a person of that country is one actor");
+	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
+		"an agent after a compound applies to all of it");
+	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
+	is_str(code("Russia, China Criticize Ukraine"), "RUS 111 UKR; CHN 111 UKR",
+		"a headline's comma list before the verb is a compound");
+}
+
+static void test_grammar(void)
+{
+	is_str(code("Ukraine was attacked by Russian troops."), "RUSMIL 190 UKR",
+		"passive voice: the actor after BY is the source");
+	is_str(code("Ukraine was attacked on Monday by Russia."), "RUS 190 UKR",
+		"also when BY does not follow the verb at once");
+	is_str(code("Sanctions were imposed on Iran by the European Union."), "EUR 163 IRN",
+		"a passive pattern names the target; the source is the actor after the verb");
+	is_str(code("The European Union imposed sanctions on Iran."), "EUR 163 IRN", "active voice");
+	is_str(code("Russia did not attack Ukraine."), "", "a negated verb codes nothing");
+	is_str(code("Ukraine said that Russia attacked Georgia."), "RUS 190 GEO",
+		"attribution: X said that Y attacked Z codes Y against Z");
+	is_str(code("Ukraine said on Monday."), "", "a statement without a target: nothing");
+	is_str(code("Putin visited China."), "RUSGOV 042 CHN; CHN 043 RUSGOV",
+		"a paired code gives the reverse event");
+	is_str(code("The US President has warned Russia that all options are on the table."),
+		"USAGOV 138 RUS", "the seed's first sentence shape");
+	is_str(code("Russia backed Venezuela, Russia backed Venezuela and Russia backed Venezuela."),
+		"RUS 051 VEN", "one event per source, code and target in a sentence");
+	is_str(code("Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
+		"a compound source is its own target (paired code both ways)");
+}
+
+static void test_documents(void)
+{
+	struct seen s = {0};
+	const char *doc = "Trump met Putin on Monday. He criticized China. The troops attacked the "
+			  "country on Tuesday.";
+	coder_code(coder, doc, strlen(doc), DAY_2019_03_28, on_event, &s);
+	is_str(s.events.data, "USAGOV 036 RUSGOV; RUSGOV 036 USAGOV; USAGOV 111 CHN",
+		"a pronoun opening a sentence is the previous sentence's subject");
+	buf_free(&s.events);
+	buf_free(&s.evidence);
+
+	is_str(code("Russian planes landed in Venezuela. Russia attacked the country."),
+		"RUS 190 VEN", "\"the country\" is the last country named");
+
+	s = (struct seen){0};
+	doc = "Iran criticized China. Then Russia deployed troops to Venezuela.";
+	coder_code(coder, doc, strlen(doc), DAY_2019_03_28, on_event, &s);
+	is_str(s.evidence.data,
+		"2|Russia|deployed troops to Venezuela|Venezuela|* &FORCES TO +|test.verbs:9|4",
+		"evidence: sentence index, matched texts, pattern, file:line, quad class");
+	buf_free(&s.events);
+	buf_free(&s.evidence);
+
+	is_str(code("MOSCOW (Reuters) - Ukraine criticized Russia."), "UKR 111 RUS",
+		"a dateline is not an actor");
+	is_str(code("Iran criticized China. MOSCOW, March 3 (AP) - Ukraine criticized Russia."),
+		"IRN 111 CHN; UKR 111 RUS", "nor when it opens a later paragraph");
+	is_str(code("Russia attacked Ukraine before the World Cup final."), "",
+		"a discard phrase drops the sentence");
+	is_str(code("Russia attacked Ukraine. Iran criticized China after a football match."), "",
+		"a story discard drops the whole document");
+	ok(coder_last_flags(coder) & CODER_DISCARDED, "and says so");
+}
+
+static void test_hostile(void)
+{
+	/* 1 MB of arbitrary bytes, with and without sentence breaks */
+	size_t size = 1 << 20;
+	char *junk = malloc(size);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < size; i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (char)(x >> 16);
+	}
+	ok(coder_code(coder, junk, size, DAY_2019_03_28, NULL, NULL) >= 0, "1 MB of random bytes");
+	memset(junk, 'a', size);
+	ok(coder_code(coder, junk, size, DAY_2019_03_28, NULL, NULL) >= 0, "one 1 MB word");
+	/* 10,000 actors in one sentence */
+	struct buf many = {0};
+	for (int i = 0; i < 10000; i++)
+		buf_append_str(&many, i % 2 ? "Russia and " : "China, ");
+	buf_append_str(&many, "attacked Ukraine.");
+	int n = coder_code(coder, many.data, many.len, DAY_2019_03_28, NULL, NULL);
+	ok(n >= 0, "10,000 actors in one sentence code without a crash");
+	ok(coder_last_flags(coder) & CODER_TRUNCATED, "and the overlong sentence is flagged");
+	buf_free(&many);
+	/* a NUL inside the text is just a byte */
+	const char nul[] = "Russia\0attacked Ukraine.";
+	ok(coder_code(coder, nul, sizeof nul - 1, DAY_2019_03_28, NULL, NULL) >= 0, "embedded NUL");
+	free(junk);
+}
+
+static void test_options(void)
+{
+	is_int(coder_set_option(coder, "SET: NO SUCH THING = TRUE"), -22, "unknown options refused");
+	is_int(coder_set_option(coder, "SET: NEGATION = FALSE"), 0, "negation can be switched off");
+	is_str(code("Russia did not attack Ukraine."), "RUS 190 UKR", "and then the verb codes");
+	coder_set_option(coder, "SET: NEGATION = TRUE");
+	is_int(coder_set_option(coder, "SET: CODE BY SENTENCE"), 0, "CODE BY SENTENCE");
+	is_str(code("Russia attacked Ukraine and China criticized Iran."), "RUS 190 UKR",
+		"codes the first event only");
+	coder_set_option(coder, "SET: CODE BY CLAUSE");
+	is_str(code("Russia attacked Ukraine and China criticized Iran."), "RUS 190 UKR; CHN 111 IRN",
+		"BY CLAUSE codes each clause");
+}
+
+int main(void)
+{
+	load();
+	test_basics();
+	test_actors();
+	test_grammar();
+	test_documents();
+	test_hostile();
+	test_options();
+	coder_free(coder);
+	dict_free(dict);
+	return tap_done();
+}
