@@ -142,30 +142,35 @@ static bool utf8_valid(const char *data, size_t len)
 	return true;
 }
 
+/* Writes cp (at most U+10FFFF) as UTF-8; returns the number of bytes. */
+static size_t utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
 static void utf8_append(struct buf *out, uint32_t cp)
 {
 	char bytes[4];
-	size_t n;
-	if (cp < 0x80) {
-		bytes[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		bytes[0] = (char)(0xC0 | (cp >> 6));
-		bytes[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		bytes[0] = (char)(0xE0 | (cp >> 12));
-		bytes[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		bytes[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		bytes[0] = (char)(0xF0 | (cp >> 18));
-		bytes[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		bytes[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		bytes[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_append(out, bytes, n);
+	buf_append(out, bytes, utf8_encode(cp, bytes));
 }
 
 /* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
@@ -960,42 +965,89 @@ static void text_break(struct text *t, int level)
 		t->pending_break = level;
 }
 
+/* ascii_space() as one test: ' ', \t, \n, \v, \f, \r. */
+static bool text_space(unsigned char c)
+{
+	return c <= ' ' && ((UINT64_C(0x100003E00) >> c) & 1);
+}
+
 /* Appends UTF-8 text, collapsing runs of whitespace into one space. */
 static void text_append(struct text *t, const char *s, size_t len)
 {
-	if (t->skip_depth > 0 || t->truncated)
+	if (t->skip_depth > 0 || t->truncated || len == 0)
 		return;
-	size_t pos = 0;
-	while (pos < len) {
-		if (ascii_space((unsigned char)s[pos])) {
+	/* Collapsing whitespace never lengthens text, and a separator from before this call
+	 * adds at most two bytes; the cap bounds the rest. One reservation serves the call. */
+	size_t used = t->out.len;
+	t->out.data = xgrow(t->out.data, &t->out.cap, used + (len < t->max ? len : t->max) + 3, 1);
+	char *out = t->out.data;
+	const unsigned char *in = (const unsigned char *)s, *end = in + len;
+	if (used + len + 2 <= t->max) {
+		/* The cap cannot be reached: copy byte by byte, no word bookkeeping. */
+		bool space = t->pending_space;
+		int level = t->pending_break;
+		for (; in < end; in++) {
+			unsigned char c = *in;
+			if (text_space(c)) {
+				space = true;
+				continue;
+			}
+			if (space || level) {
+				if (used > 0) {
+					if (level == 2) {
+						out[used++] = '\n';
+						out[used++] = '\n';
+					} else {
+						out[used++] = level == 1 ? '\n' : ' ';
+					}
+				}
+				space = false;
+				level = 0;
+			}
+			out[used++] = (char)c;
+		}
+		t->pending_space = space;
+		t->pending_break = level;
+		t->out.len = used;
+		out[used] = '\0';
+		return;
+	}
+	while (in < end) {
+		if (text_space(*in)) {
 			t->pending_space = true;
-			pos++;
+			in++;
 			continue;
 		}
-		size_t start = pos;
-		while (pos < len && !ascii_space((unsigned char)s[pos]))
-			pos++;
-		if (t->out.len > 0) {
-			if (t->pending_break == 2)
-				buf_append(&t->out, "\n\n", 2);
-			else if (t->pending_break == 1)
-				buf_append_char(&t->out, '\n');
-			else if (t->pending_space)
-				buf_append_char(&t->out, ' ');
+		const unsigned char *word = in;
+		while (in < end && !text_space(*in))
+			in++;
+		if (used > 0) {
+			if (t->pending_break == 2) {
+				out[used++] = '\n';
+				out[used++] = '\n';
+			} else if (t->pending_break == 1) {
+				out[used++] = '\n';
+			} else if (t->pending_space) {
+				out[used++] = ' ';
+			}
 		}
 		t->pending_space = false;
 		t->pending_break = 0;
-		size_t n = pos - start;
-		if (t->out.len + n > t->max) {
-			n = t->max > t->out.len ? t->max - t->out.len : 0;
-			while (n > 0 && ((unsigned char)s[start + n] & 0xC0) == 0x80)
+		size_t n = (size_t)(in - word);
+		if (used + n > t->max) {
+			n = t->max > used ? t->max - used : 0;
+			while (n > 0 && (word[n] & 0xC0) == 0x80)
 				n--;
-			buf_append(&t->out, s + start, n);
+			memcpy(out + used, word, n);
+			used += n;
 			t->truncated = true;
-			return;
+			break;
 		}
-		buf_append(&t->out, s + start, n);
+		memcpy(out + used, word, n);
+		used += n;
 	}
+	t->out.len = used;
+	out[used] = '\0';
 }
 
 /*
@@ -1129,75 +1181,455 @@ static void html_sax_characters(void *user, const xmlChar *chars, int len)
 	text_append(user, (const char *)chars, (size_t)len);
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* HTML fragments without the HTML parser */
+
 /*
- * HTML without any tag ("AT&amp;T", "caf&eacute;") needs only its character references
- * decoded, by libxml2's HTML entity table, as its HTML parser would.
+ * Most summaries are simple markup: paragraphs, links, emphasis, lists, tables, line
+ * breaks and character references. For those, html_fast_to_text() makes the calls
+ * libxml2's HTML parser (2.9, with the options html_to_text() passes) would make to the
+ * html_sax_* callbacks: the same elements opened and closed, implied ones included, and
+ * the same characters, so the text is the same byte for byte. It runs no parser context,
+ * copies nothing and does not decode character by character, which makes it several times
+ * faster. Whatever it does not model it refuses, and the caller runs the HTML parser:
+ * comments, processing instructions, declarations, elements known to libxml2 but not in
+ * html_elements (html, head, body, meta, script, style among them), tags it cannot
+ * delimit simply, control characters, nesting deeper than HTML_FAST_MAX_DEPTH.
+ * feed_html_to_text() offers both ways so that tests and the fuzzer can compare them.
+ *
+ * What libxml2 does, and this models:
+ *  - blanks before the first markup are skipped; names are read in lowercase;
+ *  - a start tag first closes the innermost open element while that is one whose end it
+ *    implies (html_elements[].closes); void elements and "<x/>" close at once;
+ *  - an end tag closes the innermost open element of its name and those opened inside
+ *    it, unless one of these has a higher end priority, in which case it is ignored, as
+ *    it is when no element of its name is open;
+ *  - text or a reference outside any element opens an implied <p>; blanks do not, unless
+ *    a reference follows them or they run to 1,000 bytes (libxml2 hands text over in
+ *    pieces of that size and checks each piece);
+ *  - a '<' that starts no tag is text, and opens no <p>;
+ *  - "&#" reads decimal ("&#x" hex) digits up to ';' or the first other character; a
+ *    value XML does not allow yields nothing, not even a <p>; a named reference needs its
+ *    ';' and a name in the HTML entity table, or else its '&' is text.
  */
-static void html_references_to_text(const char *html, size_t len, struct text *t)
+
+#define HTML_FAST_MAX_DEPTH 64
+#define HTML_FAST_MAX_NAME 32
+#define HTML_PIECE 1000 /* libxml2's HTML_PARSER_BIG_BUFFER_SIZE */
+
+enum html_element_id {
+	HTML_A, HTML_ABBR, HTML_ACRONYM, HTML_ADDRESS, HTML_B, HTML_BIG, HTML_BLOCKQUOTE,
+	HTML_BR, HTML_CAPTION, HTML_CENTER, HTML_CITE, HTML_CODE, HTML_COL, HTML_COLGROUP,
+	HTML_DD, HTML_DEL, HTML_DFN, HTML_DIV, HTML_DL, HTML_DT, HTML_EM, HTML_FONT, HTML_FORM,
+	HTML_H1, HTML_H2, HTML_H3, HTML_H4, HTML_H5, HTML_H6, HTML_HR, HTML_I, HTML_IFRAME,
+	HTML_IMG, HTML_INS, HTML_KBD, HTML_LI, HTML_NOSCRIPT, HTML_OBJECT, HTML_OL, HTML_P,
+	HTML_PARAM, HTML_PRE, HTML_Q, HTML_S, HTML_SAMP, HTML_SMALL, HTML_SPAN, HTML_STRIKE,
+	HTML_STRONG, HTML_SUB, HTML_SUP, HTML_TABLE, HTML_TBODY, HTML_TD, HTML_TFOOT, HTML_TH,
+	HTML_THEAD, HTML_TR, HTML_TT, HTML_U, HTML_UL, HTML_VAR,
+	HTML_ELEMENT_COUNT,
+	HTML_OTHER = HTML_ELEMENT_COUNT, /* a name libxml2 does not know: no rules apply */
+};
+
+_Static_assert(HTML_ELEMENT_COUNT <= 64, "html_elements[].closes is a 64-bit set");
+
+#define HTML_BIT(name) (UINT64_C(1) << HTML_##name)
+#define HTML_HEADINGS \
+	(HTML_BIT(H1) | HTML_BIT(H2) | HTML_BIT(H3) | HTML_BIT(H4) | HTML_BIT(H5) | HTML_BIT(H6))
+
+/* libxml2 2.9's rules for these elements, sorted by name. */
+static const struct html_element {
+	const char *name;
+	uint8_t end_priority; /* an end tag closes no open element of higher priority */
+	bool empty;           /* void: closed as soon as it is opened */
+	uint64_t closes;      /* open elements whose end a start tag of this one implies */
+} html_elements[HTML_ELEMENT_COUNT] = {
+	[HTML_A] = {"a", 100, false, HTML_BIT(A)},
+	[HTML_ABBR] = {"abbr", 100, false, 0},
+	[HTML_ACRONYM] = {"acronym", 100, false, 0},
+	[HTML_ADDRESS] = {"address", 100, false, HTML_BIT(P) | HTML_BIT(UL)},
+	[HTML_B] = {"b", 100, false, 0},
+	[HTML_BIG] = {"big", 100, false, 0},
+	[HTML_BLOCKQUOTE] = {"blockquote", 100, false, HTML_BIT(P)},
+	[HTML_BR] = {"br", 100, true, 0},
+	[HTML_CAPTION] = {"caption", 100, false, HTML_BIT(P)},
+	[HTML_CENTER] = {"center", 100, false, HTML_BIT(B) | HTML_BIT(FONT) | HTML_BIT(I) | HTML_BIT(P)},
+	[HTML_CITE] = {"cite", 100, false, 0},
+	[HTML_CODE] = {"code", 100, false, 0},
+	[HTML_COL] = {"col", 100, true, HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(P)},
+	[HTML_COLGROUP] = {"colgroup", 100, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P)},
+	[HTML_DD] = {"dd", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(DT) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_DEL] = {"del", 100, false, 0},
+	[HTML_DFN] = {"dfn", 100, false, 0},
+	[HTML_DIV] = {"div", 150, false, HTML_BIT(P)},
+	[HTML_DL] = {"dl", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(DT) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_DT] = {"dt", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(DD) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_EM] = {"em", 100, false, 0},
+	[HTML_FONT] = {"font", 100, false, 0},
+	[HTML_FORM] = {"form", 100, false,
+		HTML_BIT(ADDRESS) | HTML_BIT(DL) | HTML_BIT(FORM) | HTML_HEADINGS | HTML_BIT(HR) |
+			HTML_BIT(OL) | HTML_BIT(P) | HTML_BIT(PRE) | HTML_BIT(UL)},
+	[HTML_H1] = {"h1", 100, false, HTML_BIT(P)},
+	[HTML_H2] = {"h2", 100, false, HTML_BIT(P)},
+	[HTML_H3] = {"h3", 100, false, HTML_BIT(P)},
+	[HTML_H4] = {"h4", 100, false, HTML_BIT(P)},
+	[HTML_H5] = {"h5", 100, false, HTML_BIT(P)},
+	[HTML_H6] = {"h6", 100, false, HTML_BIT(P)},
+	[HTML_HR] = {"hr", 100, true, HTML_BIT(P)},
+	[HTML_I] = {"i", 100, false, 0},
+	[HTML_IFRAME] = {"iframe", 100, false, 0},
+	[HTML_IMG] = {"img", 100, true, 0},
+	[HTML_INS] = {"ins", 100, false, 0},
+	[HTML_KBD] = {"kbd", 100, false, 0},
+	[HTML_LI] = {"li", 100, false,
+		HTML_BIT(ADDRESS) | HTML_BIT(DL) | HTML_HEADINGS | HTML_BIT(LI) | HTML_BIT(P) |
+			HTML_BIT(PRE)},
+	[HTML_NOSCRIPT] = {"noscript", 100, false, 0},
+	[HTML_OBJECT] = {"object", 100, false, 0},
+	[HTML_OL] = {"ol", 100, false, HTML_BIT(P) | HTML_BIT(UL)},
+	[HTML_P] = {"p", 100, false,
+		HTML_BIT(B) | HTML_BIT(BIG) | HTML_HEADINGS | HTML_BIT(I) | HTML_BIT(P) | HTML_BIT(S) |
+			HTML_BIT(SMALL) | HTML_BIT(STRIKE) | HTML_BIT(TT) | HTML_BIT(U)},
+	[HTML_PARAM] = {"param", 100, true, 0},
+	[HTML_PRE] = {"pre", 100, false, HTML_BIT(P) | HTML_BIT(UL)},
+	[HTML_Q] = {"q", 100, false, 0},
+	[HTML_S] = {"s", 100, false, 0},
+	[HTML_SAMP] = {"samp", 100, false, 0},
+	[HTML_SMALL] = {"small", 100, false, 0},
+	[HTML_SPAN] = {"span", 100, false, 0},
+	[HTML_STRIKE] = {"strike", 100, false, 0},
+	[HTML_STRONG] = {"strong", 100, false, 0},
+	[HTML_SUB] = {"sub", 100, false, 0},
+	[HTML_SUP] = {"sup", 100, false, 0},
+	[HTML_TABLE] = {"table", 190, false,
+		HTML_BIT(A) | HTML_HEADINGS | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_TBODY] = {"tbody", 180, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P) | HTML_BIT(TBODY) |
+			HTML_BIT(TD) | HTML_BIT(TFOOT) | HTML_BIT(TH) | HTML_BIT(THEAD) | HTML_BIT(TR)},
+	[HTML_TD] = {"td", 160, false,
+		HTML_BIT(A) | HTML_BIT(B) | HTML_BIT(FONT) | HTML_BIT(I) | HTML_BIT(P) | HTML_BIT(SPAN) |
+			HTML_BIT(TD) | HTML_BIT(TH) | HTML_BIT(U)},
+	[HTML_TFOOT] = {"tfoot", 180, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P) | HTML_BIT(TBODY) |
+			HTML_BIT(TD) | HTML_BIT(TH) | HTML_BIT(THEAD) | HTML_BIT(TR)},
+	[HTML_TH] = {"th", 160, false,
+		HTML_BIT(A) | HTML_BIT(B) | HTML_BIT(FONT) | HTML_BIT(I) | HTML_BIT(P) | HTML_BIT(SPAN) |
+			HTML_BIT(TD) | HTML_BIT(TH) | HTML_BIT(U)},
+	[HTML_THEAD] = {"thead", 180, false, HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP)},
+	[HTML_TR] = {"tr", 170, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P) | HTML_BIT(TD) |
+			HTML_BIT(TH) | HTML_BIT(TR)},
+	[HTML_TT] = {"tt", 100, false, 0},
+	[HTML_U] = {"u", 100, false, 0},
+	[HTML_UL] = {"ul", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(OL) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_VAR] = {"var", 100, false, 0},
+};
+
+/* The element a lowercase tag name stands for: HTML_OTHER for names libxml2 has no rule
+ * for, -1 for those the fast path leaves to the HTML parser. */
+static int html_fast_element(const char *name)
 {
-	struct buf decoded = {0};
-	size_t pos = 0;
-	while (pos < len) {
-		const char *amp = memchr(html + pos, '&', len - pos);
-		size_t stop = amp ? (size_t)(amp - html) : len;
-		buf_append(&decoded, html + pos, stop - pos);
-		pos = stop;
-		if (pos >= len)
-			break;
-		size_t end = pos + 1;
-		while (end < len && end - pos < 40 && html[end] != ';' && html[end] != '&' &&
-			!ascii_space((unsigned char)html[end]))
-			end++;
-		uint32_t cp = 0;
-		if (end < len && html[end] == ';' && end > pos + 1) {
-			char name[48];
-			memcpy(name, html + pos + 1, end - pos - 1);
-			name[end - pos - 1] = '\0';
-			if (name[0] == '#') {
-				char *stop_at;
-				unsigned long value = (name[1] == 'x' || name[1] == 'X')
-							      ? strtoul(name + 2, &stop_at, 16)
-							      : strtoul(name + 1, &stop_at, 10);
-				if (*stop_at == '\0' && stop_at != name + 1 && value > 0 && value <= 0x10FFFF &&
-					!(value >= 0xD800 && value <= 0xDFFF))
-					cp = (uint32_t)value;
-			} else {
-				const htmlEntityDesc *entity = htmlEntityLookup((const xmlChar *)name);
-				if (entity)
-					cp = entity->value;
-			}
-		}
-		if (cp) {
-			utf8_append(&decoded, cp);
-			pos = end + 1;
-		} else {
-			buf_append_char(&decoded, '&');
-			pos++;
-		}
+	size_t low = 0, high = HTML_ELEMENT_COUNT;
+	while (low < high) {
+		size_t mid = (low + high) / 2;
+		int cmp = strcmp(name, html_elements[mid].name);
+		if (cmp == 0)
+			return (int)mid;
+		if (cmp < 0)
+			high = mid;
+		else
+			low = mid + 1;
 	}
-	if (decoded.len)
-		text_append(t, decoded.data, decoded.len);
-	buf_free(&decoded);
+	/* xmp and listing are missing from libxml2's element table, not from its rules. */
+	if (strcmp(name, "xmp") == 0 || strcmp(name, "listing") == 0)
+		return -1;
+	return htmlTagLookup((const xmlChar *)name) ? -1 : HTML_OTHER;
 }
 
-/* Feeds the HTML fragment through libxml2's HTML parser into t. */
-static void html_to_text(struct parser *p, const char *html, size_t len, struct text *t)
+static unsigned html_end_priority(int id)
 {
-	/* Most titles and many summaries have no markup at all; skip the HTML parser. */
-	if (!memchr(html, '<', len)) {
-		if (memchr(html, '&', len))
-			html_references_to_text(html, len, t);
-		else
-			text_append(t, html, len);
-		return;
+	return id == HTML_OTHER ? 100 : html_elements[id].end_priority;
+}
+
+/* IS_BLANK_CH: what libxml2 skips between the parts of a tag. */
+static bool html_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool html_name_char(char c)
+{
+	return ascii_alpha(c) || ascii_digit(c) || c == ':' || c == '-' || c == '_';
+}
+
+/* Reads the tag name at s[pos] (an ASCII letter) in lowercase into name; returns its
+ * length, or 0 when the fast path does not take it. */
+static size_t html_fast_name(const char *s, size_t len, size_t pos, char name[HTML_FAST_MAX_NAME + 1])
+{
+	size_t n = 0;
+	while (pos + n < len && html_name_char(s[pos + n])) {
+		if (n >= HTML_FAST_MAX_NAME)
+			return 0;
+		name[n] = ascii_lower(s[pos + n]);
+		n++;
 	}
+	/* libxml2 reads '.' as part of a name in some places and not in others */
+	if (pos + n < len && s[pos + n] == '.')
+		return 0;
+	name[n] = '\0';
+	return n;
+}
+
+/* Skips a start tag's attributes from s[pos]; returns the offset of the '>' or of the
+ * "/>" that ends the tag, or 0 when the fast path does not take the syntax. */
+static size_t html_fast_attributes(const char *s, size_t len, size_t pos)
+{
+	for (;;) { /* every round consumes at least one byte or returns */
+		while (pos < len && html_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos >= len)
+			return 0;
+		if (s[pos] == '>' || (s[pos] == '/' && pos + 1 < len && s[pos + 1] == '>'))
+			return pos;
+		if (!ascii_alpha(s[pos]) && s[pos] != '_' && s[pos] != ':' && s[pos] != '.')
+			return 0; /* libxml2 skips such junk up to a blank; leave it to it */
+		while (pos < len && (html_name_char(s[pos]) || s[pos] == '.'))
+			pos++;
+		while (pos < len && html_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos >= len || s[pos] != '=')
+			continue;
+		pos++;
+		while (pos < len && html_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos < len && (s[pos] == '"' || s[pos] == '\'')) {
+			/* references in the value cannot step over its quote */
+			const char *quote = memchr(s + pos + 1, s[pos], len - pos - 1);
+			if (!quote)
+				return 0;
+			pos = (size_t)(quote - s) + 1;
+		} else {
+			while (pos < len && !html_blank((unsigned char)s[pos]) && s[pos] != '>')
+				pos++;
+		}
+	}
+}
+
+struct html_open {
+	int id;
+	char name[HTML_FAST_MAX_NAME + 1];
+};
+
+struct html_fast {
+	struct text *t;
+	struct html_open stack[HTML_FAST_MAX_DEPTH];
+	size_t depth;
+};
+
+static bool html_fast_open(struct html_fast *h, int id, const char *name)
+{
+	if (h->depth >= HTML_FAST_MAX_DEPTH)
+		return false;
+	struct html_open *open = &h->stack[h->depth++];
+	open->id = id;
+	strcpy(open->name, name);
+	html_sax_start(h->t, (const xmlChar *)name, NULL);
+	return true;
+}
+
+static void html_fast_close(struct html_fast *h)
+{
+	html_sax_end(h->t, (const xmlChar *)h->stack[--h->depth].name);
+}
+
+/* Text and references outside any element open an implied <p>. */
+static void html_fast_paragraph(struct html_fast *h)
+{
+	if (h->depth == 0)
+		html_fast_open(h, HTML_P, "p");
+}
+
+/* A start tag at s[pos] ('<' and a letter); returns the offset after it, 0 to give up. */
+static size_t html_fast_start_tag(struct html_fast *h, const char *s, size_t len, size_t pos)
+{
+	char name[HTML_FAST_MAX_NAME + 1];
+	size_t n = html_fast_name(s, len, pos + 1, name);
+	int id = n ? html_fast_element(name) : -1;
+	if (id < 0)
+		return 0;
+	if (id != HTML_OTHER)
+		while (h->depth > 0 && h->stack[h->depth - 1].id != HTML_OTHER &&
+			(html_elements[id].closes & (UINT64_C(1) << h->stack[h->depth - 1].id)))
+			html_fast_close(h);
+	size_t end = html_fast_attributes(s, len, pos + 1 + n);
+	if (end == 0 || !html_fast_open(h, id, name))
+		return 0;
+	if (s[end] == '/') {
+		html_fast_close(h);
+		return end + 2;
+	}
+	if (id != HTML_OTHER && html_elements[id].empty)
+		html_fast_close(h);
+	return end + 1;
+}
+
+/* An end tag at s[pos] ("</"); returns the offset after it, 0 to give up. */
+static size_t html_fast_end_tag(struct html_fast *h, const char *s, size_t len, size_t pos)
+{
+	char name[HTML_FAST_MAX_NAME + 1];
+	if (pos + 2 >= len || !ascii_alpha(s[pos + 2]))
+		return 0;
+	size_t n = html_fast_name(s, len, pos + 2, name);
+	if (n == 0)
+		return 0;
+	size_t end = pos + 2 + n;
+	while (end < len && html_blank((unsigned char)s[end]))
+		end++;
+	if (end >= len || s[end] != '>')
+		return 0;
+	size_t match = h->depth;
+	while (match > 0 && strcmp(h->stack[match - 1].name, name) != 0)
+		match--;
+	if (match == 0)
+		return end + 1; /* nothing of that name is open: ignored */
+	match--;
+	unsigned priority = html_end_priority(h->stack[match].id);
+	for (size_t i = match + 1; i < h->depth; i++)
+		if (html_end_priority(h->stack[i].id) > priority)
+			return end + 1;
+	while (h->depth > match)
+		html_fast_close(h);
+	return end + 1;
+}
+
+/* A reference at s[pos] ('&'); returns the offset after it. */
+static size_t html_fast_reference(struct html_fast *h, const char *s, size_t len, size_t pos)
+{
+	char bytes[4];
+	if (pos + 1 < len && s[pos + 1] == '#') {
+		size_t at = pos + 2;
+		bool hex = at < len && (s[at] == 'x' || s[at] == 'X');
+		if (hex)
+			at++;
+		uint32_t value = 0;
+		for (; at < len && s[at] != ';'; at++) {
+			char c = s[at];
+			uint32_t digit;
+			if (ascii_digit(c))
+				digit = (uint32_t)(c - '0');
+			else if (hex && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f')
+				digit = (uint32_t)(ascii_lower(c) - 'a' + 10);
+			else
+				break;
+			if (value < 0x110000)
+				value = value * (hex ? 16 : 10) + digit;
+		}
+		if (at < len && s[at] == ';')
+			at++;
+		if (xml_char_allowed(value)) {
+			html_fast_paragraph(h);
+			text_append(h->t, bytes, utf8_encode(value, bytes));
+		}
+		return at;
+	}
+	size_t at = pos + 1;
+	if (at < len && (ascii_alpha(s[at]) || s[at] == '_' || s[at] == ':')) {
+		while (at < len && (html_name_char(s[at]) || s[at] == '.') && at - pos <= 40)
+			at++;
+		if (at < len && s[at] == ';' && at - pos <= 40) {
+			char name[48];
+			memcpy(name, s + pos + 1, at - pos - 1);
+			name[at - pos - 1] = '\0';
+			const htmlEntityDesc *entity = htmlEntityLookup((const xmlChar *)name);
+			if (entity) {
+				html_fast_paragraph(h);
+				text_append(h->t, bytes, utf8_encode(entity->value, bytes));
+				return at + 1;
+			}
+		}
+	}
+	/* Not a reference: the '&' is text, and what follows is read as such. */
+	html_fast_paragraph(h);
+	text_append(h->t, "&", 1);
+	return pos + 1;
+}
+
+/* True when the bytes are all IS_BLANK_CH. */
+static bool html_all_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!html_blank((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* See the top of this section. Returns false, with t in an unspecified state, when the
+ * fragment needs the HTML parser. */
+static bool html_fast_to_text(const char *s, size_t len, struct text *t)
+{
+	struct html_fast h = {.t = t};
+	size_t pos = 0;
+	while (pos < len && html_blank((unsigned char)s[pos]))
+		pos++;
+	if (len - pos >= 3 && memcmp(s + pos, "\xEF\xBB\xBF", 3) == 0)
+		return false; /* libxml2 drops a leading byte order mark */
+	while (pos < len) {
+		unsigned char c = (unsigned char)s[pos];
+		if (c == '<') {
+			char next = pos + 1 < len ? s[pos + 1] : '\0';
+			size_t after;
+			if (next == '/')
+				after = html_fast_end_tag(&h, s, len, pos);
+			else if (ascii_alpha(next))
+				after = html_fast_start_tag(&h, s, len, pos);
+			else if (next == '!' || next == '?' || next == '_' || next == ':')
+				after = 0;
+			else {
+				text_append(t, "<", 1);
+				after = pos + 1;
+			}
+			if (after == 0)
+				return false;
+			pos = after;
+			continue;
+		}
+		if (c == '&') {
+			pos = html_fast_reference(&h, s, len, pos);
+			continue;
+		}
+		size_t start = pos;
+		for (; pos < len; pos++) {
+			c = (unsigned char)s[pos];
+			if (c == '<' || c == '&')
+				break;
+			if (c < 0x20 && !html_blank(c))
+				return false; /* libxml2 drops what XML does not allow */
+			if (c == 0xEF && len - pos >= 3 && (unsigned char)s[pos + 1] == 0xBF &&
+				(unsigned char)s[pos + 2] >= 0xBE)
+				return false; /* U+FFFE, U+FFFF: likewise */
+		}
+		if (h.depth == 0 && (pos - start >= HTML_PIECE || (pos < len && s[pos] == '&') ||
+					    !html_all_blank(s + start, pos - start)))
+			html_fast_paragraph(&h);
+		text_append(t, s + start, pos - start);
+	}
+	while (h.depth > 0)
+		html_fast_close(&h);
+	return true;
+}
+
+/* Feeds the HTML fragment through libxml2's HTML parser into t. *ctxt is made on first
+ * use and serves the document's other fragments. */
+static void html_parse_to_text(htmlParserCtxtPtr *ctxt, const char *html, size_t len,
+	struct text *t)
+{
 	if (len > INT32_MAX)
 		return;
-	if (!p->html) {
-		p->html = htmlNewParserCtxt();
-		if (!p->html)
+	if (!*ctxt) {
+		*ctxt = htmlNewParserCtxt();
+		if (!*ctxt)
 			abort(); /* libxml2 allocation failure: out of memory, as xalloc does */
-		xmlSAXHandler *sax = p->html->sax;
+		xmlSAXHandler *sax = (*ctxt)->sax;
 		memset(sax, 0, sizeof(*sax));
 		sax->initialized = 1;
 		sax->startElement = html_sax_start;
@@ -1205,13 +1637,29 @@ static void html_to_text(struct parser *p, const char *html, size_t len, struct 
 		sax->characters = html_sax_characters;
 		/* cdataBlock stays NULL: libxml2 hands script and style bodies to it */
 	}
-	p->html->userData = t;
-	htmlDocPtr doc = htmlCtxtReadMemory(p->html, html, (int)len, NULL, "UTF-8",
+	(*ctxt)->userData = t;
+	htmlDocPtr doc = htmlCtxtReadMemory(*ctxt, html, (int)len, NULL, "UTF-8",
 		HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 			HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
 	if (doc)
 		xmlFreeDoc(doc);
-	p->html->userData = NULL;
+	(*ctxt)->userData = NULL;
+}
+
+/* The plain text of an HTML fragment (valid UTF-8, no NUL) into t: by the fast path when
+ * it takes the fragment, else by libxml2's HTML parser, from where t was. */
+static void html_to_text(struct parser *p, const char *html, size_t len, struct text *t)
+{
+	struct text before = *t;
+	if (html_fast_to_text(html, len, t))
+		return;
+	struct buf out = t->out;
+	*t = before;
+	t->out.data = out.data;
+	t->out.cap = out.cap;
+	if (t->out.data)
+		t->out.data[t->out.len] = '\0';
+	html_parse_to_text(&p->html, html, len, t);
 }
 
 /* Plain text of an XHTML (or any XML) subtree, with the same block rules as HTML. */
@@ -2435,6 +2883,26 @@ void feed_doc_free(struct feed_doc *doc)
 	free(doc->language);
 	free(doc->encoding);
 	free(doc);
+}
+
+int feed_html_to_text(const char *html, size_t len, bool fast, char **ret_text)
+{
+	if (!html || memchr(html, '\0', len) || !utf8_valid(html, len))
+		return -EINVAL;
+	struct text t = {.max = FEED_MAX_LONG_FIELD};
+	int r = 0;
+	if (fast) {
+		if (!html_fast_to_text(html, len, &t))
+			r = -ENOTSUP;
+	} else {
+		htmlParserCtxtPtr ctxt = NULL;
+		html_parse_to_text(&ctxt, html, len, &t);
+		htmlFreeParserCtxt(ctxt);
+	}
+	if (r == 0)
+		*ret_text = t.out.len > 0 ? buf_steal(&t.out) : NULL;
+	buf_free(&t.out);
+	return r;
 }
 
 const char *feed_strerror(int error)
