@@ -756,6 +756,21 @@ static void append_escaped(struct buf *out, const char *s)
 	}
 }
 
+/* Writes "&#<cp>;" in decimal. */
+static void append_char_reference(struct buf *out, uint32_t cp)
+{
+	char text[16];
+	size_t n = sizeof(text);
+	text[--n] = ';';
+	do {
+		text[--n] = (char)('0' + cp % 10);
+		cp /= 10;
+	} while (cp > 0);
+	text[--n] = '#';
+	text[--n] = '&';
+	buf_append(out, text + n, sizeof(text) - n);
+}
+
 /*
  * Handles the '&' at s[0]: keeps XML's own references, rewrites HTML's named ones and
  * declared safe ones, drops references to forbidden characters and escapes the rest.
@@ -791,7 +806,10 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 			san->stripped_chars++;
 			return pos;
 		}
-		buf_printf(out, "&#%u;", cp);
+		if (s[2] == 'X')
+			append_char_reference(out, cp); /* XML has no "&#X" */
+		else
+			buf_append(out, s, pos);
 		return pos;
 	}
 	size_t name_start = pos;
@@ -823,7 +841,7 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 	const htmlEntityDesc *html = htmlEntityLookup((const xmlChar *)name_copy);
 	if (html) {
 		san->html_entities++;
-		buf_printf(out, "&#%u;", html->value);
+		append_char_reference(out, html->value);
 		return pos + 1;
 	}
 	/* Unknown: keep it visible as text, as loose parsers do. */
@@ -832,34 +850,52 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 	return 1;
 }
 
-/* Bytes the main loop must look at; everything else is copied in runs. */
-static bool sanitize_special(unsigned char c)
+/* What the sanitizer must look at: 1 for characters XML forbids (the controls, and 0xEF
+ * that may start U+FFFE or U+FFFF), 2 for markup and references. Everything else is copied
+ * in runs. */
+static const unsigned char sanitize_byte[256] = {
+	[0x00 ... 0x08] = 1, [0x0B ... 0x0C] = 1, [0x0E ... 0x1F] = 1, [0xEF] = 1,
+	['<'] = 2, ['&'] = 2,
+};
+
+/* Length of the run from s that needs nothing done: up to a byte of sanitize_byte[], an
+ * ordinary tag's '<' included. */
+static size_t sanitize_run(const char *s, size_t len)
 {
-	return c == '<' || c == '&' || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xEF;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t pos = 0;
+	for (;;) {
+		while (pos + 4 <= len && !(sanitize_byte[u[pos]] | sanitize_byte[u[pos + 1]] |
+					     sanitize_byte[u[pos + 2]] | sanitize_byte[u[pos + 3]]))
+			pos += 4;
+		while (pos < len && !sanitize_byte[u[pos]])
+			pos++;
+		if (pos + 1 < len && u[pos] == '<' && u[pos + 1] != '!' && u[pos + 1] != '?') {
+			pos++;
+			continue;
+		}
+		return pos;
+	}
 }
 
 /* Copies s (no markup handling) dropping characters XML forbids. */
 static void copy_stripping(struct sanitizer *san, const char *s, size_t len, struct buf *out)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t pos = 0;
 	while (pos < len) {
 		size_t start = pos;
-		while (pos < len) {
-			unsigned char c = (unsigned char)s[pos];
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xEF)
-				break;
+		while (pos < len && sanitize_byte[u[pos]] != 1)
 			pos++;
-		}
 		buf_append(out, s + start, pos - start);
 		if (pos >= len)
 			break;
-		unsigned char c = (unsigned char)s[pos];
-		if (c == 0xEF && pos + 2 < len && (unsigned char)s[pos + 1] == 0xBF &&
-			((unsigned char)s[pos + 2] == 0xBE || (unsigned char)s[pos + 2] == 0xBF)) {
+		if (u[pos] == 0xEF && pos + 2 < len && u[pos + 1] == 0xBF &&
+			(u[pos + 2] == 0xBE || u[pos + 2] == 0xBF)) {
 			san->stripped_chars++;
 			pos += 3;
-		} else if (c == 0xEF) {
-			buf_append_char(out, (char)c);
+		} else if (u[pos] == 0xEF) {
+			buf_append_char(out, (char)u[pos]);
 			pos++;
 		} else {
 			san->stripped_chars++;
@@ -886,10 +922,11 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 	if (skipped_text > 0)
 		warn(p, "%zu bytes of text before the first element were dropped", skipped_text);
 
+	/* The result is about as long as the text: one allocation, in the usual case. */
+	out->data = xgrow(out->data, &out->cap, len - pos + len / 16 + 64, 1);
 	while (pos < len) {
 		size_t start = pos;
-		while (pos < len && !sanitize_special((unsigned char)s[pos]))
-			pos++;
+		pos += sanitize_run(s + pos, len - pos);
 		buf_append(out, s + start, pos - start);
 		if (pos >= len)
 			break;
@@ -1192,13 +1229,17 @@ static void html_sax_characters(void *user, const xmlChar *chars, int len)
  * the same characters, so the text is the same byte for byte. It runs no parser context,
  * copies nothing and does not decode character by character, which makes it several times
  * faster. Whatever it does not model it refuses, and the caller runs the HTML parser:
- * comments, processing instructions, declarations, elements known to libxml2 but not in
- * html_elements (html, head, body, meta, script, style among them), tags it cannot
- * delimit simply, control characters, nesting deeper than HTML_FAST_MAX_DEPTH.
+ * processing instructions, declarations, elements known to libxml2 but not in
+ * html_elements (html, head, body and meta among them), tags it cannot delimit simply,
+ * unterminated comments, control characters, nesting deeper than HTML_FAST_MAX_DEPTH.
  * feed_html_to_text() offers both ways so that tests and the fuzzer can compare them.
  *
  * What libxml2 does, and this models:
- *  - blanks before the first markup are skipped; names are read in lowercase;
+ *  - blanks before the first markup and after comments that precede it are skipped;
+ *    names are read in lowercase;
+ *  - a comment ends at the first "-->" or "--!>" after its "<!--";
+ *  - the content of script and style runs to "</" and the element's name, and is
+ *    handed over as text (which html_sax_* ignore there);
  *  - a start tag first closes the innermost open element while that is one whose end it
  *    implies (html_elements[].closes); void elements and "<x/>" close at once;
  *  - an end tag closes the innermost open element of its name and those opened inside
@@ -1223,9 +1264,9 @@ enum html_element_id {
 	HTML_DD, HTML_DEL, HTML_DFN, HTML_DIV, HTML_DL, HTML_DT, HTML_EM, HTML_FONT, HTML_FORM,
 	HTML_H1, HTML_H2, HTML_H3, HTML_H4, HTML_H5, HTML_H6, HTML_HR, HTML_I, HTML_IFRAME,
 	HTML_IMG, HTML_INS, HTML_KBD, HTML_LI, HTML_NOSCRIPT, HTML_OBJECT, HTML_OL, HTML_P,
-	HTML_PARAM, HTML_PRE, HTML_Q, HTML_S, HTML_SAMP, HTML_SMALL, HTML_SPAN, HTML_STRIKE,
-	HTML_STRONG, HTML_SUB, HTML_SUP, HTML_TABLE, HTML_TBODY, HTML_TD, HTML_TFOOT, HTML_TH,
-	HTML_THEAD, HTML_TR, HTML_TT, HTML_U, HTML_UL, HTML_VAR,
+	HTML_PARAM, HTML_PRE, HTML_Q, HTML_S, HTML_SAMP, HTML_SCRIPT, HTML_SMALL, HTML_SPAN,
+	HTML_STRIKE, HTML_STRONG, HTML_STYLE, HTML_SUB, HTML_SUP, HTML_TABLE, HTML_TBODY, HTML_TD,
+	HTML_TFOOT, HTML_TH, HTML_THEAD, HTML_TR, HTML_TT, HTML_U, HTML_UL, HTML_VAR,
 	HTML_ELEMENT_COUNT,
 	HTML_OTHER = HTML_ELEMENT_COUNT, /* a name libxml2 does not know: no rules apply */
 };
@@ -1295,10 +1336,12 @@ static const struct html_element {
 	[HTML_Q] = {"q", 100, false, 0},
 	[HTML_S] = {"s", 100, false, 0},
 	[HTML_SAMP] = {"samp", 100, false, 0},
+	[HTML_SCRIPT] = {"script", 100, false, 0},
 	[HTML_SMALL] = {"small", 100, false, 0},
 	[HTML_SPAN] = {"span", 100, false, 0},
 	[HTML_STRIKE] = {"strike", 100, false, 0},
 	[HTML_STRONG] = {"strong", 100, false, 0},
+	[HTML_STYLE] = {"style", 100, false, 0},
 	[HTML_SUB] = {"sub", 100, false, 0},
 	[HTML_SUP] = {"sup", 100, false, 0},
 	[HTML_TABLE] = {"table", 190, false,
@@ -1415,6 +1458,44 @@ static size_t html_fast_attributes(const char *s, size_t len, size_t pos)
 	}
 }
 
+/* A comment at s[pos] ("<!--"); returns the offset after it, 0 when it does not end. */
+static size_t html_fast_comment(const char *s, size_t len, size_t pos)
+{
+	for (size_t at = pos + 4; at + 2 < len; at++) {
+		const char *dash = memchr(s + at, '-', len - at - 2);
+		if (!dash)
+			return 0;
+		at = (size_t)(dash - s);
+		if (s[at + 1] != '-')
+			continue;
+		if (s[at + 2] == '>')
+			return at + 3;
+		if (s[at + 2] == '!' && at + 3 < len && s[at + 3] == '>')
+			return at + 4;
+	}
+	return 0;
+}
+
+/* The content of script or style from s[pos]: returns the offset of the "</name" that
+ * ends it, len when nothing does, 0 when libxml2 would read that end tag as another. */
+static size_t html_fast_raw_text(const char *s, size_t len, size_t pos, const char *name)
+{
+	size_t n = strlen(name);
+	/* A tag right at the start is read as one, and may imply the element's end. */
+	if (len - pos >= 2 && s[pos] == '<' && (ascii_alpha(s[pos + 1]) || s[pos + 1] == '_' ||
+						       s[pos + 1] == ':'))
+		return 0;
+	for (const char *at = s + pos; (at = memmem(at, len - (size_t)(at - s), "</", 2)); at += 2) {
+		size_t end = (size_t)(at - s);
+		if (len - end - 2 < n || !prefix_ci(at + 2, n, name))
+			continue;
+		if (end + 2 + n < len && (html_name_char(at[2 + n]) || at[2 + n] == '.'))
+			return 0;
+		return end;
+	}
+	return len;
+}
+
 struct html_open {
 	int id;
 	char name[HTML_FAST_MAX_NAME + 1];
@@ -1470,6 +1551,13 @@ static size_t html_fast_start_tag(struct html_fast *h, const char *s, size_t len
 	}
 	if (id != HTML_OTHER && html_elements[id].empty)
 		html_fast_close(h);
+	if (id == HTML_SCRIPT || id == HTML_STYLE) {
+		size_t raw_end = html_fast_raw_text(s, len, end + 1, name);
+		if (raw_end == 0)
+			return 0;
+		text_append(h->t, s + end + 1, raw_end - (end + 1));
+		return raw_end;
+	}
 	return end + 1;
 }
 
@@ -1569,12 +1657,22 @@ static bool html_fast_to_text(const char *s, size_t len, struct text *t)
 {
 	struct html_fast h = {.t = t};
 	size_t pos = 0;
+	bool prolog = true; /* nothing but comments yet */
 	while (pos < len && html_blank((unsigned char)s[pos]))
 		pos++;
 	if (len - pos >= 3 && memcmp(s + pos, "\xEF\xBB\xBF", 3) == 0)
 		return false; /* libxml2 drops a leading byte order mark */
 	while (pos < len) {
 		unsigned char c = (unsigned char)s[pos];
+		if (c == '<' && len - pos >= 4 && memcmp(s + pos, "<!--", 4) == 0) {
+			pos = html_fast_comment(s, len, pos);
+			if (pos == 0)
+				return false;
+			while (prolog && pos < len && html_blank((unsigned char)s[pos]))
+				pos++;
+			continue;
+		}
+		prolog = false;
 		if (c == '<') {
 			char next = pos + 1 < len ? s[pos + 1] : '\0';
 			size_t after;
@@ -1927,7 +2025,8 @@ static bool has_element_child(const xmlNode *node)
 }
 
 /* The plain text of an element of the given kind, NULL when empty. */
-static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max);
+static char *string_text(struct parser *p, const char *raw, size_t len, enum text_kind kind,
+	size_t max);
 
 static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, size_t max)
 {
@@ -1937,23 +2036,32 @@ static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, 
 		xhtml_to_text(node, &t, 0);
 		return text_finish(p, &t);
 	}
-	raw_text(node, &p->scratch, FEED_MAX_LONG_FIELD * 4);
-	/* The HTML parser callbacks may run while we hold scratch; give it its own copy. */
-	char *raw = buf_steal(&p->scratch);
-	return string_text(p, raw, kind, max);
+	const size_t raw_max = FEED_MAX_LONG_FIELD * 4;
+	const xmlNode *only = node->children;
+	if (only && !only->next && (only->type == XML_TEXT_NODE || only->type == XML_CDATA_SECTION_NODE) &&
+		only->content) {
+		/* One text child, the usual case: read it where it is. */
+		size_t len = strlen((const char *)only->content);
+		return string_text(p, (const char *)only->content, len < raw_max ? len : raw_max, kind, max);
+	}
+	raw_text(node, &p->scratch, raw_max);
+	return string_text(p, p->scratch.data, p->scratch.len, kind, max);
 }
 
-/* The plain text of a string (which this takes ownership of) of the given kind. */
-static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max)
+/* The plain text of len bytes of the given kind (UTF-8 without NUL), NULL when empty. */
+static char *string_text(struct parser *p, const char *raw, size_t len, enum text_kind kind,
+	size_t max)
 {
 	struct text t = {.max = max};
-	size_t len = strlen(raw);
+	char *decoded = NULL;
 	if (kind == TEXT_BASE64) {
-		len = base64_decode(raw, len);
-		if (!utf8_valid(raw, len) || memchr(raw, '\0', len)) {
-			free(raw);
+		decoded = xstrndup(raw, len);
+		len = base64_decode(decoded, len);
+		if (!utf8_valid(decoded, len) || memchr(decoded, '\0', len)) {
+			free(decoded);
 			return NULL; /* binary content: nothing for a reader */
 		}
+		raw = decoded;
 		kind = TEXT_MAYBE_HTML;
 	}
 	if (kind == TEXT_MAYBE_HTML)
@@ -1962,7 +2070,7 @@ static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_
 		html_to_text(p, raw, len, &t);
 	else
 		text_append(&t, raw, len);
-	free(raw);
+	free(decoded);
 	return text_finish(p, &t);
 }
 
@@ -2608,7 +2716,7 @@ static char *json_member_text(struct parser *p, json_t *object, const char *key,
 	enum text_kind kind, size_t max)
 {
 	const char *value = json_member_string(object, key);
-	return value ? string_text(p, xstrdup(value), kind, max) : NULL;
+	return value ? string_text(p, value, strlen(value), kind, max) : NULL;
 }
 
 /* JSON Feed 1.1's "authors" then 1.0's "author", names joined with ", ". */
@@ -2665,7 +2773,8 @@ static void json_item(struct parser *p, json_t *object)
 	json_t *tag;
 	json_array_foreach(tags, index, tag) {
 		if (json_is_string(tag))
-			item_add_category(item, string_text(p, xstrdup(json_string_value(tag)), TEXT_PLAIN,
+			item_add_category(item, string_text(p, json_string_value(tag),
+							 strlen(json_string_value(tag)), TEXT_PLAIN,
 							 FEED_MAX_SHORT_FIELD));
 	}
 	item_complete(p, item, json_is_string(json_object_get(object, "title")),

@@ -452,6 +452,12 @@ static void test_html_fast_path(void)
 		{"<td>a</div>b<td>c", "ab c"},
 		{"<noscript>hidden</noscript>shown", "shown"},
 		{"</p>stray end", "stray end"},
+		{"<!-- c -->  <!-- d --> <b>x</b> y", "x\n\ny"},
+		{"a<!-- b -->c <!---->d<!-- e --!>f", "ac df"},
+		{"<!-->x-->y", "y"},
+		{"<script>if (a<b && c) f('</p>');</script>after", "after"},
+		{"<SCRIPT type=x>a</b></Script >b<style>p{}</style>c", "bc"},
+		{"<p>t<script>never ends", "t"},
 	};
 	int mismatches = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -463,7 +469,7 @@ static void test_html_fast_path(void)
 
 	/* Left to libxml2: */
 	static const char *const refused[] = {
-		"<!-- c -->x", "<?pi?>x", "<script>x</script>", "<html>x", "<title>t</title>",
+		"<!-- never ends", "<?pi?>x", "<script>x</scriptx>y", "<html>x", "<title>t</title>",
 		"<meta charset=latin1>x", "\xEF\xBB\xBFx", "a\x01z", "<a / href=x>y</a>", "<a.b>x",
 		"<x", "<a href='x>y",
 	};
@@ -484,7 +490,7 @@ static void test_html_fast_path(void)
 		"h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "noscript", "object", "ol", "p",
 		"param", "pre", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
 		"table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var",
-		"figure", "o:p"};
+		"figure", "o:p", "script", "style"};
 	static const char *const templates[] = {
 		"<1>x<2>y</1>z</2>w",
 		"a<1>b</2>c<2>d</1>e",
@@ -499,7 +505,9 @@ static void test_html_fast_path(void)
 			for (size_t k = 0; k < sizeof(templates) / sizeof(templates[0]); k++) {
 				char html[256];
 				html_fill(html, templates[k], tags[a], tags[b]);
-				free(html_both(html, true, &mismatches));
+				/* script and style starting with a tag are left to libxml2 */
+				bool raw = a >= tag_count - 2 || b >= tag_count - 2;
+				free(html_both(html, !raw, &mismatches));
 				checked++;
 			}
 	printf("# %d fragments compared\n", checked);
