@@ -344,21 +344,23 @@ static const uint16_t cp1252_high[32] = {
 
 static void decode_single_byte(const char *data, size_t len, bool windows1252, struct buf *out)
 {
+	/* Every byte becomes at most three: one allocation. */
+	out->data = xgrow(out->data, &out->cap, out->len + 3 * len + 1, 1);
 	const unsigned char *s = (const unsigned char *)data;
-	size_t pos = 0;
-	while (pos < len) {
-		size_t start = pos;
-		while (pos < len && s[pos] < 0x80)
-			pos++;
-		buf_append(out, s + start, pos - start);
-		if (pos >= len)
-			break;
-		unsigned char c = s[pos++];
+	char *to = out->data + out->len;
+	for (size_t pos = 0; pos < len; pos++) {
+		unsigned char c = s[pos];
+		if (c < 0x80) {
+			*to++ = (char)c;
+			continue;
+		}
 		uint32_t cp = c;
-		if (windows1252 && c >= 0x80 && c <= 0x9F)
+		if (windows1252 && c <= 0x9F)
 			cp = cp1252_high[c - 0x80];
-		utf8_append(out, cp);
+		to += utf8_encode(cp, to);
 	}
+	out->len = (size_t)(to - out->data);
+	out->data[out->len] = '\0';
 }
 
 static bool ascii_only(const char *data, size_t len)
@@ -904,12 +906,74 @@ static void copy_stripping(struct sanitizer *san, const char *s, size_t len, str
 	}
 }
 
+/* What cdata_as_text() escapes or drops: the bytes sanitize_byte[] marks, and ']'. */
+static const unsigned char cdata_byte[256] = {
+	[0x00 ... 0x08] = 1, [0x0B ... 0x0C] = 1, [0x0E ... 0x1F] = 1, [0xEF] = 1,
+	['<'] = 2, ['&'] = 2, [']'] = 2,
+};
+
+/*
+ * Writes the content of a CDATA section as character data. libxml2 makes the same text
+ * node of either, but reads character data in runs and CDATA a character at a time,
+ * several times slower. '<' and '&' become references; so do every ']', so that no "]]>"
+ * (not allowed in character data) forms with what follows, and a leading '>', so that
+ * none forms with what precedes.
+ */
+static void cdata_as_text(struct sanitizer *san, const char *s, size_t len, struct buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t pos = 0;
+	if (len > 0 && s[0] == '>') {
+		buf_append(out, "&gt;", 4);
+		pos = 1;
+	}
+	while (pos < len) {
+		size_t start = pos;
+		while (pos < len && !cdata_byte[u[pos]])
+			pos++;
+		buf_append(out, s + start, pos - start);
+		if (pos >= len)
+			break;
+		unsigned char c = u[pos];
+		if (c == '<') {
+			buf_append(out, "&lt;", 4);
+			pos++;
+		} else if (c == '&') {
+			buf_append(out, "&amp;", 5);
+			pos++;
+		} else if (c == ']') {
+			buf_append(out, "&#93;", 5);
+			pos++;
+		} else if (c == 0xEF && pos + 2 < len && u[pos + 1] == 0xBF &&
+			   (u[pos + 2] == 0xBE || u[pos + 2] == 0xBF)) {
+			san->stripped_chars++;
+			pos += 3;
+		} else if (c == 0xEF) {
+			buf_append_char(out, (char)c);
+			pos++;
+		} else {
+			san->stripped_chars++;
+			pos++;
+		}
+	}
+}
+
+/* Has the text an element's start tag, i.e. are we past the prolog? */
+static bool has_start_tag(const char *s, size_t len)
+{
+	for (const char *lt = s; (lt = memchr(lt, '<', len - (size_t)(lt - s))); lt++)
+		if ((size_t)(lt - s) + 1 < len && name_start_char(lt[1]))
+			return true;
+	return false;
+}
+
 /* Step 2 (see the top of the file). Input is valid UTF-8. */
 static void sanitize_document(struct parser *p, const char *s, size_t len, struct buf *out)
 {
 	struct sanitizer san = {0};
 	size_t pos = 0;
 	size_t skipped_text = 0;
+	bool in_root = false; /* the root element has started: CDATA is content */
 
 	buf_reset(out);
 	/* Anything before the first '<' (blank lines before the XML declaration, a PHP
@@ -937,7 +1001,11 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 			if (left >= 9 && memcmp(at, "<![CDATA[", 9) == 0) {
 				const char *end = memmem(at + 9, left - 9, "]]>", 3);
 				size_t n = end ? (size_t)(end - at) + 3 : left;
-				copy_stripping(&san, at, n, out);
+				in_root = in_root || has_start_tag(out->data, out->len);
+				if (end && in_root)
+					cdata_as_text(&san, at + 9, n - 12, out);
+				else
+					copy_stripping(&san, at, n, out); /* as libxml2 would see it */
 				pos += n;
 			} else if (left >= 4 && memcmp(at, "<!--", 4) == 0) {
 				const char *end = memmem(at + 4, left - 4, "-->", 3);
@@ -1023,25 +1091,25 @@ static void text_append(struct text *t, const char *s, size_t len)
 		/* The cap cannot be reached: copy byte by byte, no word bookkeeping. */
 		bool space = t->pending_space;
 		int level = t->pending_break;
-		for (; in < end; in++) {
-			unsigned char c = *in;
-			if (text_space(c)) {
+		while (in < end) {
+			if (text_space(*in)) {
 				space = true;
+				in++;
 				continue;
 			}
-			if (space || level) {
-				if (used > 0) {
-					if (level == 2) {
-						out[used++] = '\n';
-						out[used++] = '\n';
-					} else {
-						out[used++] = level == 1 ? '\n' : ' ';
-					}
+			if ((space || level) && used > 0) {
+				if (level == 2) {
+					out[used++] = '\n';
+					out[used++] = '\n';
+				} else {
+					out[used++] = level == 1 ? '\n' : ' ';
 				}
-				space = false;
-				level = 0;
 			}
-			out[used++] = (char)c;
+			space = false;
+			level = 0;
+			do
+				out[used++] = (char)*in++;
+			while (in < end && !text_space(*in));
 		}
 		t->pending_space = space;
 		t->pending_break = level;
@@ -1163,54 +1231,83 @@ static char *text_finish(struct parser *p, struct text *t)
 	return result;
 }
 
-/* How an HTML element separates the text around it. */
-static int html_break_level(const char *name)
+/* How an HTML element's start and end change the text: the break it makes (0, 1 for a
+ * line, 2 for a paragraph), whether its content is hidden, whether it is a table cell. */
+enum {
+	HTML_ROLE_BREAK = 3,
+	HTML_ROLE_HIDDEN = 4,
+	HTML_ROLE_CELL = 8,
+};
+
+/* Compares ASCII case-insensitively, as strcmp() orders lowercase names. */
+static int strcmp_ci(const char *a, const char *b)
 {
-	/* Inline elements are most of what we see: skip the table for the usual ones. */
-	if ((name[0] == 'a' || name[0] == 'b' || name[0] == 'i' || name[0] == 'u') && name[1] == '\0')
-		return 0;
-	if (strcmp(name, "span") == 0 || strcmp(name, "img") == 0 || strcmp(name, "em") == 0 ||
-		strcmp(name, "strong") == 0)
-		return 0;
-	static const char *const paragraphs[] = {
-		"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-		"blockquote", "pre", "table", "tr", "section", "article", "header", "footer",
-		"aside", "nav", "figure", "figcaption", "hr", "address", "main", "form", "fieldset",
-		"center", "details", "summary", "caption", "body", "html", "tbody", "thead", "tfoot",
+	while (*a && ascii_lower(*a) == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)ascii_lower(*a) - (unsigned char)*b;
+}
+
+/* The role of an element by name, in any case; 0 for inline elements. */
+static unsigned html_element_role(const char *name)
+{
+	/* sorted by name */
+	static const struct {
+		const char *name;
+		unsigned char role;
+	} roles[] = {
+		{"address", 2}, {"article", 2}, {"aside", 2}, {"blockquote", 2}, {"body", 2},
+		{"br", 1}, {"caption", 2}, {"center", 2}, {"dd", 2}, {"details", 2}, {"div", 2},
+		{"dl", 2}, {"dt", 2}, {"fieldset", 2}, {"figcaption", 2}, {"figure", 2},
+		{"footer", 2}, {"form", 2}, {"h1", 2}, {"h2", 2}, {"h3", 2}, {"h4", 2}, {"h5", 2},
+		{"h6", 2}, {"head", HTML_ROLE_HIDDEN}, {"header", 2}, {"hr", 2}, {"html", 2},
+		{"li", 2}, {"main", 2}, {"nav", 2}, {"noscript", HTML_ROLE_HIDDEN}, {"ol", 2},
+		{"p", 2}, {"pre", 2}, {"script", HTML_ROLE_HIDDEN}, {"section", 2},
+		{"style", HTML_ROLE_HIDDEN}, {"summary", 2}, {"table", 2}, {"tbody", 2},
+		{"td", HTML_ROLE_CELL}, {"template", HTML_ROLE_HIDDEN}, {"tfoot", 2},
+		{"th", HTML_ROLE_CELL}, {"thead", 2}, {"tr", 2}, {"ul", 2},
 	};
-	if (equals_ci(name, "br"))
-		return 1;
-	for (size_t i = 0; i < sizeof(paragraphs) / sizeof(paragraphs[0]); i++)
-		if (equals_ci(name, paragraphs[i]))
-			return 2;
+	size_t low = 0, high = sizeof(roles) / sizeof(roles[0]);
+	while (low < high) {
+		size_t mid = (low + high) / 2;
+		int cmp = strcmp_ci(name, roles[mid].name);
+		if (cmp == 0)
+			return roles[mid].role;
+		if (cmp < 0)
+			high = mid;
+		else
+			low = mid + 1;
+	}
 	return 0;
 }
 
-static bool html_is_hidden(const char *name)
+static void text_element_start(struct text *t, unsigned role)
 {
-	return equals_ci(name, "script") || equals_ci(name, "style") || equals_ci(name, "template") ||
-	       equals_ci(name, "noscript") || equals_ci(name, "head");
+	if (role & HTML_ROLE_HIDDEN)
+		t->skip_depth++;
+	text_break(t, (int)(role & HTML_ROLE_BREAK));
+	if (role & HTML_ROLE_CELL)
+		t->pending_space = true;
+}
+
+static void text_element_end(struct text *t, unsigned role)
+{
+	if ((role & HTML_ROLE_HIDDEN) && t->skip_depth > 0)
+		t->skip_depth--;
+	if ((role & HTML_ROLE_BREAK) == 2)
+		text_break(t, 2);
 }
 
 static void html_sax_start(void *user, const xmlChar *name, const xmlChar **attributes)
 {
-	struct text *t = user;
 	(void)attributes;
-	if (html_is_hidden((const char *)name))
-		t->skip_depth++;
-	text_break(t, html_break_level((const char *)name));
-	if (equals_ci((const char *)name, "td") || equals_ci((const char *)name, "th"))
-		t->pending_space = true;
+	text_element_start(user, html_element_role((const char *)name));
 }
 
 static void html_sax_end(void *user, const xmlChar *name)
 {
-	struct text *t = user;
-	if (html_is_hidden((const char *)name) && t->skip_depth > 0)
-		t->skip_depth--;
-	int level = html_break_level((const char *)name);
-	if (level == 2)
-		text_break(t, 2);
+	text_element_end(user, html_element_role((const char *)name));
 }
 
 static void html_sax_characters(void *user, const xmlChar *chars, int len)
@@ -1498,6 +1595,7 @@ static size_t html_fast_raw_text(const char *s, size_t len, size_t pos, const ch
 
 struct html_open {
 	int id;
+	unsigned role;
 	char name[HTML_FAST_MAX_NAME + 1];
 };
 
@@ -1513,14 +1611,15 @@ static bool html_fast_open(struct html_fast *h, int id, const char *name)
 		return false;
 	struct html_open *open = &h->stack[h->depth++];
 	open->id = id;
+	open->role = html_element_role(name);
 	strcpy(open->name, name);
-	html_sax_start(h->t, (const xmlChar *)name, NULL);
+	text_element_start(h->t, open->role);
 	return true;
 }
 
 static void html_fast_close(struct html_fast *h)
 {
-	html_sax_end(h->t, (const xmlChar *)h->stack[--h->depth].name);
+	text_element_end(h->t, h->stack[--h->depth].role);
 }
 
 /* Text and references outside any element open an implied <p>. */
@@ -1642,6 +1741,13 @@ static size_t html_fast_reference(struct html_fast *h, const char *s, size_t len
 	return pos + 1;
 }
 
+/* What ends a run of text for the fast reader: '<' and '&' (2), and what it leaves to
+ * libxml2 (1): the controls XML does not allow, and 0xEF that may start U+FFFE or U+FFFF. */
+static const unsigned char html_text_byte[256] = {
+	[0x00 ... 0x08] = 1, [0x0B ... 0x0C] = 1, [0x0E ... 0x1F] = 1, [0xEF] = 1,
+	['<'] = 2, ['&'] = 2,
+};
+
 /* True when the bytes are all IS_BLANK_CH. */
 static bool html_all_blank(const char *s, size_t len)
 {
@@ -1698,11 +1804,13 @@ static bool html_fast_to_text(const char *s, size_t len, struct text *t)
 		size_t start = pos;
 		for (; pos < len; pos++) {
 			c = (unsigned char)s[pos];
+			if (!html_text_byte[c])
+				continue;
 			if (c == '<' || c == '&')
 				break;
-			if (c < 0x20 && !html_blank(c))
+			if (c != 0xEF)
 				return false; /* libxml2 drops what XML does not allow */
-			if (c == 0xEF && len - pos >= 3 && (unsigned char)s[pos + 1] == 0xBF &&
+			if (len - pos >= 3 && (unsigned char)s[pos + 1] == 0xBF &&
 				(unsigned char)s[pos + 2] >= 0xBE)
 				return false; /* U+FFFE, U+FFFF: likewise */
 		}
