@@ -17,6 +17,7 @@
 #include <iconv.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,11 +281,8 @@ static void sha256_update(struct sha256 *h, const void *data, size_t len)
 static void sha256_hex(struct sha256 *h, char out[65])
 {
 	uint64_t bits = h->length * 8;
-	unsigned char pad = 0x80;
-	sha256_update(h, &pad, 1);
-	pad = 0;
-	while (h->used != 56)
-		sha256_update(h, &pad, 1);
+	static const unsigned char padding[64] = {0x80};
+	sha256_update(h, padding, h->used < 56 ? 56 - h->used : 120 - h->used);
 	unsigned char length[8];
 	for (int i = 0; i < 8; i++)
 		length[i] = (unsigned char)(bits >> (56 - 8 * i));
@@ -365,7 +363,14 @@ static void decode_single_byte(const char *data, size_t len, bool windows1252, s
 
 static bool ascii_only(const char *data, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t word;
+		memcpy(&word, data + i, 8);
+		if (word & 0x8080808080808080ull)
+			return false;
+	}
+	for (; i < len; i++)
 		if ((unsigned char)data[i] >= 0x80)
 			return false;
 	return true;
@@ -618,13 +623,13 @@ struct entity {
 };
 
 struct sanitizer {
-	struct entity entities[FEED_MAX_ENTITIES];
 	size_t entity_count;
 	size_t stripped_chars;
 	size_t html_entities;
 	size_t bare_ampersands;
 	size_t unknown_entities;
 	size_t dropped_entities; /* declared in the DOCTYPE but unsafe to expand */
+	struct entity entities[FEED_MAX_ENTITIES]; /* last: not cleared */
 };
 
 static bool name_start_char(char c)
@@ -773,6 +778,42 @@ static void append_char_reference(struct buf *out, uint32_t cp)
 	buf_append(out, text + n, sizeof(text) - n);
 }
 
+/* The length of the reference at s[0] ('&') when libxml2 can read it as it is: one of
+ * XML's five entities, or a character reference ("&#" or "&#x", at most eight digits) to a
+ * character XML allows. 0 otherwise. */
+static size_t reference_as_is(const char *s, size_t len)
+{
+	size_t pos = 1;
+	if (pos < len && s[pos] == '#') {
+		pos++;
+		bool hex = pos < len && s[pos] == 'x';
+		if (hex)
+			pos++;
+		size_t digits_start = pos;
+		uint32_t cp = 0;
+		while (pos < len && pos - digits_start < 8) {
+			char c = s[pos];
+			if (ascii_digit(c))
+				cp = cp * (hex ? 16 : 10) + (uint32_t)(c - '0');
+			else if (hex && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f')
+				cp = cp * 16 + (uint32_t)(ascii_lower(c) - 'a' + 10);
+			else
+				break;
+			pos++;
+		}
+		if (pos == digits_start || pos >= len || s[pos] != ';' || !xml_char_allowed(cp))
+			return 0;
+		return pos + 1;
+	}
+	static const char *const predefined[] = {"lt;", "gt;", "amp;", "quot;", "apos;"};
+	for (size_t i = 0; i < 5; i++) {
+		size_t n = strlen(predefined[i]);
+		if (len - 1 >= n && memcmp(s + 1, predefined[i], n) == 0)
+			return n + 1;
+	}
+	return 0;
+}
+
 /*
  * Handles the '&' at s[0]: keeps XML's own references, rewrites HTML's named ones and
  * declared safe ones, drops references to forbidden characters and escapes the rest.
@@ -780,7 +821,12 @@ static void append_char_reference(struct buf *out, uint32_t cp)
  */
 static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t len, struct buf *out)
 {
-	size_t pos = 1;
+	size_t pos = reference_as_is(s, len);
+	if (pos > 0) {
+		buf_append(out, s, pos);
+		return pos;
+	}
+	pos = 1;
 	if (pos < len && s[pos] == '#') {
 		pos++;
 		bool hex = pos < len && (s[pos] == 'x' || s[pos] == 'X');
@@ -853,15 +899,16 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 }
 
 /* What the sanitizer must look at: 1 for characters XML forbids (the controls, and 0xEF
- * that may start U+FFFE or U+FFFF), 2 for markup and references. Everything else is copied
- * in runs. */
+ * that may start U+FFFE or U+FFFF), 2 for references, 3 for '!' and '?', which after '<'
+ * start the constructs it removes or rewrites. Everything else is copied in runs. */
 static const unsigned char sanitize_byte[256] = {
 	[0x00 ... 0x08] = 1, [0x0B ... 0x0C] = 1, [0x0E ... 0x1F] = 1, [0xEF] = 1,
-	['<'] = 2, ['&'] = 2,
+	['&'] = 2, ['!'] = 3, ['?'] = 3,
 };
 
-/* Length of the run from s that needs nothing done: up to a byte of sanitize_byte[], an
- * ordinary tag's '<' included. */
+/* Length of the run from s that needs nothing done: up to a byte the main loop must
+ * handle, or to the '<' of "<!" or "<?". References libxml2 can read as they are, and
+ * ordinary tags, stay inside the run. */
 static size_t sanitize_run(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -872,11 +919,24 @@ static size_t sanitize_run(const char *s, size_t len)
 			pos += 4;
 		while (pos < len && !sanitize_byte[u[pos]])
 			pos++;
-		if (pos + 1 < len && u[pos] == '<' && u[pos + 1] != '!' && u[pos + 1] != '?') {
-			pos++;
-			continue;
+		if (pos >= len)
+			return pos;
+		switch (sanitize_byte[u[pos]]) {
+		case 2: {
+			size_t n = reference_as_is(s + pos, len - pos);
+			if (n == 0)
+				return pos;
+			pos += n;
+			break;
 		}
-		return pos;
+		case 3:
+			if (pos > 0 && u[pos - 1] == '<')
+				return pos - 1;
+			pos++;
+			break;
+		default:
+			return pos;
+		}
 	}
 }
 
@@ -922,40 +982,47 @@ static const unsigned char cdata_byte[256] = {
 static void cdata_as_text(struct sanitizer *san, const char *s, size_t len, struct buf *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	/* No byte becomes more than five: reserve once, write in place. */
+	out->data = xgrow(out->data, &out->cap, out->len + 5 * len + 1, 1);
+	char *to = out->data + out->len;
 	size_t pos = 0;
 	if (len > 0 && s[0] == '>') {
-		buf_append(out, "&gt;", 4);
+		memcpy(to, "&gt;", 4);
+		to += 4;
 		pos = 1;
 	}
-	while (pos < len) {
-		size_t start = pos;
+	for (;;) {
 		while (pos < len && !cdata_byte[u[pos]])
-			pos++;
-		buf_append(out, s + start, pos - start);
+			*to++ = s[pos++];
 		if (pos >= len)
 			break;
 		unsigned char c = u[pos];
 		if (c == '<') {
-			buf_append(out, "&lt;", 4);
+			memcpy(to, "&lt;", 4);
+			to += 4;
 			pos++;
 		} else if (c == '&') {
-			buf_append(out, "&amp;", 5);
+			memcpy(to, "&amp;", 5);
+			to += 5;
 			pos++;
 		} else if (c == ']') {
-			buf_append(out, "&#93;", 5);
+			memcpy(to, "&#93;", 5);
+			to += 5;
 			pos++;
 		} else if (c == 0xEF && pos + 2 < len && u[pos + 1] == 0xBF &&
 			   (u[pos + 2] == 0xBE || u[pos + 2] == 0xBF)) {
 			san->stripped_chars++;
 			pos += 3;
 		} else if (c == 0xEF) {
-			buf_append_char(out, (char)c);
+			*to++ = (char)c;
 			pos++;
 		} else {
 			san->stripped_chars++;
 			pos++;
 		}
 	}
+	out->len = (size_t)(to - out->data);
+	out->data[out->len] = '\0';
 }
 
 /* Has the text an element's start tag, i.e. are we past the prolog? */
@@ -970,7 +1037,8 @@ static bool has_start_tag(const char *s, size_t len)
 /* Step 2 (see the top of the file). Input is valid UTF-8. */
 static void sanitize_document(struct parser *p, const char *s, size_t len, struct buf *out)
 {
-	struct sanitizer san = {0};
+	struct sanitizer san;
+	memset(&san, 0, offsetof(struct sanitizer, entities)); /* the entities are filled as counted */
 	size_t pos = 0;
 	size_t skipped_text = 0;
 	bool in_root = false; /* the root element has started: CDATA is content */
@@ -1088,31 +1156,38 @@ static void text_append(struct text *t, const char *s, size_t len)
 	char *out = t->out.data;
 	const unsigned char *in = (const unsigned char *)s, *end = in + len;
 	if (used + len + 2 <= t->max) {
-		/* The cap cannot be reached: copy byte by byte, no word bookkeeping. */
-		bool space = t->pending_space;
-		int level = t->pending_break;
-		while (in < end) {
-			if (text_space(*in)) {
-				space = true;
-				in++;
-				continue;
-			}
-			if ((space || level) && used > 0) {
-				if (level == 2) {
-					out[used++] = '\n';
-					out[used++] = '\n';
-				} else {
-					out[used++] = level == 1 ? '\n' : ' ';
-				}
-			}
-			space = false;
-			level = 0;
-			do
-				out[used++] = (char)*in++;
-			while (in < end && !text_space(*in));
+		/* The cap cannot be reached: no word bookkeeping. Whitespace before the first
+		 * word joins what is pending; after it, each run of whitespace becomes one space,
+		 * without a branch per byte, and one left at the end is pending again. */
+		while (in < end && text_space(*in)) {
+			t->pending_space = true;
+			in++;
 		}
-		t->pending_space = space;
-		t->pending_break = level;
+		if (in == end)
+			return;
+		if (used > 0) {
+			if (t->pending_break == 2) {
+				out[used++] = '\n';
+				out[used++] = '\n';
+			} else if (t->pending_break == 1) {
+				out[used++] = '\n';
+			} else if (t->pending_space) {
+				out[used++] = ' ';
+			}
+		}
+		t->pending_space = false;
+		t->pending_break = 0;
+		unsigned prev_space = 0;
+		for (; in < end; in++) {
+			unsigned space = text_space(*in);
+			out[used] = space ? ' ' : (char)*in;
+			used += !(space & prev_space);
+			prev_space = space;
+		}
+		if (prev_space) {
+			used--;
+			t->pending_space = true;
+		}
 		t->out.len = used;
 		out[used] = '\0';
 		return;
@@ -1215,13 +1290,17 @@ static char *map_c1_controls(const char *s)
 /* Returns the text (NULL when empty) and resets the builder. */
 static char *text_finish(struct parser *p, struct text *t)
 {
-	char *result = t->out.len > 0 ? buf_steal(&t->out) : NULL;
-	if (result && p->doc->encoding && strcmp(p->doc->encoding, "utf-8") == 0)
-		repair_double_encoding(result);
-	char *mapped = result ? map_c1_controls(result) : NULL;
-	if (mapped) {
-		free(result);
-		result = mapped;
+	size_t len = t->out.len;
+	char *result = len > 0 ? buf_steal(&t->out) : NULL;
+	/* Both repairs concern characters above U+007F. */
+	if (result && !ascii_only(result, len)) {
+		if (p->doc->encoding && strcmp(p->doc->encoding, "utf-8") == 0)
+			repair_double_encoding(result);
+		char *mapped = map_c1_controls(result);
+		if (mapped) {
+			free(result);
+			result = mapped;
+		}
 	}
 	buf_free(&t->out);
 	t->pending_space = false;
@@ -1761,7 +1840,9 @@ static bool html_all_blank(const char *s, size_t len)
  * fragment needs the HTML parser. */
 static bool html_fast_to_text(const char *s, size_t len, struct text *t)
 {
-	struct html_fast h = {.t = t};
+	struct html_fast h;
+	h.t = t;
+	h.depth = 0;
 	size_t pos = 0;
 	bool prolog = true; /* nothing but comments yet */
 	while (pos < len && html_blank((unsigned char)s[pos]))
@@ -1921,6 +2002,23 @@ static const struct {
 	{"http://rssnamespace.org/feedburner/ext/1.0", "feedburner", NS_FEEDBURNER},
 };
 
+/* The namespace a URI names, for an element or attribute of the document. */
+static enum ns href_ns(const xmlNode *node, const char *href)
+{
+	for (size_t i = 0; i < sizeof(known_namespaces) / sizeof(known_namespaces[0]); i++)
+		if (strcmp(href, known_namespaces[i].uri) == 0)
+			return known_namespaces[i].ns;
+	/* Atom 1.0 documents sometimes miss the trailing slash or use https. */
+	if (strcmp(href, "http://www.w3.org/2005/Atom/") == 0)
+		return NS_ATOM10;
+	/* RSS 2.0 under a default namespace of its own (UserLand's), or a future version of a
+	 * format: the root's namespace is the format's vocabulary. */
+	const xmlNode *root = node->doc ? xmlDocGetRootElement(node->doc) : NULL;
+	if (root && root->ns && root->ns->href && strcmp((const char *)root->ns->href, href) == 0)
+		return NS_ROOT;
+	return NS_OTHER;
+}
+
 /* The namespace of an element or attribute and its local name. Prefixes that were never
  * declared (common: "dc:" without xmlns:dc) reach us as names with a colon. */
 static enum ns node_ns(const xmlNode *node, const char **ret_local)
@@ -1928,19 +2026,14 @@ static enum ns node_ns(const xmlNode *node, const char **ret_local)
 	const char *name = (const char *)node->name;
 	*ret_local = name;
 	if (node->ns && node->ns->href) {
-		const char *href = (const char *)node->ns->href;
-		for (size_t i = 0; i < sizeof(known_namespaces) / sizeof(known_namespaces[0]); i++)
-			if (strcmp(href, known_namespaces[i].uri) == 0)
-				return known_namespaces[i].ns;
-		/* Atom 1.0 documents sometimes miss the trailing slash or use https. */
-		if (strcmp(href, "http://www.w3.org/2005/Atom/") == 0)
-			return NS_ATOM10;
-		/* RSS 2.0 under a default namespace of its own (UserLand's), or a future
-		 * version of a format: the root's namespace is the format's vocabulary. */
-		const xmlNode *root = node->doc ? xmlDocGetRootElement(node->doc) : NULL;
-		if (root && root->ns && root->ns->href && strcmp((const char *)root->ns->href, href) == 0)
-			return NS_ROOT;
-		return NS_OTHER;
+		/* Elements share their namespace declaration's xmlNs: the answer is kept in its
+		 * application field, offset by one so that NULL means not yet known. */
+		xmlNs *declaration = node->ns;
+		if (declaration->_private)
+			return (enum ns)((uintptr_t)declaration->_private - 1);
+		enum ns ns = href_ns(node, (const char *)declaration->href);
+		declaration->_private = (void *)(uintptr_t)(ns + 1);
+		return ns;
 	}
 	const char *colon = name ? strchr(name, ':') : NULL;
 	if (colon) {
