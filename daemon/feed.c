@@ -347,6 +347,18 @@ static void decode_single_byte(const char *data, size_t len, bool windows1252, s
 	const unsigned char *s = (const unsigned char *)data;
 	char *to = out->data + out->len;
 	for (size_t pos = 0; pos < len; pos++) {
+		/* ASCII eight bytes at a time */
+		while (pos + 8 <= len) {
+			uint64_t word;
+			memcpy(&word, s + pos, 8);
+			if (word & 0x8080808080808080ull)
+				break;
+			memcpy(to, &word, 8);
+			to += 8;
+			pos += 8;
+		}
+		if (pos >= len)
+			break;
 		unsigned char c = s[pos];
 		if (c < 0x80) {
 			*to++ = (char)c;
@@ -1179,9 +1191,11 @@ static void text_append(struct text *t, const char *s, size_t len)
 		t->pending_break = 0;
 		unsigned prev_space = 0;
 		for (; in < end; in++) {
-			unsigned space = text_space(*in);
-			out[used] = space ? ' ' : (char)*in;
-			used += !(space & prev_space);
+			unsigned c = *in;
+			/* text_space() without the branch its && makes */
+			unsigned space = (unsigned)((UINT64_C(0x100003E00) >> (c & 63)) & 1) & (c <= ' ');
+			out[used] = (char)(c ^ ((c ^ ' ') & (0u - space)));
+			used += 1 - (space & prev_space);
 			prev_space = space;
 		}
 		if (prev_space) {
@@ -2461,7 +2475,8 @@ static void append_person(struct buf *list, char *person)
 
 static bool is_name(const char *name, const char *want)
 {
-	return strcmp(name, want) == 0;
+	/* the first byte settles most comparisons without a call */
+	return name[0] == want[0] && strcmp(name, want) == 0;
 }
 
 static void item_parse_child(struct parser *p, struct feed_item *item, struct item_draft *draft,
@@ -2786,28 +2801,28 @@ static void parse_rss_container(struct parser *p, xmlNode *container, int depth)
 		const char *name;
 		enum ns ns = node_ns(child, &name);
 		bool core = is_core(ns, false);
-		if (core && strcmp(name, "item") == 0) {
+		if (core && is_name(name, "item")) {
 			parse_item(p, child, false, 0);
-		} else if (core && strcmp(name, "channel") == 0) {
+		} else if (core && is_name(name, "channel")) {
 			parse_rss_container(p, child, depth + 1);
 		} else if (depth == 0) {
 			continue; /* at the root of RSS 1.0, only channel and items matter */
-		} else if (core && strcmp(name, "title") == 0) {
+		} else if (core && is_name(name, "title")) {
 			set_once(&doc->title, element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD));
-		} else if (ns == NS_DC && strcmp(name, "title") == 0) {
+		} else if (ns == NS_DC && is_name(name, "title")) {
 			if (!doc->title)
 				doc->title = element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD);
-		} else if (core && strcmp(name, "link") == 0 && !attribute(child, "href")) {
+		} else if (core && is_name(name, "link") && !attribute(child, "href")) {
 			char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
 			if (text && !doc->site_link)
 				doc->site_link = resolve_link(child, text);
 			free(text);
-		} else if (ns == NS_ATOM10 && strcmp(name, "link") == 0 && !doc->site_link &&
+		} else if (ns == NS_ATOM10 && is_name(name, "link") && !doc->site_link &&
 			   atom_link_rank(child) > 0) {
 			doc->site_link = atom_link_target(p, child);
-		} else if ((core || ns == NS_DC) && strcmp(name, "language") == 0) {
+		} else if ((core || ns == NS_DC) && is_name(name, "language")) {
 			set_once(&doc->language, trimmed_text(p, child, 64));
-		} else if (core && strcmp(name, "ttl") == 0) {
+		} else if (core && is_name(name, "ttl")) {
 			char *text = trimmed_text(p, child, 32);
 			parse_ttl(doc, text);
 			free(text);
@@ -2828,7 +2843,7 @@ static void parse_atom_feed(struct parser *p, xmlNode *root)
 	for (xmlNode *child = root->children; child; child = child->next) {
 		const char *name;
 		if (child->type == XML_ELEMENT_NODE && is_core(node_ns(child, &name), true) &&
-			strcmp(name, "author") == 0)
+			is_name(name, "author"))
 			append_person(&authors, atom_person(p, child));
 	}
 	if (authors.len)
@@ -2841,12 +2856,12 @@ static void parse_atom_feed(struct parser *p, xmlNode *root)
 		enum ns ns = node_ns(child, &name);
 		if (!is_core(ns, true))
 			continue;
-		if (strcmp(name, "entry") == 0) {
+		if (is_name(name, "entry")) {
 			parse_item(p, child, true, 0);
-		} else if (strcmp(name, "title") == 0) {
+		} else if (is_name(name, "title")) {
 			set_once(&doc->title, element_text(p, child, atom_text_kind(child, TEXT_PLAIN),
 						      FEED_MAX_SHORT_FIELD));
-		} else if (strcmp(name, "link") == 0) {
+		} else if (is_name(name, "link")) {
 			int rank = atom_link_rank(child);
 			if (rank > 0 && (link_rank == 0 || rank < link_rank)) {
 				char *link = atom_link_target(p, child);
