@@ -791,8 +791,8 @@ static void append_char_reference(struct buf *out, uint32_t cp)
 }
 
 /* The length of the reference at s[0] ('&') when libxml2 can read it as it is: one of
- * XML's five entities, or a character reference ("&#" or "&#x", at most eight digits) to a
- * character XML allows. 0 otherwise. */
+ * XML's entities for '<', '&' and quotes, or a character reference ("&#" or "&#x", at
+ * most eight digits) to a character XML allows. 0 otherwise. */
 static size_t reference_as_is(const char *s, size_t len)
 {
 	size_t pos = 1;
@@ -817,8 +817,9 @@ static size_t reference_as_is(const char *s, size_t len)
 			return 0;
 		return pos + 1;
 	}
-	static const char *const predefined[] = {"lt;", "gt;", "amp;", "quot;", "apos;"};
-	for (size_t i = 0; i < 5; i++) {
+	/* "&gt;" is not among them: sanitize_reference() writes a plain '>' */
+	static const char *const predefined[] = {"lt;", "amp;", "quot;", "apos;"};
+	for (size_t i = 0; i < 4; i++) {
 		size_t n = strlen(predefined[i]);
 		if (len - 1 >= n && memcmp(s + 1, predefined[i], n) == 0)
 			return n + 1;
@@ -837,6 +838,15 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 	if (pos > 0) {
 		buf_append(out, s, pos);
 		return pos;
+	}
+	/* '>' needs no reference, save after "]]" where it would end a CDATA section; escaped
+	 * HTML has as many "&gt;" as tags, and libxml2 makes a call for each reference. */
+	if (len >= 4 && memcmp(s, "&gt;", 4) == 0) {
+		if (out->len >= 2 && out->data[out->len - 1] == ']' && out->data[out->len - 2] == ']')
+			buf_append(out, s, 4);
+		else
+			buf_append_char(out, '>');
+		return 4;
 	}
 	pos = 1;
 	if (pos < len && s[pos] == '#') {
@@ -918,13 +928,13 @@ static const unsigned char sanitize_byte[256] = {
 	['&'] = 2, ['!'] = 3, ['?'] = 3,
 };
 
-/* Length of the run from s that needs nothing done: up to a byte the main loop must
- * handle, or to the '<' of "<!" or "<?". References libxml2 can read as they are, and
+/* The end of the run from s[start] that needs nothing done: at a byte the main loop must
+ * handle, or at the '<' of "<!" or "<?". References libxml2 can read as they are, and
  * ordinary tags, stay inside the run. */
-static size_t sanitize_run(const char *s, size_t len)
+static size_t sanitize_run(const char *s, size_t start, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t pos = 0;
+	size_t pos = start;
 	for (;;) {
 		while (pos + 4 <= len && !(sanitize_byte[u[pos]] | sanitize_byte[u[pos + 1]] |
 					     sanitize_byte[u[pos + 2]] | sanitize_byte[u[pos + 3]]))
@@ -942,7 +952,7 @@ static size_t sanitize_run(const char *s, size_t len)
 			break;
 		}
 		case 3:
-			if (pos > 0 && u[pos - 1] == '<')
+			if (pos > start && u[pos - 1] == '<')
 				return pos - 1;
 			pos++;
 			break;
@@ -1070,7 +1080,7 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 	out->data = xgrow(out->data, &out->cap, len - pos + len / 16 + 64, 1);
 	while (pos < len) {
 		size_t start = pos;
-		pos += sanitize_run(s + pos, len - pos);
+		pos = sanitize_run(s, pos, len);
 		buf_append(out, s + start, pos - start);
 		if (pos >= len)
 			break;
