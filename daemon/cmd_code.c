@@ -28,6 +28,7 @@
 struct code_args {
 	const char *config_path;
 	bool explain;
+	bool paragraphs;
 	int32_t date;
 	struct path_list files[5]; /* actors, agents, verbs, discards, options */
 	struct path_list dirs;
@@ -45,11 +46,15 @@ static void usage(FILE *out)
 	fputs("usage: geotrackd code [--date YYYY-MM-DD] [--explain] [-c FILE]\n"
 	      "                      [--actors F] [--agents F] [--verbs F] [--discards F]\n"
 	      "                      [--options F] [--dictionaries DIR] [--set 'OPTION LINE']\n"
+	      "                      [--paragraphs]\n"
 	      "\n"
 	      "Reads documents from standard input, one per line: ID<TAB>TEXT,\n"
 	      "ID<TAB>YYYY-MM-DD<TAB>TEXT, or TEXT (the line number is the ID), and writes the\n"
-	      "CAMEO events found as TSV. Dictionary options are repeatable and replace the\n"
-	      "configured set. Documents without a date use each actor's undated code.\n",
+	      "CAMEO events found as TSV. With --paragraphs a document is a block of lines\n"
+	      "(paragraphs) ended by an empty line, the ID and date on its first line, so\n"
+	      "pronouns and \"the country\" reach across paragraphs as in an article.\n"
+	      "Dictionary options are repeatable and replace the configured set. Documents\n"
+	      "without a date use each actor's undated code (date-restricted codes are skipped).\n",
 		out);
 }
 
@@ -106,6 +111,10 @@ static int parse_args(int argc, char **argv, struct code_args *a)
 		bool has_value = i + 1 < argc;
 		if (strcmp(arg, "--explain") == 0) {
 			a->explain = true;
+			continue;
+		}
+		if (strcmp(arg, "--paragraphs") == 0) {
+			a->paragraphs = true;
 			continue;
 		}
 		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
@@ -263,14 +272,40 @@ int cmd_code(int argc, char **argv)
 	printf("id\tsentence\tsource\tevent_code\ttarget\tquad_class\tgoldstein\tsource_text"
 	       "\tverb_text\ttarget_text\tpattern%s\n", args.explain ? "\trule\ttext" : "");
 	struct output out = {.explain = args.explain};
-	unsigned long lineno = 0;
+	unsigned long lineno = 0, first_line = 0;
 	bool cut;
 	char idbuf[32];
-	while (read_document(stdin, &line, &cut)) {
-		lineno++;
-		if (cut)
-			fprintf(stderr, "geotrackd code: line %lu longer than %u bytes, cut\n", lineno,
-				MAX_LINE_BYTES);
+	struct buf block = {0};
+	bool more = true;
+	while (more) {
+		more = read_document(stdin, &line, &cut);
+		if (more) {
+			lineno++;
+			if (cut)
+				fprintf(stderr, "geotrackd code: line %lu longer than %u bytes, cut\n",
+					lineno, MAX_LINE_BYTES);
+		}
+		if (args.paragraphs) {
+			/* gather the block; code it at the empty line or the end */
+			if (more && line.len > 0) {
+				if (block.len == 0)
+					first_line = lineno;
+				if (block.len)
+					buf_append_char(&block, '\n');
+				if (block.len + line.len <= MAX_LINE_BYTES)
+					buf_append(&block, line.data, line.len);
+				continue;
+			}
+			if (block.len == 0)
+				continue;
+			buf_reset(&line);
+			buf_append(&line, block.data, block.len);
+			buf_reset(&block);
+		} else if (!more) {
+			break;
+		} else {
+			first_line = lineno;
+		}
 		char *text = line.data ? line.data : "";
 		size_t len = line.len;
 		int32_t date = args.date;
@@ -293,11 +328,12 @@ int cmd_code(int argc, char **argv)
 				}
 			}
 		} else {
-			snprintf(idbuf, sizeof idbuf, "%lu", lineno);
+			snprintf(idbuf, sizeof idbuf, "%lu", first_line);
 			out.id = idbuf;
 		}
 		coder_code(coder, text, len, date, on_event, &out);
 	}
+	buf_free(&block);
 	fflush(stdout);
 	status = ferror(stdout) ? 1 : 0;
 	buf_free(&out.line);

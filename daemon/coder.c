@@ -52,6 +52,7 @@ enum word_class {
 	W_FORMER,
 	W_NEGATION,
 	W_THAT,
+	W_SUBORDINATOR, /* IF WHICH WHO WHILE ... : a pattern does not reach across them */
 };
 
 enum tok_type {
@@ -95,6 +96,9 @@ struct actor {
 	int16_t start, end; /* tokens, inclusive */
 	int16_t group;      /* compound group (index in groups) */
 	uint8_t kind;
+	uint8_t agent_side; /* 0 none; AGENT_BEFORE "ambassador of X"; AGENT_AFTER "X troops" */
+	uint8_t agent_suffix;
+	char agent[16];     /* the agent code applied, for the rest of a compound */
 	char code[MAX_CODE]; /* may hold "/"-separated codes of a coded compound */
 	uint32_t entry;
 	uint32_t text_offset, text_len; /* source text, for evidence */
@@ -142,6 +146,8 @@ struct options {
 	int country_reference;
 	int title_case;
 	int forward; /* TABARI FORWARD: pronouns reach back across documents */
+	int strict_endings; /* regular endings follow English spelling (PLAN+ES is no verb) */
+	int merge_actors;   /* "US President Donald Trump": adjacent actors of one country */
 };
 
 
@@ -154,7 +160,13 @@ struct coder {
 	const char *doc;
 	int32_t date;
 	char last_subject[MAX_CODE];   /* for pronouns that open a sentence */
-	char last_country[2][4];       /* the last two countries named, for "the country" */
+	struct {
+		char code[4];
+		uint16_t count;
+		uint32_t last; /* mention number */
+	} countries[32];             /* countries named so far in the document */
+	int ncountries;
+	uint32_t mentions;
 
 	/* the sentence */
 	struct text_token raw[MAX_TOKENS];
@@ -213,6 +225,8 @@ static void options_geotrack(struct options *o)
 	o->statements_subordinate = 1;
 	o->country_reference = 1;
 	o->title_case = 1;
+	o->strict_endings = 1;
+	o->merge_actors = 1;
 }
 
 static void options_tabari(struct options *o)
@@ -225,6 +239,8 @@ static void options_tabari(struct options *o)
 	o->statements_subordinate = 0;
 	o->country_reference = 0;
 	o->title_case = 0;
+	o->strict_endings = 0;
+	o->merge_actors = 0;
 }
 
 static void upcase(char *dst, size_t cap, const char *src)
@@ -307,6 +323,8 @@ static int set_option(struct options *o, const char *raw)
 			{"STATEMENTS SUBORDINATE", &o->statements_subordinate},
 			{"COUNTRY REFERENCE", &o->country_reference},
 			{"TITLE CASE", &o->title_case},
+			{"STRICT ENDINGS", &o->strict_endings},
+			{"MERGE ACTORS", &o->merge_actors},
 		};
 		if (strncmp(s, "CODE BY SENTENCE", 16) == 0) {
 			o->code_by = BY_SENTENCE;
@@ -442,34 +460,44 @@ static bool word_is(const struct tok *t, const char *w)
 
 static enum word_class classify_word(const struct tok *t)
 {
+#define WORD(w, cls) {w, sizeof w - 1, cls}
 	static const struct {
 		const char *w;
-		enum word_class cls;
+		uint8_t len;
+		uint8_t cls;
 	} words[] = {
-		{"THE", W_DETERMINER}, {"A", W_DETERMINER}, {"AN", W_DETERMINER},
-		{"AND", W_CONJ}, {"BUT", W_CONJ}, {"OR", W_CONJ}, {"NOR", W_CONJ},
-		{"BY", W_BY},
-		{"WAS", W_AUX}, {"WERE", W_AUX}, {"BEEN", W_AUX}, {"BEING", W_AUX}, {"IS", W_AUX},
-		{"ARE", W_AUX}, {"BE", W_AUX},
-		{"HE", W_PRONOUN}, {"SHE", W_PRONOUN}, {"IT", W_PRONOUN}, {"HIM", W_PRONOUN},
-		{"ITS", W_POSSESSIVE}, {"HIS", W_POSSESSIVE}, {"HER", W_POSSESSIVE},
-		{"THEY", W_PLURAL}, {"THEM", W_PLURAL}, {"THEIR", W_PLURAL},
-		{"IN", W_PREPOSITION}, {"OF", W_PREPOSITION},
-		{"FORMER", W_FORMER},
-		{"NOT", W_NEGATION}, {"NEVER", W_NEGATION}, {"DIDN'T", W_NEGATION},
-		{"DOESN'T", W_NEGATION}, {"DON'T", W_NEGATION}, {"WON'T", W_NEGATION},
-		{"CAN'T", W_NEGATION}, {"CANNOT", W_NEGATION}, {"WOULDN'T", W_NEGATION},
-		{"ISN'T", W_NEGATION}, {"WASN'T", W_NEGATION}, {"HASN'T", W_NEGATION},
-		{"HAVEN'T", W_NEGATION}, {"HADN'T", W_NEGATION}, {"AREN'T", W_NEGATION},
-		{"WEREN'T", W_NEGATION}, {"SHOULDN'T", W_NEGATION}, {"COULDN'T", W_NEGATION},
-		{"THAT", W_THAT},
+		WORD("THE", W_DETERMINER), WORD("A", W_DETERMINER), WORD("AN", W_DETERMINER),
+		WORD("AND", W_CONJ), WORD("BUT", W_CONJ), WORD("OR", W_CONJ), WORD("NOR", W_CONJ),
+		WORD("BY", W_BY),
+		WORD("WAS", W_AUX), WORD("WERE", W_AUX), WORD("BEEN", W_AUX), WORD("BEING", W_AUX), WORD("IS", W_AUX),
+		WORD("ARE", W_AUX), WORD("BE", W_AUX),
+		WORD("HE", W_PRONOUN), WORD("SHE", W_PRONOUN), WORD("IT", W_PRONOUN), WORD("HIM", W_PRONOUN),
+		WORD("ITS", W_POSSESSIVE), WORD("HIS", W_POSSESSIVE), WORD("HER", W_POSSESSIVE),
+		WORD("THEY", W_PLURAL), WORD("THEM", W_PLURAL), WORD("THEIR", W_PLURAL),
+		WORD("IN", W_PREPOSITION), WORD("OF", W_PREPOSITION),
+		WORD("FORMER", W_FORMER),
+		WORD("NOT", W_NEGATION), WORD("NEVER", W_NEGATION), WORD("DIDN'T", W_NEGATION),
+		WORD("DOESN'T", W_NEGATION), WORD("DON'T", W_NEGATION), WORD("WON'T", W_NEGATION),
+		WORD("CAN'T", W_NEGATION), WORD("CANNOT", W_NEGATION), WORD("WOULDN'T", W_NEGATION),
+		WORD("ISN'T", W_NEGATION), WORD("WASN'T", W_NEGATION), WORD("HASN'T", W_NEGATION),
+		WORD("HAVEN'T", W_NEGATION), WORD("HADN'T", W_NEGATION), WORD("AREN'T", W_NEGATION),
+		WORD("WEREN'T", W_NEGATION), WORD("SHOULDN'T", W_NEGATION), WORD("COULDN'T", W_NEGATION),
+		WORD("THAT", W_THAT),
+		WORD("IF", W_SUBORDINATOR), WORD("WHICH", W_SUBORDINATOR), WORD("WHO", W_SUBORDINATOR),
+		WORD("WHOM", W_SUBORDINATOR), WORD("WHOSE", W_SUBORDINATOR), WORD("WHILE", W_SUBORDINATOR),
+		WORD("WHEN", W_SUBORDINATOR), WORD("BECAUSE", W_SUBORDINATOR), WORD("ALTHOUGH", W_SUBORDINATOR),
+		WORD("THOUGH", W_SUBORDINATOR), WORD("WHEREAS", W_SUBORDINATOR), WORD("UNLESS", W_SUBORDINATOR),
+		WORD("UNTIL", W_SUBORDINATOR), WORD("WHERE", W_SUBORDINATOR), WORD("BEFORE", W_SUBORDINATOR),
+		WORD("AFTER", W_SUBORDINATOR),
 	};
 	if (!(t->flags & TEXT_WORD) || t->len > 9)
 		return W_NONE;
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (word_is(t, words[i].w))
-			return words[i].cls;
+		if (t->len == words[i].len && t->w[0] == words[i].w[0] &&
+			memcmp(t->w, words[i].w, t->len) == 0)
+			return (enum word_class)words[i].cls;
 	return W_NONE;
+#undef WORD
 }
 
 static void add_lexmatch(struct coder *c, struct tok *t, uint32_t lex, uint16_t k)
@@ -544,6 +572,31 @@ static bool verb_ending(const char *word, size_t k, const char *s, size_t n)
 	return false;
 }
 
+/* Regular verb endings as English spells them: PLANS not PLANES, DEPLORED not DEPLOREED. */
+static bool verb_ending_strict(const char *word, size_t k, const char *s, size_t n)
+{
+	char last = k ? word[k - 1] : 0, prev = k > 1 ? word[k - 2] : 0;
+	bool sibilant = last == 'S' || last == 'X' || last == 'Z' || last == 'O' ||
+		(last == 'H' && (prev == 'C' || prev == 'S'));
+	bool vowel = last == 'A' || last == 'E' || last == 'I' || last == 'O' || last == 'U';
+	if (n == 1 && s[0] == 'S')
+		return !sibilant || last == 'O';
+	if (n == 2 && memcmp(s, "ES", 2) == 0)
+		return sibilant;
+	if (n == 1 && (s[0] == 'D' || s[0] == 'N'))
+		return last == 'E';
+	if (n == 2 && (memcmp(s, "ED", 2) == 0 || memcmp(s, "EN", 2) == 0))
+		return last != 'E';
+	if (n == 3 && memcmp(s, "ING", 3) == 0)
+		return last != 'E' || prev == 'E';
+	/* doubled final consonant: STOPPED, PLANNING */
+	if (n >= 3 && s[0] == last && !vowel && last != 'W' && last != 'X' && last != 'Y' &&
+		((n == 3 && (memcmp(s + 1, "ED", 2) == 0 || memcmp(s + 1, "EN", 2) == 0)) ||
+			(n == 4 && memcmp(s + 1, "ING", 3) == 0)))
+		return true;
+	return false;
+}
+
 /* Does token t match the dictionary word `lex` in `mode`? */
 static bool tok_matches(const struct coder *c, const struct tok *t, uint32_t lex, uint8_t mode)
 {
@@ -562,7 +615,12 @@ static bool tok_matches(const struct coder *c, const struct tok *t, uint32_t lex
 		case DICT_NOUN:
 			return k == t->len || noun_ending(t->w + k, t->len - k);
 		case DICT_VERB:
-			return k == t->len || verb_ending(t->w, k, t->w + k, t->len - k);
+			if (k == t->len)
+				return true;
+			return c->opt.strict_endings ?
+				verb_ending_strict(c->dict->strings + c->dict->lex[lex].str, k, t->w + k,
+					t->len - k) :
+				verb_ending(t->w, k, t->w + k, t->len - k);
 		default:
 			return false;
 		}
@@ -758,6 +816,10 @@ static void tag_actors(struct coder *c)
 		if (!best_phrase(c, i, CLASS_ACTOR, -1, &hit))
 			continue;
 		const struct dict_actor *a = &d->actors[hit.entry];
+		/* "us" is not the US, "un" not the UN: a short one-word name wants capitals */
+		if (hit.end == i && c->toks[i].len <= 3 && (c->toks[i].flags & TEXT_HAS_LOWER) &&
+			d->phrases[a->phrase].count == 1)
+			continue;
 		const char *code = actor_code_on(d, a, c->date);
 		if (!code || strcmp(code, DICT_CODE_NULL) == 0) {
 			mark(c, &hit, i, T_NOUN, -1); /* null-coded actors are nouns */
@@ -892,11 +954,46 @@ static void agent_extent(const struct coder *c, int i, int *ret_start, int *ret_
 	*ret_end = e;
 }
 
+enum { AGENT_BEFORE = 1, AGENT_AFTER = 2 };
+
 static void apply_agent(struct coder *c, struct actor *a, const struct dict_agent *ag,
-	bool former)
+	bool former, int side)
 {
 	const char *code = former ? "ELI" : dict_str(c->dict, ag->code);
-	combine_code(a->code, code, former ? true : ag->suffix);
+	bool suffix = former ? true : ag->suffix;
+	combine_code(a->code, code, suffix);
+	a->agent_side = (uint8_t)side;
+	a->agent_suffix = suffix;
+	snprintf(a->agent, sizeof a->agent, "%s", code);
+}
+
+/*
+ * "The ambassadors of France, Germany and Italy", "Russian and Chinese troops": in news
+ * mode an agent at one end of a compound applies to its other members (TABARI applies
+ * it to the nearest only).
+ */
+static void spread_agents(struct coder *c)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->count < 2)
+			continue;
+		const struct actor *from = NULL;
+		const struct actor *first = &c->actors[gr->first];
+		const struct actor *last = &c->actors[gr->first + gr->count - 1];
+		if (first->agent_side == AGENT_BEFORE)
+			from = first;
+		else if (last->agent_side == AGENT_AFTER)
+			from = last;
+		if (!from)
+			continue;
+		for (int a = gr->first; a < gr->first + gr->count; a++) {
+			struct actor *ac = &c->actors[a];
+			if (ac->agent_side || ac->kind == ACT_PRONOUN || strchr(ac->code, '/'))
+				continue;
+			combine_code(ac->code, from->agent, from->agent_suffix);
+		}
+	}
 }
 
 /*
@@ -929,7 +1026,7 @@ static void attach_agents(struct coder *c)
 				/* "former Gondor prosecutors" */
 				if (a->start > 0 && c->toks[a->start - 1].word == W_FORMER)
 					former = true;
-				apply_agent(c, a, ag, former);
+				apply_agent(c, a, ag, former, AGENT_AFTER);
 				a->end = (int16_t)e;
 				attached++;
 			}
@@ -947,7 +1044,7 @@ static void attach_agents(struct coder *c)
 		if (!attached && f < c->ntoks && c->toks[f].type == T_ACTOR && c->toks[f].actor >= 0 &&
 			c->actors[c->toks[f].actor].start == f) {
 			struct actor *a = &c->actors[c->toks[f].actor];
-			apply_agent(c, a, ag, former);
+			apply_agent(c, a, ag, former, AGENT_BEFORE);
 			if (!attached)
 				a->start = (int16_t)s;
 			attached++;
@@ -992,6 +1089,53 @@ static void attach_agents(struct coder *c)
 				c->toks[k].actor = (int16_t)a;
 }
 
+/*
+ * "US President Donald Trump", "Venezuelan opposition leader Juan Guaido": actors side
+ * by side that name one country are one actor, with the more specific code. (TABARI
+ * would see two actors; news writes names this way all the time.)
+ */
+static void merge_adjacent_actors(struct coder *c)
+{
+	for (int a = 0; a + 1 < c->nactors;) {
+		struct actor *x = &c->actors[a], *y = &c->actors[a + 1];
+		size_t lx = strlen(x->code), ly = strlen(y->code);
+		/* "the country's president Maduro" joins too: a reference then a name; so does
+		 * "Russia's first deputy prime minister X" (a possessive, two words between) */
+		bool adjacent = x->end + 1 == y->start && y->kind != ACT_PRONOUN;
+		const struct tok *xe = &c->toks[x->end];
+		if (!adjacent && y->kind != ACT_PRONOUN && y->start - x->end - 1 <= 2 &&
+			xe->len > 2 && memcmp(xe->w + xe->len - 2, "'S", 2) == 0) {
+			adjacent = true;
+			for (int k = x->end + 1; k < y->start; k++)
+				if (c->toks[k].type != T_FREE || !(c->toks[k].flags & TEXT_WORD) ||
+					c->toks[k].word != W_NONE)
+					adjacent = false;
+		}
+		bool compatible = lx >= 3 && ly >= 3 && !strchr(x->code, '/') &&
+			!strchr(y->code, '/') &&
+			(strncmp(x->code, y->code, lx < ly ? lx : ly) == 0);
+		/* a possessive first name belongs to someone else: "Russia's Putin" merges,
+		 * "Guaido's wife" is not an actor anyway */
+		if (!adjacent || !compatible) {
+			a++;
+			continue;
+		}
+		if (ly > lx)
+			memcpy(x->code, y->code, ly + 1);
+		x->end = y->end;
+		x->kind = y->kind;
+		for (int k = y->start; k <= y->end; k++)
+			if (c->toks[k].type == T_ACTOR)
+				c->toks[k].actor = (int16_t)a;
+		memmove(&c->actors[a + 1], &c->actors[a + 2],
+			(size_t)(c->nactors - a - 2) * sizeof *c->actors);
+		c->nactors--;
+		for (int k = 0; k < c->ntoks; k++)
+			if (c->toks[k].type == T_ACTOR && c->toks[k].actor > a)
+				c->toks[k].actor--;
+	}
+}
+
 /* ---- compounds -------------------------------------------------------------------- */
 
 static int actor_starting_at(const struct coder *c, int pos)
@@ -1012,10 +1156,17 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	int p = pos;
 	int first = -1, last = -1;
 	bool modifiers = true; /* the first actor may follow none */
+	int loose = 0;         /* news mode: unlisted modifiers ("the awful Fornost") */
 	while (p < c->ntoks) {
 		const struct tok *t = &c->toks[p];
 		if (t->word == W_DETERMINER || t->type == T_ADJECTIVE) {
 			modifiers = true;
+			p++;
+			continue;
+		}
+		if (c->opt.nearest_subject && first < 0 && loose < 2 && t->type == T_FREE &&
+			t->word == W_NONE && (t->flags & TEXT_WORD) && !(t->flags & TEXT_NUMBER)) {
+			loose++;
 			p++;
 			continue;
 		}
@@ -1025,7 +1176,10 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 		if (first < 0)
 			first = a;
 		last = a;
-		modifiers = false; /* "Arnor awful Gondor" joins; "Dagolath Osgiliath" does not */
+		/* "Arnor awful Gondor" joins, and so does "Arnor's Elrond"; "Dagolath Osgiliath"
+		 * does not */
+		const struct tok *e = &c->toks[c->actors[a].end];
+		modifiers = e->len > 2 && memcmp(e->w + e->len - 2, "'S", 2) == 0;
 		p = c->actors[a].end + 1;
 	}
 	if (last < 0)
@@ -1035,15 +1189,32 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	return last;
 }
 
+/* Is the actor at pos the direct object of a verb (the verb right before it)? */
 static bool verb_before(const struct coder *c, int pos)
 {
-	for (int k = pos - 1; k >= 0; k--) {
-		if (c->toks[k].word == W_CONJ || (c->toks[k].flags & TEXT_COMMA))
-			return false;
-		if (c->toks[k].type == T_VERB)
-			return true;
-	}
-	return false;
+	int k = pos - 1;
+	while (k >= 0 && c->toks[k].word == W_DETERMINER)
+		k--;
+	return k >= 0 && c->toks[k].type == T_VERB;
+}
+
+static bool ing_form(const struct tok *t)
+{
+	return t->len > 4 && memcmp(t->w + t->len - 3, "ING", 3) == 0;
+}
+
+/* After the actor ending at `end`: ", and C and D" (another pair)? */
+static bool pair_follows(const struct coder *c, int end)
+{
+	int p = end + 1, f, e;
+	if (p >= c->ntoks || !(c->toks[p].flags & TEXT_COMMA))
+		return false;
+	if (++p >= c->ntoks || c->toks[p].word != W_CONJ)
+		return false;
+	if (np_at(c, p + 1, &f, &e) < 0)
+		return false;
+	p = e + 1;
+	return p + 1 < c->ntoks && c->toks[p].word == W_CONJ && np_at(c, p + 1, &f, &e) >= 0;
 }
 
 static void new_group(struct coder *c, int first, int last)
@@ -1074,6 +1245,7 @@ static void find_compounds(struct coder *c)
 		int protect[MAX_TOKENS / 2];
 		int nprotect = 0;
 		bool joined = false;
+		int pairs = 0;
 		for (;;) {
 			int p = end + 1;
 			int sep_start = p;
@@ -1096,7 +1268,8 @@ static void find_compounds(struct coder *c)
 			/* "Russia attacked Ukraine and China criticized Iran": an object joined to
 			 * the subject of the next verb is two clauses, not a compound */
 			if (conj && c->opt.nearest_subject && nend + 1 < c->ntoks &&
-				c->toks[nend + 1].type == T_VERB && verb_before(c, c->actors[first].start))
+				c->toks[nend + 1].type == T_VERB && !ing_form(&c->toks[nend + 1]) &&
+				verb_before(c, c->actors[first].start))
 				break;
 			if (!conj) {
 				/* a comma list must end in a conjunction: look ahead for it */
@@ -1108,6 +1281,14 @@ static void find_compounds(struct coder *c)
 					int q2 = q + cm;
 					if (q2 < c->ntoks && c->toks[q2].word == W_CONJ) {
 						ok = np_at(c, q2 + 1, &qf, &qe) >= 0;
+						break;
+					}
+					/* headlines: "Nicaragua, South Korea Agree ..." ends in a verb */
+					if (c->opt.nearest_subject && q2 < c->ntoks &&
+						c->toks[q2].type == T_VERB) {
+						ok = true;
+						if (cm)
+							c->toks[q].protect = 1;
 						break;
 					}
 					if (!cm)
@@ -1125,6 +1306,13 @@ static void find_compounds(struct coder *c)
 			last = nlast;
 			end = nend;
 			joined = true;
+			/* the conjunction ends a list ("A and B, and C" is two) unless pairs are
+			 * listed: "between A and B, and C and D" */
+			if (conj && (pairs == 0 || --pairs == 0)) {
+				if (!pair_follows(c, nend))
+					break;
+				pairs = 2; /* ", and C" and "and D" may follow */
+			}
 		}
 		if (joined)
 			for (int k = 0; k < nprotect; k++)
@@ -1314,6 +1502,8 @@ static void insert_actor(struct coder *c, int start, int end, const char *code,
 	}
 }
 
+static int group_codes(const struct coder *c, int g, char codes[][MAX_CODE], int max);
+
 /* The codes of group g joined by '/', for a pronoun that stands for the whole group. */
 static void group_code(const struct coder *c, int g, char *out, size_t cap)
 {
@@ -1353,6 +1543,68 @@ static int nearest_referent(const struct coder *c, int i, int want)
 			return g;
 	}
 	return any;
+}
+
+/*
+ * "The country" is a country named earlier and not the sentence's subject ("Russian
+ * planes landed in the country"): the nearest such in the sentence, else the country
+ * the document has named most (the latest on a tie), passing over a subject that is a
+ * country itself ("Russia attacked the country") but not a person's country ("Guaido
+ * claimed the country's presidency").
+ */
+static void the_country(struct coder *c, int i, char *code, size_t cap)
+{
+	for (int a = c->nactors - 1; a >= 0; a--)
+		if (c->actors[a].end < i && c->actors[a].group != 0 &&
+			is_country_code(c, c->actors[a].code)) {
+			snprintf(code, cap, "%.3s", c->actors[a].code);
+			return;
+		}
+	char subjects[8][MAX_CODE];
+	int nsubjects = c->ngroups ? group_codes(c, 0, subjects, 8) : 0;
+	int best = -1;
+	for (int k = 0; k < c->ncountries; k++) {
+		bool subject = false;
+		for (int j = 0; j < nsubjects && !subject; j++)
+			subject = strlen(subjects[j]) == 3 && strcmp(subjects[j], c->countries[k].code) == 0;
+		if (subject)
+			continue;
+		if (best < 0 || c->countries[k].count > c->countries[best].count ||
+			(c->countries[k].count == c->countries[best].count &&
+				c->countries[k].last > c->countries[best].last))
+			best = k;
+	}
+	if (best >= 0)
+		snprintf(code, cap, "%s", c->countries[best].code);
+}
+
+/* Counts the countries a coded sentence named, for later "the country". */
+static void note_countries(struct coder *c)
+{
+	for (int a = 0; a < c->nactors; a++) {
+		if (c->actors[a].kind == ACT_PRONOUN)
+			continue; /* "it", "its": the name was counted where it stood */
+		const char *s = c->actors[a].code;
+		while (*s) {
+			const char *slash = strchr(s, '/');
+			size_t len = slash ? (size_t)(slash - s) : strlen(s);
+			if (len >= 3 && is_country_code(c, s)) {
+				int k = 0;
+				while (k < c->ncountries && strncmp(c->countries[k].code, s, 3) != 0)
+					k++;
+				if (k == c->ncountries && c->ncountries < 32) {
+					snprintf(c->countries[k].code, 4, "%.3s", s);
+					c->countries[k].count = 0;
+					c->ncountries++;
+				}
+				if (k < c->ncountries) {
+					c->countries[k].count++;
+					c->countries[k].last = ++c->mentions;
+				}
+			}
+			s += len + (slash != NULL);
+		}
+	}
 }
 
 /* The remembered subject of earlier sentences (TABARI forwards only the country). */
@@ -1424,20 +1676,8 @@ static void resolve_pronouns(struct coder *c)
 				break;
 			if (c->toks[i + 1].type != T_FREE && c->toks[i + 1].type != T_NOUN)
 				break;
-			/* not the sentence's subject: "Russia attacked the country" is not Russia */
 			end = i + 1;
-			char subject[4] = "";
-			if (first_group >= 0)
-				snprintf(subject, sizeof subject, "%.3s", c->actors[c->groups[0].first].code);
-			for (int a = c->nactors - 1; a >= 0; a--)
-				if (c->actors[a].end < i && c->actors[a].group != 0 &&
-					is_country_code(c, c->actors[a].code)) {
-					snprintf(code, sizeof code, "%.3s", c->actors[a].code);
-					break;
-				}
-			for (int k = 0; k < 2 && !code[0]; k++)
-				if (c->last_country[k][0] && strcmp(c->last_country[k], subject) != 0)
-					snprintf(code, sizeof code, "%s", c->last_country[k]);
+			the_country(c, i, code, sizeof code);
 			break;
 		default:
 			break;
@@ -1488,6 +1728,7 @@ struct bcont { /* backward: resume at e[i] (i may be -1) once a member is matche
 
 struct match_state {
 	const struct coder *c;
+	int verb_index;
 	int verb_start, verb_end;
 	int clause_start, clause_end; /* inclusive */
 	const struct dict_elem *upper;
@@ -1500,6 +1741,31 @@ struct match_state {
 	unsigned length;              /* literal characters matched */
 	int span_start, span_end;     /* tokens the pattern covered */
 };
+
+
+/*
+ * Tokens a pattern's open connector may not skip: a comma (TABARI); for news also a
+ * subordinating word and another verb, so a pattern stays within its verb's phrase
+ * ("The move has led to ... with Russia backing" does not match "MOVE *" at BACKING).
+ */
+static bool is_barrier(const struct match_state *m, const struct tok *t)
+{
+	if (t->flags & TEXT_COMMA)
+		return true;
+	if (!m->c->opt.nearest_subject)
+		return false;
+	if (t->flags & TEXT_DASH)
+		return true;
+	if (t->word == W_SUBORDINATOR || t->word == W_THAT)
+		return true;
+	if (t->type != T_VERB || t->verb < 0 || t->verb == m->verb_index ||
+		m->c->verbs[t->verb].noun)
+		return false;
+	/* a verb whose own code is null (HAVE, BE in most dictionaries) is an auxiliary */
+	const struct dict *d = m->c->dict;
+	const struct dict_verb *dv = &d->verbs[m->c->verbs[t->verb].entry];
+	return !(d->events[dv->event].flags & EVENT_NULL);
+}
 
 static int group_starting_at(const struct coder *c, int pos, int lo, int *ret_end)
 {
@@ -1566,12 +1832,13 @@ static void members_of(const struct dict *d, const struct dict_elem *el, const u
 	uint32_t *ret_count)
 {
 	if (el->kind == ELEM_SYNSET) {
+		/* a synset used but never defined has no members (dict_check reports it) */
 		const struct dict_synset *sy = &d->synsets[el->id];
-		*ret = d->synset_members + sy->first;
+		*ret = sy->count ? d->synset_members + sy->first : NULL;
 		*ret_count = sy->count;
 	} else {
 		const struct dict_alt *alt = &d->alts[el->id];
-		*ret = d->alt_members + alt->first;
+		*ret = alt->count ? d->alt_members + alt->first : NULL;
 		*ret_count = alt->count;
 	}
 }
@@ -1596,6 +1863,10 @@ static bool match_fwd(struct match_state *m, const struct dict_elem *e, int n, i
 	int last = anchored ? pos : limit - 1;
 	for (int p = pos; p <= last && p < limit && m->budget >= 0; p++) {
 		const struct tok *t = &c->toks[p];
+		/* a pattern does not reach across a comma (TABARI) or, for news, into a
+		 * subordinate clause: the word itself may still be matched */
+		if (p > pos && is_barrier(m, &c->toks[p - 1]))
+			break;
 		switch (el->kind) {
 		case ELEM_WORD:
 			if (!(t->flags & TEXT_WORD) || !tok_matches(c, t, el->id, el->mode))
@@ -1669,6 +1940,8 @@ static bool match_back(struct match_state *m, const struct dict_elem *e, int i, 
 	int lowest = anchored ? limit - 1 : m->clause_start;
 	for (int p = limit - 1; p >= lowest && p >= m->clause_start && m->budget >= 0; p--) {
 		const struct tok *t = &c->toks[p];
+		if (p < limit - 1 && is_barrier(m, &c->toks[p + 1]))
+			break;
 		switch (el->kind) {
 		case ELEM_WORD:
 			if (!(t->flags & TEXT_WORD) || !tok_matches(c, t, el->id, el->mode))
@@ -1968,6 +2241,7 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 			continue;
 		struct match_state m = {
 			.c = c,
+			.verb_index = vi,
 			.verb_start = vb->start,
 			.verb_end = vb->end,
 			.clause_start = cs,
@@ -2030,7 +2304,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 	int nclauses = 0;
 	int start = 0;
 	for (int i = 0; i < c->ntoks && nclauses < MAX_TOKENS / 2; i++) {
-		if (c->toks[i].word == W_CONJ && !c->toks[i].protect && c->toks[i].type != T_ACTOR) {
+		/* news: "X did A, while Y did B" is two clauses too */
+		bool contrast = c->opt.nearest_subject && c->toks[i].word == W_SUBORDINATOR &&
+			(word_is(&c->toks[i], "WHILE") || word_is(&c->toks[i], "WHEREAS"));
+		if ((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
+			c->toks[i].type != T_ACTOR) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
 			nclauses++;
@@ -2057,6 +2335,12 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			struct verb_result r;
 			evaluate_verb(c, vi, cs, ce, &r);
 			const struct dict_event_code *ev = r.ev;
+#ifdef CODER_DEBUG
+			fprintf(stderr, "   clause %d verb %d: %s [%s] src %d tgt %d cmp %d\n", ci, vi,
+				r.pattern == UINT32_MAX ? "(root)" :
+							  dict_str(c->dict, c->dict->patterns[r.pattern].text),
+				dict_str(c->dict, ev->code), r.source, r.target, r.compound);
+#endif
 			if (ev->flags & EVENT_DISCARD) {
 				c->discard = true;
 				return;
@@ -2110,9 +2394,16 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					sg = -1;
 					default_source = c->opt.default_source;
 				}
-				/* TABARI is greedy: no source before the verb, take one after it */
-				if (sg < 0 && !default_source)
+				/* TABARI is greedy: no source before the verb, take one after it (news
+				 * mode does not: "The move led to ... Russia" has no subject) */
+				if (sg < 0 && !default_source && !c->opt.nearest_subject)
 					sg = first_distinct_group(c, vb->end + 1, ce, tg);
+				/* passive with the target placed by the pattern: the actor after BY */
+				if (sg < 0 && !default_source && c->opt.nearest_subject) {
+					for (int k = vb->end + 1; k <= ce && sg < 0; k++)
+						if (c->toks[k].word == W_BY)
+							sg = first_distinct_group(c, k + 1, k + 3 < ce ? k + 3 : ce, tg);
+				}
 				if (sg < 0 && c->opt.default_source[0])
 					default_source = c->opt.default_source;
 			}
@@ -2277,9 +2568,13 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	c->discard = c->complex = false;
 	int words = 0;
 	bool lower = false;
+	int kept = 0;
 	for (int i = 0; i < c->ntoks; i++) {
-		struct tok *t = &c->toks[i];
 		const struct text_token *r = &c->raw[i];
+		/* a dash is a pause like a comma in news; TABARI reads it as a space */
+		if ((r->flags & TEXT_DASH) && !c->opt.nearest_subject)
+			continue;
+		struct tok *t = &c->toks[kept++];
 		memset(t, 0, sizeof *t);
 		t->w = c->folded + r->folded;
 		t->len = r->folded_len;
@@ -2294,6 +2589,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		words += (t->flags & (TEXT_WORD | TEXT_COMMA)) != 0;
 		lower |= (t->flags & TEXT_HAS_LOWER) != 0;
 	}
+	c->ntoks = kept;
 	if (words == 0 || words < c->opt.min_words)
 		return;
 	if (++c->stamp == 0) {
@@ -2309,13 +2605,19 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	tag_plain_and_verbs(c);
 	shift_verbs_to_nouns(c);
 	attach_agents(c);
+	if (c->opt.merge_actors)
+		merge_adjacent_actors(c);
 	find_compounds(c);
 	protect_noun_phrases(c);
 	drop_comma_clauses(c);
 	compact(c);
 	find_compounds(c);
 	resolve_pronouns(c);
+	if (c->opt.merge_actors)
+		merge_adjacent_actors(c);
 	find_compounds(c);
+	if (c->opt.merge_actors)
+		spread_agents(c);
 
 #ifdef CODER_DEBUG
 	debug_dump(c, "tagged");
@@ -2373,13 +2675,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		snprintf(c->last_subject, sizeof c->last_subject, "%s", c->sentence_events[0].source);
 	else if (c->ngroups > 0)
 		group_code(c, 0, c->last_subject, sizeof c->last_subject);
-	for (int a = 0; a < c->nactors; a++) {
-		if (c->actors[a].kind == ACT_PRONOUN || !is_country_code(c, c->actors[a].code) ||
-			strncmp(c->last_country[0], c->actors[a].code, 3) == 0)
-			continue;
-		memcpy(c->last_country[1], c->last_country[0], 4);
-		snprintf(c->last_country[0], sizeof c->last_country[0], "%.3s", c->actors[a].code);
-	}
+	note_countries(c);
 	/* keep one event per (source, code, target) */
 	for (int i = 0; i < c->nsentence_events; i++) {
 		struct pending_event *pe = &c->sentence_events[i];
@@ -2423,7 +2719,8 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 	c->story_discard = false;
 	if (!c->opt.forward) {
 		c->last_subject[0] = '\0';
-		c->last_country[0][0] = c->last_country[1][0] = '\0';
+		c->ncountries = 0;
+		c->mentions = 0;
 	}
 	if (len > UINT32_MAX / 2)
 		len = UINT32_MAX / 2;
@@ -2435,6 +2732,11 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
 					    text[pos] == '\r'))
 			pos++;
+		if (pos >= len)
+			break;
+		/* a dateline may open any paragraph: "Title. WASHINGTON (AP) - The ..." */
+		if (c->opt.split_sentences && index > 0)
+			pos += text_skip_dateline(text + pos, len - pos);
 		if (pos >= len)
 			break;
 		size_t end = c->opt.split_sentences ? text_sentence_end(text, len, pos) : len;

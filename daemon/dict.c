@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "date.h"
 #include "dict-impl.h"
 #include "text.h"
 #include "xalloc.h"
@@ -24,6 +25,7 @@
 #define MAX_SUBST_VALUES 64
 #define MAX_EXPANSIONS 256   /* phrases one agent line may expand to */
 #define MAX_ALT_DEPTH 1
+#define MAX_ALTERNATIVES 512 /* in one { a | b | ... } */
 
 /* ---- growable arrays ------------------------------------------------------------- */
 
@@ -111,17 +113,6 @@ static uint32_t lex_intern(struct dict *d, const char *word, size_t len)
 
 /* ---- dates ----------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int32_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int era = (y >= 0 ? y : y - 399) / 400;
-	int yoe = y - era * 400;
-	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * YYMMDD (years 00-30 are 2000-2030, the rest 19xx, as in TABARI) or YYYYMMDD.
  * Returns 0 and the day number, or -EINVAL.
@@ -152,7 +143,7 @@ static int parse_dict_date(const char *s, size_t n, int32_t *ret_days)
 		return -EINVAL;
 	if (month == 2 && day == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)))
 		return -EINVAL;
-	*ret_days = days_from_civil(year, month, day);
+	*ret_days = date_days_of(date_from_civil(year, month, day, 0, 0, 0));
 	return 0;
 }
 
@@ -322,7 +313,7 @@ static void parse_alternatives(struct loader *L, struct phrase_builder *pb, cons
 		pb->error = "missing '}' in alternatives";
 		return;
 	}
-	uint32_t members[64];
+	uint32_t members[MAX_ALTERNATIVES];
 	size_t nmembers = 0;
 	unsigned longest = 0;
 	size_t start = *pos + 1;
@@ -1636,9 +1627,119 @@ static unsigned phrase_length(const struct dict *d, uint32_t phrase, int depth)
 	return len;
 }
 
-int dict_check(const struct dict *d, struct buf *errors)
+/* A phrase as text, connectors and word modes included: the key for duplicates. */
+static void phrase_key(const struct dict *d, uint32_t phrase, struct buf *out)
+{
+	const struct dict_phrase *p = &d->phrases[phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_WORD)
+			buf_append(out, d->strings + d->lex[e->id].str, d->lex[e->id].len);
+		else
+			buf_printf(out, "#%u.%u", e->kind, e->id);
+		if (e->mode == DICT_EXACT || e->mode == DICT_NOUN || e->mode == DICT_VERB)
+			buf_append_char(out, e->mode == DICT_EXACT ? '=' : '_');
+		buf_append_char(out, e->consecutive ? '+' : ' ');
+	}
+}
+
+/* A phrase as written (words joined by '_' or ' '), for messages. */
+static void phrase_text(const struct dict *d, uint32_t phrase, struct buf *out)
+{
+	const struct dict_phrase *p = &d->phrases[phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_WORD)
+			buf_append(out, d->strings + d->lex[e->id].str, d->lex[e->id].len);
+		if (i + 1 < p->count)
+			buf_append_char(out, e->consecutive ? '_' : ' ');
+	}
+}
+
+struct named {
+	char *key;
+	uint32_t index;
+};
+
+static int compare_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+static bool same_code_lists(const struct dict *d, const struct dict_actor *a,
+	const struct dict_actor *b)
+{
+	if (a->ncodes != b->ncodes)
+		return false;
+	for (uint16_t i = 0; i < a->ncodes; i++) {
+		const struct dict_code *x = &d->codes[a->codes + i], *y = &d->codes[b->codes + i];
+		if (strcmp(dict_str(d, x->code), dict_str(d, y->code)) != 0 || x->from != y->from ||
+			x->to != y->to)
+			return false;
+	}
+	return true;
+}
+
+/* Names listed more than once with different codes (the first listing wins in matching). */
+static int check_duplicates(const struct dict *d, struct buf *errors)
 {
 	int problems = 0;
+	struct named *all = xmalloc((d->nactors + d->nagents + 1) * sizeof *all);
+	struct buf key = {0};
+	for (int pass = 0; pass < 2; pass++) {
+		size_t n = pass == 0 ? d->nactors : d->nagents;
+		for (size_t i = 0; i < n; i++) {
+			buf_reset(&key);
+			phrase_key(d, pass == 0 ? d->actors[i].phrase : d->agents[i].phrase, &key);
+			all[i].key = xstrdup(key.data ? key.data : "");
+			all[i].index = (uint32_t)i;
+		}
+		qsort(all, n, sizeof *all, compare_named);
+		for (size_t i = 1; i < n; i++) {
+			if (strcmp(all[i].key, all[i - 1].key) != 0)
+				continue;
+			size_t first = i - 1;
+			while (first > 0 && strcmp(all[first - 1].key, all[i].key) == 0)
+				first--;
+			uint32_t a = all[first].index, b = all[i].index;
+			bool same;
+			uint32_t file_a, line_a, file_b, line_b;
+			if (pass == 0) {
+				same = same_code_lists(d, &d->actors[a], &d->actors[b]);
+				file_a = d->actors[a].file, line_a = d->actors[a].line;
+				file_b = d->actors[b].file, line_b = d->actors[b].line;
+			} else {
+				same = d->agents[a].code == d->agents[b].code ||
+					(strcmp(dict_str(d, d->agents[a].code), dict_str(d, d->agents[b].code)) ==
+							0 &&
+						d->agents[a].suffix == d->agents[b].suffix);
+				file_a = d->agents[a].file, line_a = d->agents[a].line;
+				file_b = d->agents[b].file, line_b = d->agents[b].line;
+			}
+			if (same)
+				continue;
+			problems++;
+			if (errors) {
+				buf_reset(&key);
+				phrase_text(d, pass == 0 ? d->actors[b].phrase : d->agents[b].phrase, &key);
+				buf_printf(errors, "%s:%u: %s '%s' is also at %s:%u with other codes\n",
+					d->files[file_b], line_b, pass == 0 ? "actor" : "agent", key.data,
+					d->files[file_a], line_a);
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			free(all[i].key);
+	}
+	buf_free(&key);
+	free(all);
+	return problems;
+}
+
+int dict_check(const struct dict *d, struct buf *errors)
+{
+	int problems = check_duplicates(d, errors);
 	for (size_t i = 0; i < d->nsynsets; i++) {
 		const struct dict_synset *sy = &d->synsets[i];
 		if (sy->defined)
@@ -1799,29 +1900,27 @@ void dict_get_stats(const struct dict *d, struct dict_stats *st)
 	st->words = d->nlex;
 }
 
+/* Reports the code (and the paired one) of a verb or pattern, unless it is special. */
+static void each_event_code(const struct dict *d, uint32_t event, uint32_t family, uint32_t file,
+	uint32_t line, dict_code_fn fn, void *ctx)
+{
+	const struct dict_event_code *ev = &d->events[event];
+	if (d->families[family].time || (ev->flags & (EVENT_NULL | EVENT_DISCARD | EVENT_COMPLEX)))
+		return;
+	fn(dict_str(d, ev->code), 1, d->files[file], line, ctx);
+	if (ev->flags & EVENT_PAIRED)
+		fn(dict_str(d, ev->reverse), 1, d->files[file], line, ctx);
+}
+
 void dict_each_code(const struct dict *d, dict_code_fn fn, void *ctx)
 {
 	for (size_t i = 0; i < d->nverbs; i++) {
 		const struct dict_verb *v = &d->verbs[i];
-		const struct dict_event_code *ev = &d->events[v->event];
-		if (d->families[v->family].time)
-			continue;
-		if (!(ev->flags & (EVENT_NULL | EVENT_DISCARD | EVENT_COMPLEX))) {
-			fn(dict_str(d, ev->code), 1, d->files[v->file], v->line, ctx);
-			if (ev->flags & EVENT_PAIRED)
-				fn(dict_str(d, ev->reverse), 1, d->files[v->file], v->line, ctx);
-		}
+		each_event_code(d, v->event, v->family, v->file, v->line, fn, ctx);
 	}
 	for (size_t i = 0; i < d->npatterns; i++) {
 		const struct dict_pattern *p = &d->patterns[i];
-		const struct dict_event_code *ev = &d->events[p->event];
-		if (d->families[p->family].time)
-			continue;
-		if (!(ev->flags & (EVENT_NULL | EVENT_DISCARD | EVENT_COMPLEX))) {
-			fn(dict_str(d, ev->code), 1, d->files[p->file], p->line, ctx);
-			if (ev->flags & EVENT_PAIRED)
-				fn(dict_str(d, ev->reverse), 1, d->files[p->file], p->line, ctx);
-		}
+		each_event_code(d, p->event, p->family, p->file, p->line, fn, ctx);
 	}
 	for (size_t i = 0; i < d->nactors; i++) {
 		const struct dict_actor *a = &d->actors[i];

@@ -51,8 +51,9 @@ int dict_kind_from_path(const char *path, enum dict_kind *ret_kind);
 void dict_finish(struct dict *dict);
 
 /*
- * Appends problems only visible across files (a synset used but never defined) to
- * errors as "file:line: reason". Returns their number.
+ * Appends problems only visible across entries or files to errors as "file:line: reason":
+ * a synset used but never defined, a name or agent listed twice with different codes.
+ * Returns their number.
  */
 int dict_check(const struct dict *dict, struct buf *errors);
 

@@ -15,6 +15,7 @@ enum char_class {
 	C_QUOTE,
 	C_SKIP,   /* combining marks: dropped so that decomposed accents fold like composed */
 	C_END,    /* sentence punctuation '!' and '?' (a separator for the tokenizer) */
+	C_DASH,   /* en and em dashes, and a hyphen standing between spaces */
 };
 
 struct code_point {
@@ -126,6 +127,9 @@ static void classify(unsigned cp, struct code_point *c)
 		c->upper = !(cp & 1);
 		c->lower = cp & 1;
 		set_fold(c, "S", 1);
+		return;
+	case 0x2013: case 0x2014: case 0x2015:
+		c->cls = C_DASH;
 		return;
 	case 0x021A: case 0x021B:
 		c->cls = C_LETTER;
@@ -385,8 +389,19 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 			close_word(&t);
 			emit(&t, here, c.in_len, t.folded_len, 0, TEXT_QUOTE);
 			break;
+		case C_DASH:
+			close_word(&t);
+			if (prev_cls != C_DASH)
+				emit(&t, here, c.in_len, t.folded_len, 0, TEXT_DASH);
+			break;
 		default:
 			close_word(&t);
+			if (text[here] == '-' && here > 0 && (text[here - 1] == ' ' || text[here - 1] == '-') &&
+				pos < len && (text[pos] == ' ' || text[pos] == '-')) {
+				if (prev_cls != C_DASH)
+					emit(&t, here, 1, t.folded_len, 0, TEXT_DASH);
+				c.cls = C_DASH;
+			}
 			break;
 		}
 		prev_cls = c.cls;

@@ -25,6 +25,7 @@ enum text_token_flags {
 	TEXT_CAPITALIZED = 1 << 4, /* first letter upper case in the original */
 	TEXT_HAS_LOWER = 1 << 5,   /* some letter lower case in the original */
 	TEXT_HAS_LETTER = 1 << 6,
+	TEXT_DASH = 1 << 7,        /* a dash between words (" - ", "–", "—"): a pause */
 };
 
 struct text_token {

@@ -113,6 +113,13 @@ static void test_actors(void)
 	is_str(code_at("Trump criticized Russia.", CODER_DATE_UNKNOWN), "USABUS 111 RUS",
 		"(TABARI's rule: restricted codes need a date)");
 	is_str(code("The sports star criticized Russia."), "", "a null-coded actor is no actor");
+	is_str(code("US President Donald Trump criticized Russia."), "USAGOV 111 RUS",
+		"a country name before a person of that country is one actor");
+	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
+		"an agent after a compound applies to all of it");
+	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
+	is_str(code("Russia, China Criticize Ukraine"), "RUS 111 UKR; CHN 111 UKR",
+		"a headline's comma list before the verb is a compound");
 }
 
 static void test_grammar(void)
@@ -161,6 +168,10 @@ static void test_documents(void)
 	buf_free(&s.events);
 	buf_free(&s.evidence);
 
+	is_str(code("MOSCOW (Reuters) - Ukraine criticized Russia."), "UKR 111 RUS",
+		"a dateline is not an actor");
+	is_str(code("Iran criticized China. MOSCOW, March 3 (AP) - Ukraine criticized Russia."),
+		"IRN 111 CHN; UKR 111 RUS", "nor when it opens a later paragraph");
 	is_str(code("Russia attacked Ukraine before the World Cup final."), "",
 		"a discard phrase drops the sentence");
 	is_str(code("Russia attacked Ukraine. Iran criticized China after a football match."), "",

@@ -50,6 +50,16 @@ static void test_actors(void)
 	is_int(st.actors, 6, "six actor names");
 	buf_free(&errors);
 	dict_free(d);
+
+	d = dict_new();
+	load(d, DICT_ACTORS, "SMEAGOL [HOB]\nRUSSIA_ [RUS]\nSMEAGOL [XXX]\nRUSSIA_ [RUS]\n", NULL);
+	dict_finish(d);
+	struct buf check = {0};
+	is_int(dict_check(d, &check), 1, "a name listed again with other codes is a problem");
+	is_str(check.data, "t.txt:3: actor 'SMEAGOL' is also at t.txt:1 with other codes\n",
+		"reported at the second listing, naming the first (the same codes twice are fine)");
+	buf_free(&check);
+	dict_free(d);
 }
 
 static void test_verbs(void)
