@@ -54,6 +54,7 @@ struct app_feed {
 	int64_t failing_since; /* UTC seconds; 0 while healthy */
 	unsigned consecutive_failures;
 	int64_t next_poll;   /* UTC seconds the last run meant to poll next; 0 unknown */
+	long last_status;    /* the last fetch's HTTP status, from the database at start */
 	struct schedule_entry *timer;
 	bool in_flight;
 	bool removed;
@@ -599,6 +600,7 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	/* last_error stays NULL: each process logs a failing feed's reason once itself. */
 	feed->consecutive_failures = fetch_state.consecutive_failures;
 	feed->next_poll = fetch_state.next_poll;
+	feed->last_status = fetch_state.last_status;
 	feed->timer = schedule_entry_new(&app->loop, on_feed_due, feed);
 	store_feed_fetch_state_clear(&fetch_state);
 	return feed;
@@ -964,13 +966,23 @@ static int start(struct app *app)
 		app->once_remaining = app->feed_count;
 		for (size_t i = 0; i < app->feed_count; i++) {
 			struct app_feed *feed = app->feeds[i];
-			if (feed->health != STORE_FEED_GONE) {
+			char url[200], when[40];
+			log_quote(feed->url, url, sizeof(url));
+			/* --once polls every feed, except where the server said not to: a 410,
+			 * or a 429/503 whose wait (Retry-After, else the backoff) is not over, so
+			 * a cron job running --once is as polite as the daemon. */
+			bool asked_to_wait = (feed->last_status == 429 || feed->last_status == 503) &&
+				feed->next_poll > now;
+			if (feed->health == STORE_FEED_GONE) {
+				log_err("%s: gone (HTTP 410 earlier): not polled; remove it from the feed "
+					"list", url);
+			} else if (asked_to_wait) {
+				log_err("%s: not polled: after its HTTP %ld the server is left alone until %s",
+					url, feed->last_status, format_time(feed->next_poll, when, sizeof(when)));
+			} else {
 				poll_feed(feed);
 				continue;
 			}
-			char url[200];
-			log_err("%s: gone (HTTP 410 earlier): not polled; remove it from the feed list",
-				log_quote(feed->url, url, sizeof(url)));
 			app->once_failed++;
 			app->once_remaining--;
 		}
