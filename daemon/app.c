@@ -281,8 +281,21 @@ static uint64_t next_after_failure(const struct app_feed *feed, const struct fet
 	return delay;
 }
 
-/* Writes the feed's fetch state and the fetch_log row in one transaction (along with
- * the failure on the feed's row when `failure` is set and not yet recorded). */
+/* The delay with its jitter drawn once, so the deadline recorded is the one armed. */
+static uint64_t jittered_ms(uint64_t delay_s)
+{
+	return schedule_jitter(delay_s * 1000, SCHEDULE_JITTER_PERCENT);
+}
+
+/* UTC seconds `delay_ms` after `now`, rounded up. */
+static int64_t deadline(int64_t now, uint64_t delay_ms)
+{
+	return now + (int64_t)((delay_ms + 999) / 1000);
+}
+
+/* Writes the feed's fetch state and the fetch_log row (none when entry->url is NULL: no
+ * request was made) in one transaction, with the failure on the feed's row when
+ * `record_failure` says ingest has not recorded it already. Logs database errors. */
 static void record_fetch(struct app_feed *feed, const struct store_fetch_log_entry *entry,
 	int64_t next_poll, bool record_failure)
 {
@@ -377,9 +390,9 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 }
 
 /* Decides what a response means for the feed, stores it, logs it once, and returns the
- * outcome with the delay before the next poll in *ret_delay_s. */
+ * outcome with the delay before the next poll, jitter included, in *ret_delay_ms. */
 static enum outcome handle_response(struct app_feed *feed, const struct fetch_response *res,
-	const char *requested_url, uint64_t *ret_delay_s)
+	const char *requested_url, uint64_t *ret_delay_ms)
 {
 	struct app *app = feed->app;
 	int64_t now = now_seconds();
@@ -399,15 +412,16 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 
 	if (res->error == FETCH_ERR_HOST_PAUSED) {
 		/* Nothing was asked of the server: no failure, no log row, just a later slot. */
-		*ret_delay_s = res->retry_after_s > 0 ? (uint64_t)res->retry_after_s : 1;
+		uint64_t wait_s = res->retry_after_s > 0 ? (uint64_t)res->retry_after_s : 1;
+		*ret_delay_ms = jittered_ms(wait_s);
 		char span[32];
-		format_duration(*ret_delay_s, span, sizeof(span));
+		format_duration(wait_s, span, sizeof(span));
 		if (app->options->once)
 			log_err("%s: not polled: its host asked to wait %s (Retry-After)", url, span);
 		else
 			log_debug("%s: its host asked to wait %s (Retry-After)", url, span);
 		entry.url = NULL;
-		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+		record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
 		return OUTCOME_DEFERRED;
 	}
 	app->last_fetch_time = now;
@@ -431,7 +445,7 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		log_warn("%s: 410 Gone: not polled any more; remove it from the feed list", url);
 		entry.error = reason;
 		record_fetch(feed, &entry, 0, true);
-		*ret_delay_s = 0;
+		*ret_delay_ms = 0;
 		return OUTCOME_GONE;
 	} else if (res->http_status != 200 && res->http_status != 304) {
 		snprintf(reason, sizeof(reason), "HTTP status %ld", res->http_status);
@@ -439,9 +453,9 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		reason[0] = '\0';
 	}
 	if (reason[0]) {
-		*ret_delay_s = feed_failed(feed, res, reason, now);
+		*ret_delay_ms = jittered_ms(feed_failed(feed, res, reason, now));
 		entry.error = reason;
-		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, true);
+		record_fetch(feed, &entry, deadline(now, *ret_delay_ms), true);
 		return OUTCOME_FAILED;
 	}
 
@@ -473,9 +487,9 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		/* ingest recorded the failure on the feed's row when it could. */
 		snprintf(reason, sizeof(reason), "%s", error);
 		free(error);
-		*ret_delay_s = feed_failed(feed, res, reason, now);
+		*ret_delay_ms = jittered_ms(feed_failed(feed, res, reason, now));
 		entry.error = reason;
-		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+		record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
 		return OUTCOME_FAILED;
 	}
 	if (res->http_status == 200) {
@@ -489,8 +503,8 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 	feed_succeeded(feed, res, &stats, unchanged);
 	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
 	entry.items_new = stats.new_articles;
-	*ret_delay_s = next_after_success(feed, res);
-	record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+	*ret_delay_ms = jittered_ms(next_after_success(feed, res));
+	record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
 	return OUTCOME_FETCHED;
 }
 
@@ -540,10 +554,10 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 		return;
 	}
 	enum outcome outcome = OUTCOME_FAILED;
-	uint64_t delay_s = 0;
+	uint64_t delay_ms = 0;
 	if (res->error != FETCH_ERR_CANCELLED) {
 		double start = monotonic_seconds();
-		outcome = handle_response(feed, res, request->url, &delay_s);
+		outcome = handle_response(feed, res, request->url, &delay_ms);
 		app->busy_seconds += monotonic_seconds() - start;
 	}
 	free(request->url);
@@ -562,7 +576,7 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 		return;
 	}
 	if (outcome != OUTCOME_GONE && feed->timer)
-		schedule_arm(feed->timer, delay_s * 1000, SCHEDULE_JITTER_PERCENT);
+		schedule_arm(feed->timer, delay_ms, 0);
 	send_status(app);
 }
 
