@@ -249,13 +249,14 @@ enum outcome {
 };
 
 /* Seconds until the next poll after a success: the interval, stretched by the feed's
- * <ttl> or the response's freshness (a feed asking to be polled less often is obeyed up
- * to max_ttl, never polled more often than its interval). */
-static uint64_t next_after_success(const struct app_feed *feed, const struct fetch_response *res)
+ * <ttl> (ttl_s) or the response's freshness (a feed asking to be polled less often is
+ * obeyed up to max_ttl, never polled more often than its interval). */
+static uint64_t next_after_success(const struct app_feed *feed, unsigned ttl_s,
+	const struct fetch_response *res)
 {
 	const struct config *config = feed->app->config;
 	uint64_t interval = feed_interval_s(feed);
-	uint64_t hint = feed->ttl_s;
+	uint64_t hint = ttl_s;
 	if (res->fresh_for_s > 0)
 		hint = max_u64(hint, (uint64_t)res->fresh_for_s);
 	return max_u64(interval, min_u64(hint, config->max_ttl_s));
@@ -293,13 +294,19 @@ static int64_t deadline(int64_t now, uint64_t delay_ms)
 	return now + (int64_t)((delay_ms + 999) / 1000);
 }
 
-/* Writes the feed's fetch state and the fetch_log row (none when entry->url is NULL: no
- * request was made) in one transaction, with the failure on the feed's row when
- * `record_failure` says ingest has not recorded it already. Logs database errors. */
-static void record_fetch(struct app_feed *feed, const struct store_fetch_log_entry *entry,
-	int64_t next_poll, bool record_failure)
+/* Writes a feed's fetch state and the fetch_log row (none when entry->url is NULL: no
+ * request was made). Inside the caller's transaction. Returns 0 or -errno. */
+static int write_fetch_records(struct app *app, int64_t feed_id,
+	const struct store_feed_fetch_state *state, const struct store_fetch_log_entry *entry)
 {
-	struct app *app = feed->app;
+	int r = store_feed_fetch_state_set(app->store, feed_id, state);
+	if (r == 0 && entry->url)
+		r = store_fetch_log_add(app->store, entry, app->config->fetch_log_rows);
+	return r;
+}
+
+static struct store_feed_fetch_state fetch_state_of(const struct app_feed *feed, int64_t next_poll)
+{
 	struct store_feed_fetch_state state = {
 		.health = feed->health,
 		.fetch_url = strcmp(feed->fetch_url, feed->url) != 0 ? feed->fetch_url : NULL,
@@ -307,20 +314,61 @@ static void record_fetch(struct app_feed *feed, const struct store_fetch_log_ent
 		.failing_since = feed->failing_since,
 		.next_poll = next_poll,
 	};
+	return state;
+}
+
+/* Records a fetch that stored no document, in one transaction: the failure on the feed's
+ * row when `record_failure` says ingest has not recorded it already, the feed's fetch
+ * state, the fetch_log row. Logs database errors. */
+static void record_fetch(struct app_feed *feed, const struct store_fetch_log_entry *entry,
+	int64_t next_poll, bool record_failure)
+{
+	struct app *app = feed->app;
+	struct store_feed_fetch_state state = fetch_state_of(feed, next_poll);
 	int r = store_begin(app->store);
 	if (r == 0 && record_failure)
 		r = ingest_record_failure(app->store, feed->id, entry->time, entry->http_status,
 			entry->error);
 	if (r == 0)
-		r = store_feed_fetch_state_set(app->store, feed->id, &state);
-	if (r == 0 && entry->url)
-		r = store_fetch_log_add(app->store, entry, app->config->fetch_log_rows);
+		r = write_fetch_records(app, feed->id, &state, entry);
 	if (r == 0)
 		r = store_commit(app->store);
 	if (r < 0) {
 		log_err("database: %s", store_errmsg(app->store));
 		store_rollback(app->store);
 	}
+}
+
+/* What a successful fetch will make of the feed, worked out inside ingest's transaction
+ * (the new <ttl> is known only after the parse) and applied to the feed after the commit. */
+struct success_plan {
+	struct app_feed *feed;
+	const struct fetch_response *res;
+	struct store_fetch_log_entry *entry;
+	const char *body_hash; /* the new body's hash; NULL when nothing was parsed */
+	int64_t now;
+	unsigned ttl_s;
+	uint64_t delay_ms;
+};
+
+static int write_success(struct store *store, const struct ingest_stats *stats, void *ctx)
+{
+	struct success_plan *plan = ctx;
+	struct app_feed *feed = plan->feed;
+	(void)store;
+	plan->ttl_s = plan->body_hash ? stats->ttl_minutes * 60 : feed->ttl_s;
+	plan->delay_ms = jittered_ms(next_after_success(feed, plan->ttl_s, plan->res));
+	plan->entry->items_new = stats->new_articles;
+	struct store_feed_fetch_state state = fetch_state_of(feed, deadline(plan->now,
+		plan->delay_ms));
+	state.health = STORE_FEED_ACTIVE;
+	state.failing_since = 0;
+	if (plan->res->permanent_url)
+		state.fetch_url = strcmp(plan->res->permanent_url, feed->url) != 0 ?
+			(char *)plan->res->permanent_url : NULL;
+	if (plan->body_hash)
+		state.body_hash = (char *)plan->body_hash;
+	return write_fetch_records(feed->app, feed->id, &state, plan->entry);
 }
 
 /* A failed fetch: counted, logged once per distinct reason, maybe the end of a feed's
@@ -466,6 +514,14 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 			(unsigned long long)body_hash64(res->body, res->body_len), res->body_len);
 		unchanged = feed->body_hash && strcmp(feed->body_hash, hash) == 0;
 	}
+	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
+	struct success_plan plan = {
+		.feed = feed,
+		.res = res,
+		.entry = &entry,
+		.body_hash = res->http_status == 200 && !unchanged ? hash : NULL,
+		.now = now,
+	};
 	struct ingest_input in = {
 		.feed_id = feed->id,
 		.url = res->effective_url,
@@ -477,6 +533,8 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		.last_modified = res->last_modified,
 		.now = now,
 		.unchanged = unchanged,
+		.before_commit = write_success,
+		.before_commit_ctx = &plan,
 	};
 	struct ingest_stats stats = {0};
 	char *error = NULL;
@@ -487,24 +545,23 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		/* ingest recorded the failure on the feed's row when it could. */
 		snprintf(reason, sizeof(reason), "%s", error);
 		free(error);
+		entry.result = "failed";
+		entry.items_new = 0;
 		*ret_delay_ms = jittered_ms(feed_failed(feed, res, reason, now));
 		entry.error = reason;
 		record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
 		return OUTCOME_FAILED;
 	}
+	/* Committed: the feed in memory becomes what write_success() stored. */
 	if (res->http_status == 200) {
 		replace(&feed->etag, res->etag);
 		replace(&feed->last_modified, res->last_modified);
-		if (!unchanged) {
-			replace(&feed->body_hash, hash);
-			feed->ttl_s = stats.ttl_minutes * 60;
-		}
+		if (plan.body_hash)
+			replace(&feed->body_hash, plan.body_hash);
 	}
+	feed->ttl_s = plan.ttl_s;
 	feed_succeeded(feed, res, &stats, unchanged);
-	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
-	entry.items_new = stats.new_articles;
-	*ret_delay_ms = jittered_ms(next_after_success(feed, res));
-	record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
+	*ret_delay_ms = plan.delay_ms;
 	return OUTCOME_FETCHED;
 }
 

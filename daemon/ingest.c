@@ -218,6 +218,11 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	r = store_feed_record(store, in->feed_id, &rec);
 	if (r < 0)
 		goto db_fail;
+	if (in->before_commit) {
+		r = in->before_commit(store, &stats, in->before_commit_ctx);
+		if (r < 0)
+			goto db_fail;
+	}
 	r = store_commit(store);
 	if (r < 0)
 		goto db_fail;

@@ -15,6 +15,7 @@
 
 struct store;
 struct coder;
+struct ingest_stats;
 
 struct ingest_input {
 	int64_t feed_id;
@@ -27,6 +28,12 @@ struct ingest_input {
 	const char *last_modified;
 	int64_t now;              /* UTC seconds: fetch time */
 	bool unchanged;           /* a 200 whose body is the one parsed last time: skip the parse */
+	/* Called inside the fetch's transaction, after the feed's row is written and before
+	 * the commit, so the caller's own records of the fetch (schedule, fetch log) commit or
+	 * roll back with the articles. A negative return rolls back and fails the ingest with
+	 * the store's message. May be NULL. */
+	int (*before_commit)(struct store *store, const struct ingest_stats *stats, void *ctx);
+	void *before_commit_ctx;
 };
 
 struct ingest_stats {
