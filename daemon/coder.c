@@ -1136,6 +1136,32 @@ static void merge_adjacent_actors(struct coder *c)
 	}
 }
 
+/* "its troops", "their foreign ministers": an agent right after a possessive pronoun
+ * belongs to the actor the pronoun stands for (news mode, after pronouns are resolved). */
+static void attach_agents_to_pronouns(struct coder *c)
+{
+	for (int a = 0; a < c->nactors; a++) {
+		struct actor *ac = &c->actors[a];
+		if (ac->kind != ACT_PRONOUN || ac->end + 1 >= c->ntoks ||
+			c->toks[ac->start].word == W_PRONOUN)
+			continue;
+		int f = ac->end + 1;
+		if (c->toks[f].type != T_AGENT)
+			continue;
+		const struct dict_agent *ag = agent_at(c, f);
+		int s, e;
+		agent_extent(c, f, &s, &e);
+		if (!ag || s != f || strchr(ac->code, '/'))
+			continue;
+		apply_agent(c, ac, ag, false, AGENT_AFTER);
+		for (int k = s; k <= e; k++) {
+			c->toks[k].type = T_ACTOR;
+			c->toks[k].actor = (int16_t)a;
+		}
+		ac->end = (int16_t)e;
+	}
+}
+
 /* ---- compounds -------------------------------------------------------------------- */
 
 static int actor_starting_at(const struct coder *c, int pos)
@@ -2613,8 +2639,10 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	compact(c);
 	find_compounds(c);
 	resolve_pronouns(c);
-	if (c->opt.merge_actors)
+	if (c->opt.merge_actors) {
+		attach_agents_to_pronouns(c);
 		merge_adjacent_actors(c);
+	}
 	find_compounds(c);
 	if (c->opt.merge_actors)
 		spread_agents(c);

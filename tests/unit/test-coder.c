@@ -156,6 +156,8 @@ static void test_documents(void)
 	buf_free(&s.events);
 	buf_free(&s.evidence);
 
+	is_str(code("Russia said its troops attacked Ukraine."), "RUSMIL 190 UKR",
+		"\"its troops\": the agent joins the pronoun's actor");
 	is_str(code("Russian planes landed in Venezuela. Russia attacked the country."),
 		"RUS 190 VEN", "\"the country\" is the last country named");
 
