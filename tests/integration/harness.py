@@ -79,7 +79,15 @@ def write(path, text):
     return path
 
 
+# Every test feed lives on 127.0.0.1, standing in for many sites: per-host politeness
+# (two transfers at once, a second between requests) would queue them all behind one
+# host. Tests of politeness itself pass their own [fetch] section.
+MANY_SITES_FETCH = '[fetch]\nper_host = 16\nhost_spacing = 0\n'
+
+
 def write_config(directory, feed_urls, extra=''):
+    if '[fetch]' not in extra:
+        extra = MANY_SITES_FETCH + extra
     write(os.path.join(directory, 'feeds.list'), ''.join(u + '\n' for u in feed_urls))
     return write(os.path.join(directory, 'geotrackd.conf'),
                  '[daemon]\ndatabase = geotrack.db\nfeeds = feeds.list\n'

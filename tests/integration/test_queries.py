@@ -181,7 +181,7 @@ class Expect:
         self.limit = limit
 
 
-def answers(events, items, today):
+def answers(events, items, today, article_ids):
     day = lambda n: (today - datetime.timedelta(days=n)).isoformat()
     now = today.isoformat()
     evs = list(events.values())
@@ -266,11 +266,12 @@ def answers(events, items, today):
         [{'source_name': s, 'events': len(k), 'mentions': m} for s, (k, m) in sites.items()],
         lambda r: (-r['events'], -r['mentions'], r['source_name']))
 
-    out['Which articles mention sanctions?'] = Expect(
+    # Newest stored first: the order of the articles' ids, which the database assigns.
+    out['Which articles mention sanctions, latest first?'] = Expect(
         [{'published_at': i.published.strftime('%Y-%m-%d %H:%M:%S'), 'title': i.title,
           'url': i.url} for i in items
          if re.search(r'\bsanctions\b', i.title + ' ' + i.summary, re.I)],
-        lambda r: _desc(r['published_at']), limit=20)
+        lambda r: -article_ids[r['url']], limit=20)
 
     out['The same first question, in GDELT\'s own column names?'] = Expect(
         [{'SQLDATE': int(e.date.replace('-', '')), 'Actor1Code': e.source,
@@ -358,7 +359,8 @@ def main(binary):
         t.ok(any(e.mentions > 1 for e in events.values()),
              'the fixture has events reported more than once (mentions to fold)')
 
-        expected = answers(events, items, now.date())
+        article_ids = {r['url']: r['id'] for r in run_query(db, 'SELECT url, id FROM articles')}
+        expected = answers(events, items, now.date(), article_ids)
         queries = readme_queries()
         t.ok(len(queries) >= 10, 'README.md has at least ten example queries (%d)' % len(queries))
         asked = [q for q, _ in queries]

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""scripts/bench db: the store's ingest rate against SQLite's raw insert floor, and the
+README's queries on a database of a million events.
+
+    scripts/bench db [--articles N] [--rounds R] [--events N] [--rebuild]
+
+1. Ingest: `bench-db ingest` stores N synthetic articles (two reported events each, 50
+   per transaction) through the store, and inserts the same rows into plain tables
+   (no index, constraint, trigger or full-text index) in the same transactions: the
+   floor. Best of R rounds each. Then the same with one part of the schema dropped
+   (full-text index, the count trigger, the events' secondary indexes), to show what
+   each costs.
+2. Queries: `bench-db build` fills a database with --events events (dated over the last
+   year) through the store, kept in build-bench/ for the next run; then every query of
+   README.md's Querying section runs in the sqlite3 shell with `.timer on`, five times;
+   the best and the worst time are reported with the rows each returns.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, 'tests', 'integration'))
+from test_queries import readme_queries  # noqa: E402
+
+BAR_RATIO = 0.5
+BAR_QUERY_MS = 100.0
+
+
+def ingest(bench, articles, rounds, without=None):
+    best = None
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory(prefix='bench-db-', dir=os.path.join(TOP, 'build-bench')) as d:
+            args = [bench, 'ingest', d, str(articles)] + ([without] if without else [])
+            result = json.loads(subprocess.run(args, capture_output=True, text=True,
+                                               check=True).stdout)
+        if best is None:
+            best = result
+        else:
+            best['store_rows_per_s'] = max(best['store_rows_per_s'], result['store_rows_per_s'])
+            best['raw_rows_per_s'] = max(best['raw_rows_per_s'], result['raw_rows_per_s'])
+    best['ratio'] = best['store_rows_per_s'] / best['raw_rows_per_s']
+    return best
+
+
+def schema_of(db):
+    out = subprocess.run(['sqlite3', db, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM "
+                          "sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name)"],
+                         capture_output=True, text=True)
+    return out.stdout if out.returncode == 0 else None
+
+
+def usable(bench, db, events):
+    """A database built before with at least `events` events and today's schema."""
+    if not os.path.exists(db):
+        return False
+    out = subprocess.run(['sqlite3', db, 'SELECT count(*) FROM events'], capture_output=True,
+                         text=True)
+    if out.returncode != 0 or int(out.stdout.strip() or 0) < events:
+        return False
+    with tempfile.TemporaryDirectory(prefix='bench-db-', dir=os.path.join(TOP, 'build-bench')) as d:
+        fresh = os.path.join(d, 'schema.db')
+        subprocess.run([bench, 'build', fresh, '1'], capture_output=True, check=True)
+        return schema_of(fresh) == schema_of(db)
+
+
+def time_query(db, query, runs=5):
+    script = '.output /dev/null\n.timer on\n' + (query.strip() + '\n') * runs
+    out = subprocess.run(['sqlite3', db], input=script, capture_output=True, text=True,
+                         check=True)
+    times = [float(m) * 1000 for m in re.findall(r'Run Time: real ([0-9.]+)', out.stdout + out.stderr)]
+    rows = subprocess.run(['sqlite3', '-json', db], input=query, capture_output=True,
+                          text=True, check=True).stdout
+    return times, len(json.loads(rows)) if rows.strip() else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--bench', default=os.path.join(TOP, 'build-bench', 'tests', 'bench-db'))
+    ap.add_argument('--articles', type=int, default=50000)
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--events', type=int, default=1000000)
+    ap.add_argument('--rebuild', action='store_true')
+    args = ap.parse_args()
+
+    print('== ingest: %d articles, %d reported events, 50 articles per transaction, best of %d'
+          % (args.articles, 2 * args.articles, args.rounds))
+    print('$ %s ingest DIR %d [fts|counts|indexes]' % (os.path.relpath(args.bench, TOP), args.articles))
+    full = ingest(args.bench, args.articles, args.rounds)
+    print('%-34s %12s %12s %8s' % ('schema', 'rows/s', 'floor rows/s', 'ratio'))
+    print('%-34s %12.0f %12.0f %7.1f%%' % ('full (what the daemon runs)', full['store_rows_per_s'],
+                                           full['raw_rows_per_s'], 100 * full['ratio']))
+    for without, what in (('fts', 'without the full-text index'),
+                          ('counts', 'without the mention-count trigger'),
+                          ('indexes', 'without the 3 secondary event indexes')):
+        r = ingest(args.bench, args.articles, args.rounds, without)
+        print('%-34s %12.0f %12.0f %7.1f%%' % (what, r['store_rows_per_s'], r['raw_rows_per_s'],
+                                               100 * r['ratio']))
+    print('bar: >= %.0f%% of the floor: %s' % (100 * BAR_RATIO,
+                                               'met' if full['ratio'] >= BAR_RATIO else 'NOT met'))
+
+    db = os.path.join(TOP, 'build-bench', 'bench-%d.db' % args.events)
+    print()
+    print('== README queries on %d events' % args.events)
+    if args.rebuild or not usable(args.bench, db, args.events):
+        for suffix in ('', '-wal', '-shm'):
+            if os.path.exists(db + suffix):
+                os.unlink(db + suffix)
+        print('$ %s build %s %d' % (os.path.relpath(args.bench, TOP), os.path.relpath(db, TOP),
+                                    args.events))
+        built = json.loads(subprocess.run([args.bench, 'build', db, str(args.events)],
+                                          capture_output=True, text=True, check=True).stdout)
+        print('built: %d articles, %d events in %.0f s (%.0f rows/s into a growing database)'
+              % (built['articles'], built['events'], built['seconds'],
+                 (built['articles'] * 3) / built['seconds']))
+    counts = subprocess.run(['sqlite3', db, 'SELECT (SELECT count(*) FROM events), '
+                             '(SELECT count(*) FROM mentions), (SELECT count(*) FROM articles)'],
+                            capture_output=True, text=True, check=True).stdout.strip().split('|')
+    print('database: %s events, %s mentions, %s articles, %.0f MB' % (
+        counts[0], counts[1], counts[2], os.path.getsize(db) / 1e6))
+    print('$ sqlite3 %s  (.timer on, each query 5 times)' % os.path.relpath(db, TOP))
+    slow = 0
+    print('%8s %8s %6s  %s' % ('best ms', 'worst ms', 'rows', 'question'))
+    for question, query in readme_queries():
+        times, rows = time_query(db, query)
+        slow += max(times) >= BAR_QUERY_MS
+        print('%8.1f %8.1f %6d  %s' % (min(times), max(times), rows, question))
+    print('bar: every query under %.0f ms: %s' % (BAR_QUERY_MS, 'met' if not slow else
+                                                   'NOT met (%d over)' % slow))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,479 @@
+/*
+ * bench-db: the store's ingest rate against SQLite's raw insert floor, and a database of
+ * N events for timing queries. scripts/bench db drives it.
+ *
+ *   bench-db ingest DIR [ARTICLES [WITHOUT]]
+ *                                    prints one JSON object: rows/s through the store
+ *                                    (articles + reported events, one transaction per
+ *                                    feed fetch of 50 articles) and rows/s of plain
+ *                                    INSERTs of the same rows in the same transactions.
+ *                                    WITHOUT drops a part of the schema first, to show
+ *                                    what it costs: fts, counts or indexes (the events'
+ *                                    secondary indexes)
+ *   bench-db build DB EVENTS         stores synthetic articles until DB holds EVENTS
+ *                                    events dated over the last year, through the store
+ *
+ * The workload is generated before timing starts and is the same for both sides: each
+ * article has a headline and a summary of real news headlines (../shared/gold's PLOVER
+ * headlines when there, else a news vocabulary) and two reported events (source, CAMEO
+ * code, target) drawn with news-like skew, so many reports repeat an event of the same
+ * day and become mentions. Articles come in the order they are published, as a feed
+ * poller sees them: a day's events are stored on that day.
+ *
+ * The floor needs SQLite itself, so this program includes <sqlite3.h>: it is a
+ * measuring tool, not a module of the daemon.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "cameo.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define BATCH 50              /* articles per fetch, as a busy feed delivers them */
+#define EVENTS_PER_ARTICLE 2
+#define FEEDS 40
+
+#define HEADLINES GEOTRACK_SOURCE_ROOT "/../shared/gold/headlines-plover.tsv"
+
+/* Real headlines (the first column of HEADLINES), or NULL when absent. */
+static char **headlines;
+static size_t headline_count;
+
+static void load_headlines(void)
+{
+	FILE *f = fopen(HEADLINES, "r");
+	if (!f)
+		return;
+	char line[4096];
+	size_t cap = 0;
+	bool header = true;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\t\n")] = '\0';
+		if (header || !line[0]) {
+			header = false;
+			continue;
+		}
+		headlines = xgrow(headlines, &cap, headline_count + 1, sizeof(*headlines));
+		headlines[headline_count++] = xstrdup(line);
+	}
+	fclose(f);
+}
+
+static const char *const words[] = {
+	"government", "minister", "talks", "ceasefire", "troops", "border", "sanctions",
+	"president", "election", "protest", "police", "attack", "missile", "drone", "aid",
+	"summit", "agreement", "trade", "oil", "gas", "prices", "refugees", "court", "ruling",
+	"parliament", "vote", "opposition", "rebels", "army", "navy", "capital", "officials",
+	"said", "on", "the", "in", "of", "a", "to", "after", "before", "week", "talks", "new",
+	"foreign", "security", "council", "united", "nations", "crisis", "war", "peace",
+	"economy", "inflation", "bank", "strike", "workers", "health", "ministry", "report",
+};
+
+/* Actors with a skew like the news': a few countries most of the time. */
+static const char *const actors[] = {
+	"USA", "RUS", "UKR", "CHN", "ISR", "IRN", "GBR", "FRA", "DEU", "TUR", "IND", "PAK",
+	"SYR", "PSE", "SAU", "JPN", "PRK", "KOR", "EGY", "IRQ", "AFG", "VEN", "BRA", "MEX",
+	"NGA", "ZAF", "ETH", "SDN", "YEM", "LBN", "POL", "ITA", "ESP", "CAN", "AUS", "QAT",
+	"USAGOV", "RUSGOV", "UKRGOV", "CHNGOV", "RUSMIL", "UKRMIL", "ISRMIL", "USAMIL",
+	"IRNGOV", "ISRGOV", "GBRGOV", "FRAGOV", "DEUGOV", "TURGOV", "IGOUNO", "NAT",
+};
+
+struct rng {
+	uint64_t state;
+};
+
+static uint64_t next(struct rng *r)
+{
+	r->state ^= r->state << 13;
+	r->state ^= r->state >> 7;
+	r->state ^= r->state << 17;
+	return r->state;
+}
+
+/* A skewed pick in [0, n): small indexes far more often (roughly Zipf). */
+static size_t skewed(struct rng *r, size_t n)
+{
+	double u = (double)(next(r) % 1000000) / 1e6;
+	return (size_t)((double)n * u * u * u) % n;
+}
+
+struct bench_event {
+	const char *source;
+	const char *target;
+	const char *code;
+	int quad_class;
+	double goldstein;
+	char sentence[128];
+};
+
+struct bench_article {
+	char key[32];
+	char url[64];
+	char title[96];
+	char summary[400];
+	int64_t published;
+	int feed;
+	struct bench_event events[EVENTS_PER_ARTICLE];
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* About `count` words of news: whole headlines when there are some. */
+static void sentence_of(struct rng *r, char *out, size_t size, size_t count)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	if (headline_count) {
+		for (size_t i = 0; i < count && len + 2 < size; i += 9)
+			len += (size_t)snprintf(out + len, size - len, "%s%s.", i ? " " : "",
+				headlines[next(r) % headline_count]);
+		out[size - 1] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < count && len + 16 < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "",
+			words[next(r) % (sizeof(words) / sizeof(words[0]))]);
+	if (len + 1 < size)
+		out[len++] = '.', out[len] = '\0';
+}
+
+/* Articles numbered from `first`, article n published at start + n * step, give or
+ * take half an hour. */
+static void make_articles(struct bench_article *out, size_t count, size_t first, int64_t start,
+	double step, struct rng *r)
+{
+	size_t codes = 0;
+	while (cameo_event_at(codes))
+		codes++;
+	for (size_t i = 0; i < count; i++) {
+		struct bench_article *a = &out[i];
+		size_t n = first + i;
+		a->feed = (int)(n % FEEDS);
+		snprintf(a->key, sizeof(a->key), "item-%zu", n);
+		snprintf(a->url, sizeof(a->url), "https://site%d.example/news/%zu", a->feed % 12, n);
+		sentence_of(r, a->title, sizeof(a->title), 9);
+		sentence_of(r, a->summary, sizeof(a->summary), 45);
+		a->published = start + (int64_t)((double)n * step) + (int64_t)(next(r) % 3600) - 1800;
+		for (size_t k = 0; k < EVENTS_PER_ARTICLE; k++) {
+			struct bench_event *e = &a->events[k];
+			size_t nactors = sizeof(actors) / sizeof(actors[0]);
+			e->source = actors[skewed(r, nactors)];
+			do
+				e->target = actors[skewed(r, nactors)];
+			while (e->target == e->source);
+			const struct cameo_event_code *code = cameo_event_at(skewed(r, codes));
+			e->code = code->code;
+			e->quad_class = code->quad_class;
+			e->goldstein = code->goldstein;
+			sentence_of(r, e->sentence, sizeof(e->sentence), 14);
+		}
+	}
+}
+
+/* Stores articles[0..count) through the store, BATCH per transaction. Returns the
+ * number of new events, or -1. */
+static long store_articles(struct store *store, const int64_t *feed_ids,
+	const struct bench_article *articles, size_t count)
+{
+	long new_events = 0;
+	for (size_t i = 0; i < count; i += BATCH) {
+		if (store_begin(store) < 0)
+			return -1;
+		for (size_t j = i; j < i + BATCH && j < count; j++) {
+			const struct bench_article *a = &articles[j];
+			struct store_article article = {
+				.item_key = a->key,
+				.url = a->url,
+				.title = a->title,
+				.summary = a->summary,
+				.published = a->published,
+				.fetched = a->published + 300,
+			};
+			int64_t article_id;
+			if (store_article_add(store, feed_ids[a->feed], &article, &article_id) != 1)
+				return -1;
+			struct store_report_origin origin = {
+				.article_id = article_id,
+				.feed_id = feed_ids[a->feed],
+				.url = a->url,
+				.published = a->published,
+				.added = a->published + 300,
+				.doc_len = strlen(a->title) + strlen(a->summary),
+			};
+			for (size_t k = 0; k < EVENTS_PER_ARTICLE; k++) {
+				const struct bench_event *e = &a->events[k];
+				struct store_event ev = {
+					.sentence_index = (unsigned)k + 1,
+					.in_lead = k == 0,
+					.event_day = (int32_t)(a->published / 86400),
+					.source = e->source,
+					.event_code = e->code,
+					.target = e->target,
+					.quad_class = e->quad_class,
+					.goldstein = e->goldstein,
+					.sentence = e->sentence,
+					.sentence_len = strlen(e->sentence),
+					.source_text = e->source,
+					.verb_text = "said",
+					.target_text = e->target,
+					.pattern = "* +",
+				};
+				int r = store_event_add(store, &origin, &ev);
+				if (r < 0)
+					return -1;
+				new_events += r;
+			}
+		}
+		struct store_fetch_record rec = {.time = articles[i].published, .http_status = 200};
+		if (store_feed_record(store, feed_ids[articles[i].feed], &rec) < 0)
+			return -1;
+		if (store_commit(store) < 0)
+			return -1;
+	}
+	return new_events;
+}
+
+static struct store *open_store(const char *path, int64_t *feed_ids)
+{
+	char *error = NULL;
+	struct store *store = store_open(path, &error);
+	if (!store) {
+		fprintf(stderr, "bench-db: %s\n", error);
+		exit(1);
+	}
+	for (int f = 0; f < FEEDS; f++) {
+		char url[64];
+		snprintf(url, sizeof(url), "https://site%d.example/feed%d.xml", f % 12, f);
+		struct store_feed_state state = {0};
+		if (store_feed_open(store, url, NULL, 1700000000, &state) < 0) {
+			fprintf(stderr, "bench-db: %s\n", store_errmsg(store));
+			exit(1);
+		}
+		feed_ids[f] = state.id;
+		store_feed_state_clear(&state);
+	}
+	return store;
+}
+
+static void check(sqlite3 *db, int rc, const char *what)
+{
+	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		fprintf(stderr, "bench-db: %s: %s\n", what, sqlite3_errmsg(db));
+		exit(1);
+	}
+}
+
+/*
+ * The floor: the same article and event rows, plain INSERTs into tables without
+ * indexes, constraints, triggers or full-text index, prepared once, in the same
+ * transactions, with the store's pragmas (WAL, synchronous=NORMAL). What SQLite needs at
+ * least to keep this data.
+ */
+static double raw_floor(const char *path, const struct bench_article *articles, size_t count)
+{
+	sqlite3 *db;
+	check(NULL, sqlite3_open(path, &db), "open");
+	check(db, sqlite3_exec(db,
+			  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			  "CREATE TABLE articles (feed_id INTEGER, item_key TEXT, url TEXT, title TEXT, "
+			  "summary TEXT, published_at TEXT, fetched_at TEXT);"
+			  "CREATE TABLE events (article_id INTEGER, sentence_index INTEGER, event_date "
+			  "TEXT, source TEXT, event_code TEXT, target TEXT, quad_class INTEGER, "
+			  "goldstein REAL, sentence TEXT, source_text TEXT, verb_text TEXT, "
+			  "target_text TEXT, pattern TEXT, source_url TEXT);",
+			  NULL, NULL, NULL),
+		"schema");
+	sqlite3_stmt *article_insert, *event_insert, *begin, *commit;
+	check(db, sqlite3_prepare_v2(db, "INSERT INTO articles VALUES (?, ?, ?, ?, ?, "
+					 "datetime(?, 'unixepoch'), datetime(?, 'unixepoch'))",
+			  -1, &article_insert, NULL),
+		"prepare");
+	check(db, sqlite3_prepare_v2(db, "INSERT INTO events VALUES (?, ?, date(? * 86400, "
+					 "'unixepoch'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  -1, &event_insert, NULL),
+		"prepare");
+	check(db, sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL), "prepare");
+	check(db, sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL), "prepare");
+
+	double start = now_seconds();
+	for (size_t i = 0; i < count; i += BATCH) {
+		check(db, sqlite3_step(begin), "begin");
+		sqlite3_reset(begin);
+		for (size_t j = i; j < i + BATCH && j < count; j++) {
+			const struct bench_article *a = &articles[j];
+			sqlite3_bind_int(article_insert, 1, a->feed);
+			sqlite3_bind_text(article_insert, 2, a->key, -1, SQLITE_STATIC);
+			sqlite3_bind_text(article_insert, 3, a->url, -1, SQLITE_STATIC);
+			sqlite3_bind_text(article_insert, 4, a->title, -1, SQLITE_STATIC);
+			sqlite3_bind_text(article_insert, 5, a->summary, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(article_insert, 6, a->published);
+			sqlite3_bind_int64(article_insert, 7, a->published + 300);
+			check(db, sqlite3_step(article_insert), "article");
+			sqlite3_reset(article_insert);
+			int64_t article_id = sqlite3_last_insert_rowid(db);
+			for (size_t k = 0; k < EVENTS_PER_ARTICLE; k++) {
+				const struct bench_event *e = &a->events[k];
+				sqlite3_bind_int64(event_insert, 1, article_id);
+				sqlite3_bind_int(event_insert, 2, (int)k + 1);
+				sqlite3_bind_int64(event_insert, 3, a->published / 86400);
+				sqlite3_bind_text(event_insert, 4, e->source, -1, SQLITE_STATIC);
+				sqlite3_bind_text(event_insert, 5, e->code, -1, SQLITE_STATIC);
+				sqlite3_bind_text(event_insert, 6, e->target, -1, SQLITE_STATIC);
+				sqlite3_bind_int(event_insert, 7, e->quad_class);
+				sqlite3_bind_double(event_insert, 8, e->goldstein);
+				sqlite3_bind_text(event_insert, 9, e->sentence, -1, SQLITE_STATIC);
+				sqlite3_bind_text(event_insert, 10, e->source, -1, SQLITE_STATIC);
+				sqlite3_bind_text(event_insert, 11, "said", -1, SQLITE_STATIC);
+				sqlite3_bind_text(event_insert, 12, e->target, -1, SQLITE_STATIC);
+				sqlite3_bind_text(event_insert, 13, "* +", -1, SQLITE_STATIC);
+				sqlite3_bind_text(event_insert, 14, a->url, -1, SQLITE_STATIC);
+				check(db, sqlite3_step(event_insert), "event");
+				sqlite3_reset(event_insert);
+			}
+		}
+		check(db, sqlite3_step(commit), "commit");
+		sqlite3_reset(commit);
+	}
+	double elapsed = now_seconds() - start;
+	sqlite3_finalize(article_insert);
+	sqlite3_finalize(event_insert);
+	sqlite3_finalize(begin);
+	sqlite3_finalize(commit);
+	sqlite3_close(db);
+	return elapsed;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	unlink(path);
+	char *side = xasprintf("%s-wal", path);
+	unlink(side);
+	free(side);
+	side = xasprintf("%s-shm", path);
+	unlink(side);
+	free(side);
+	return path;
+}
+
+/* What `ingest ... WITHOUT` drops from a new store database before the run. */
+static const struct {
+	const char *name;
+	const char *sql;
+} without[] = {
+	{"fts", "DROP TRIGGER articles_fts_insert"},
+	{"counts", "DROP TRIGGER mentions_count"},
+	{"indexes", "DROP INDEX events_countries; DROP INDEX events_target_country; "
+		    "DROP INDEX events_code"},
+};
+
+static const char *without_sql(const char *name)
+{
+	for (size_t i = 0; i < sizeof(without) / sizeof(without[0]); i++)
+		if (strcmp(without[i].name, name) == 0)
+			return without[i].sql;
+	fprintf(stderr, "bench-db: WITHOUT is fts, counts or indexes, not '%s'\n", name);
+	exit(2);
+}
+
+static int bench_ingest(const char *dir, size_t count, const char *drop)
+{
+	struct rng r = {0x9e3779b97f4a7c15ULL};
+	struct bench_article *articles = xcalloc(count, sizeof(*articles));
+	/* 90 days of news from 2025-01-01. */
+	make_articles(articles, count, 0, 1735689600, 90.0 * 86400 / (double)count, &r);
+	size_t rows = count * (1 + EVENTS_PER_ARTICLE);
+
+	char *raw_path = path_in(dir, "bench-raw.db");
+	double raw = raw_floor(raw_path, articles, count);
+
+	char *store_path = path_in(dir, "bench-store.db");
+	int64_t feed_ids[FEEDS];
+	struct store *store = open_store(store_path, feed_ids);
+	if (drop) {
+		store_close(store);
+		sqlite3 *db;
+		check(NULL, sqlite3_open(store_path, &db), "open");
+		check(db, sqlite3_exec(db, without_sql(drop), NULL, NULL, NULL), drop);
+		sqlite3_close(db);
+		store = open_store(store_path, feed_ids);
+	}
+	double start = now_seconds();
+	long new_events = store_articles(store, feed_ids, articles, count);
+	double stored = now_seconds() - start;
+	if (new_events < 0) {
+		fprintf(stderr, "bench-db: %s\n", store_errmsg(store));
+		return 1;
+	}
+	store_close(store);
+	printf("{\"without\": \"%s\", \"articles\": %zu, \"reports\": %zu, \"events\": %ld, "
+	       "\"batch\": %d, "
+	       "\"store_seconds\": %.3f, \"store_rows_per_s\": %.0f, "
+	       "\"raw_seconds\": %.3f, \"raw_rows_per_s\": %.0f, \"ratio\": %.3f}\n",
+		drop ? drop : "", count, count * EVENTS_PER_ARTICLE, new_events, BATCH, stored,
+		(double)rows / stored, raw, (double)rows / raw, raw / stored);
+	free(articles);
+	free(raw_path);
+	free(store_path);
+	return 0;
+}
+
+static int bench_build(const char *path, long want_events)
+{
+	struct rng r = {0x2545f4914f6cdd1dULL};
+	int64_t feed_ids[FEEDS];
+	struct store *store = open_store(path, feed_ids);
+	enum { CHUNK = 10000 };
+	struct bench_article *articles = xcalloc(CHUNK, sizeof(*articles));
+	/* A year of news up to now: about 0.55 articles per event is what this workload
+	 * gives, so the year ends about when the database is full. */
+	int64_t end = (int64_t)time(NULL) - 3600;
+	double planned = (double)want_events * 0.55;
+	double step = 365.0 * 86400 / (planned > CHUNK ? planned : CHUNK);
+	long events = 0;
+	size_t made = 0;
+	double start = now_seconds();
+	while (events < want_events) {
+		make_articles(articles, CHUNK, made, end - 365 * 86400, step, &r);
+		long n = store_articles(store, feed_ids, articles, CHUNK);
+		if (n < 0) {
+			fprintf(stderr, "bench-db: %s\n", store_errmsg(store));
+			return 1;
+		}
+		events += n;
+		made += CHUNK;
+	}
+	store_maintain(store);
+	store_close(store);
+	printf("{\"articles\": %zu, \"events\": %ld, \"seconds\": %.1f}\n", made, events,
+		now_seconds() - start);
+	free(articles);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	load_headlines();
+	if (argc >= 3 && argc <= 5 && strcmp(argv[1], "ingest") == 0)
+		return bench_ingest(argv[2], argc > 3 ? strtoul(argv[3], NULL, 10) : 100000,
+			argc > 4 ? argv[4] : NULL);
+	if (argc == 4 && strcmp(argv[1], "build") == 0)
+		return bench_build(argv[2], strtol(argv[3], NULL, 10));
+	fprintf(stderr, "usage: bench-db ingest DIR [ARTICLES [fts|counts|indexes]]\n"
+			"       bench-db build DB EVENTS\n");
+	return 2;
+}
