@@ -1037,7 +1037,9 @@ static void attach_agents(struct coder *c)
 			former = true;
 			f++;
 		}
-		if (f < c->ntoks && c->toks[f].word == W_PREPOSITION)
+		/* "ambassador of X", "activists in X"; in news also "spokeswoman for X" */
+		if (f < c->ntoks && (c->toks[f].word == W_PREPOSITION ||
+					    (c->opt.merge_actors && word_is(&c->toks[f], "FOR"))))
 			f++;
 		if (f < c->ntoks && c->toks[f].word == W_DETERMINER && f > e + 1)
 			f++;
@@ -2305,6 +2307,64 @@ struct clause {
 	int start, end; /* inclusive */
 };
 
+static bool is_preposition(const struct tok *t)
+{
+	static const char *const words[] = {"OF", "IN", "BETWEEN", "FROM", "WITH", "ON", "AT",
+		"TO", "FOR", "AGAINST", "NEAR", "BY", "OVER", "UNDER", "INTO", "AMONG", "ABOUT"};
+	if (!(t->flags & TEXT_WORD) || t->len > 7)
+		return false;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (word_is(t, words[i]))
+			return true;
+	return false;
+}
+
+/* Words between a subject and its verb: auxiliaries, modals, negations, adverbs. */
+static bool verb_phrase_filler(const struct tok *t)
+{
+	static const char *const fillers[] = {"HAS", "HAVE", "HAD", "WILL", "WOULD", "COULD",
+		"SHOULD", "MAY", "MIGHT", "MUST", "CAN", "DID", "DOES", "DO", "ALSO", "NOW",
+		"AS", "THEN", "STILL", "ALREADY", "REPORTEDLY", "ALLEGEDLY"};
+	if (t->word == W_AUX || t->word == W_NEGATION)
+		return true;
+	if (!(t->flags & TEXT_WORD) || t->type != T_FREE)
+		return false;
+	if (t->len > 4 && memcmp(t->w + t->len - 2, "LY", 2) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof fillers / sizeof fillers[0]; i++)
+		if (word_is(t, fillers[i]))
+			return true;
+	return false;
+}
+
+/*
+ * News mode: the actor right before the verb phrase is its subject ("Reuters reported a
+ * spokeswoman for Russia's Foreign Ministry as warning": the ministry warns). Returns
+ * its group, or -1 when no actor stands there.
+ */
+static int adjacent_subject(const struct coder *c, int vs, int cs)
+{
+	for (int k = vs - 1, steps = 0; k >= cs && steps < 5; k--, steps++) {
+		const struct tok *t = &c->toks[k];
+		if (t->type == T_ACTOR && t->actor >= 0) {
+			int g = c->actors[t->actor].group;
+			if (g < 0 || c->groups[g].end != k || c->excluded[g])
+				return -1;
+			/* inside a prepositional phrase it modifies the subject instead:
+			 * "Gollum, centre of a row between Radagast the Brown, called on" */
+			int b = c->groups[g].start - 1;
+			while (b >= cs && c->toks[b].word == W_DETERMINER)
+				b--;
+			if (b >= cs && is_preposition(&c->toks[b]))
+				return -1;
+			return g;
+		}
+		if (!verb_phrase_filler(t))
+			return -1;
+	}
+	return -1;
+}
+
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
 static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
 	int *ret_n)
@@ -2405,8 +2465,12 @@ static void code_clauses(struct coder *c, unsigned sentence)
 							from = k + 1;
 							break;
 						}
-					sg = tg >= 0 ? first_distinct_group(c, from, vb->start - 1, tg) :
-						first_group_in(c, from, vb->start - 1);
+					sg = adjacent_subject(c, vb->start, from);
+					if (sg >= 0 && tg >= 0 && same_codes(c, sg, tg))
+						sg = -1;
+					if (sg < 0)
+						sg = tg >= 0 ? first_distinct_group(c, from, vb->start - 1, tg) :
+							first_group_in(c, from, vb->start - 1);
 				}
 				if (sg < 0) {
 					bool own = ci == 0 || carried < 0 || group_starting_at(c, cs, cs, &(int){0}) >= 0;

@@ -115,6 +115,10 @@ static void test_actors(void)
 	is_str(code("The sports star criticized Russia."), "", "a null-coded actor is no actor");
 	is_str(code("US President Donald Trump criticized Russia."), "USAGOV 111 RUS",
 		"a country name before a person of that country is one actor");
+	is_str(code("Iran said a spokeswoman for Russia's Foreign Ministry criticized China."),
+		"RUSGOV 111 CHN", "the actor right before the verb is its subject");
+	is_str(code("Iran in talks with Russia criticized China."), "IRN 111 CHN",
+		"but not one inside a phrase that modifies the subject");
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
 		"an agent after a compound applies to all of it");
 	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
