@@ -2365,6 +2365,23 @@ static int adjacent_subject(const struct coder *c, int vs, int cs)
 	return -1;
 }
 
+/* A compound right after BETWEEN, after the verb in the clause, or -1. */
+static int between_compound(const struct coder *c, int from, int cs, int ce)
+{
+	for (int k = from; k < ce; k++) {
+		if (!word_is(&c->toks[k], "BETWEEN"))
+			continue;
+		int p = k + 1;
+		while (p <= ce && c->toks[p].word == W_DETERMINER)
+			p++;
+		int end;
+		int g = p <= ce ? group_starting_at(c, p, cs, &end) : -1;
+		if (g >= 0 && c->groups[g].count > 1)
+			return g;
+	}
+	return -1;
+}
+
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
 static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
 	int *ret_n)
@@ -2510,6 +2527,15 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				}
 				if (tg < 0 && !default_target && c->opt.default_target[0])
 					default_target = c->opt.default_target;
+			}
+			/* news: "clashes between A and B" with no subject before the verb codes
+			 * A and B against each other */
+			if (sg < 0 && !default_source && c->opt.nearest_subject) {
+				int g = between_compound(c, vb->end + 1, cs, ce);
+				if (g >= 0) {
+					sg = tg = g;
+					plan.pairing = PAIR_COMPOUND_BOTH;
+				}
 			}
 			int by;
 			if (!by_pattern && plan.pairing == PAIR_CROSS &&

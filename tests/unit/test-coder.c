@@ -145,6 +145,8 @@ static void test_grammar(void)
 		"USAGOV 138 RUS", "the seed's first sentence shape");
 	is_str(code("Russia backed Venezuela, Russia backed Venezuela and Russia backed Venezuela."),
 		"RUS 051 VEN", "one event per source, code and target in a sentence");
+	is_str(code("Troops attacked villages between Russia and Ukraine."), "RUS 190 UKR; UKR 190 RUS",
+		"no subject, a compound after BETWEEN: its members against each other");
 	is_str(code("Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
 		"a compound source is its own target (paired code both ways)");
 }
