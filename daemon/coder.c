@@ -126,6 +126,7 @@ struct pending_event {
 	uint32_t verb_entry;
 	uint8_t subordinate, dominant;
 	uint8_t clause;
+	char location[4]; /* country of "in X" after the verb, or "" */
 };
 
 struct options {
@@ -2111,6 +2112,31 @@ static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end,
 	return false;
 }
 
+/*
+ * Where the action happened: the country of the first "in X" / "at X" after the verb
+ * ("clashed with rebels in Mali"), X an actor of a country. "" if none.
+ */
+static void action_location(struct coder *c, int ve, char out[4])
+{
+	out[0] = '\0';
+	for (int k = ve + 1; k + 1 < c->ntoks; k++) {
+		const struct tok *t = &c->toks[k];
+		if (t->flags & TEXT_COMMA)
+			return;
+		if (!word_is(t, "IN") && !word_is(t, "AT") && !word_is(t, "INSIDE"))
+			continue;
+		int p = k + 1;
+		while (p < c->ntoks && c->toks[p].word == W_DETERMINER)
+			p++;
+		int a = actor_starting_at(c, p);
+		if (a >= 0 && c->actors[a].kind != ACT_AGENT && is_country_code(c, c->actors[a].code)) {
+			memcpy(out, c->actors[a].code, 3);
+			out[3] = '\0';
+			return;
+		}
+	}
+}
+
 static void add_pending(struct coder *c, unsigned sentence, int sg, int tg, const char *scode,
 	const char *tcode, const char *event_code, int vi, uint32_t pattern, int span_start,
 	int span_end, bool sub, bool dom, int clause)
@@ -2145,6 +2171,7 @@ static void add_pending(struct coder *c, unsigned sentence, int sg, int tg, cons
 	pe->subordinate = sub;
 	pe->dominant = dom;
 	pe->clause = (uint8_t)clause;
+	action_location(c, vb->end, pe->location);
 }
 
 enum pairing {
@@ -2895,7 +2922,7 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 			ev.dict_file = d->files[dv->file];
 			ev.dict_line = dv->line;
 		}
-		ev.location = "";
+		ev.location = pe->location;
 		const struct cameo_event_code *ce = cameo_event_lookup(pe->code);
 		if (ce) {
 			ev.quad_class = ce->quad_class;

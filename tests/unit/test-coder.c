@@ -22,11 +22,13 @@ struct seen {
 	struct buf events; /* "SRC CODE TGT;" ... */
 	struct buf evidence;
 	unsigned sentences;
+	char location[8];
 };
 
 static void on_event(const struct coded_event *ev, void *ctx)
 {
 	struct seen *s = ctx;
+	snprintf(s->location, sizeof s->location, "%s", ev->location);
 	buf_printf(&s->events, "%s%s %s %s", s->events.len ? "; " : "", ev->source, ev->event_code,
 		ev->target);
 	buf_reset(&s->evidence);
@@ -180,6 +182,12 @@ static void test_documents(void)
 		"a dateline is not an actor");
 	is_str(code("Iran criticized China. MOSCOW, March 3 (AP) - Ukraine criticized Russia."),
 		"IRN 111 CHN; UKR 111 RUS", "nor when it opens a later paragraph");
+	s = (struct seen){0};
+	doc = "Russian troops attacked Ukrainian soldiers in Georgia.";
+	coder_code(coder, doc, strlen(doc), DAY_2019_03_28, on_event, &s);
+	is_str(s.location, "GEO", "the action's location: the country after IN");
+	buf_free(&s.events);
+	buf_free(&s.evidence);
 	is_str(code("Russia attacked Ukraine before the World Cup final."), "",
 		"a discard phrase drops the sentence");
 	is_str(code("Russia attacked Ukraine. Iran criticized China after a football match."), "",
