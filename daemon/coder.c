@@ -2346,6 +2346,32 @@ static bool is_preposition(const struct tok *t)
 	return false;
 }
 
+/* Is the group governed by a preposition ("in New Caledonia", "from Tokyo")? */
+static bool after_preposition(const struct coder *c, int g, int cs)
+{
+	int b = c->groups[g].start - 1;
+	while (b >= cs && c->toks[b].word == W_DETERMINER)
+		b--;
+	return b >= cs && is_preposition(&c->toks[b]);
+}
+
+/*
+ * The first group in [from, to] that can be a subject: not governed by a preposition
+ * and (when `not` >= 0) not the same actor as `not`.
+ */
+static int first_subject_in(const struct coder *c, int from, int to, int not)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->start < from || gr->start > to || c->excluded[g])
+			continue;
+		if ((not >= 0 && same_codes(c, not, g)) || after_preposition(c, g, from))
+			continue;
+		return g;
+	}
+	return -1;
+}
+
 /* Words between a subject and its verb: auxiliaries, modals, negations, adverbs. */
 static bool verb_phrase_filler(const struct tok *t)
 {
@@ -2379,12 +2405,7 @@ static int adjacent_subject(const struct coder *c, int vs, int cs)
 				return -1;
 			/* inside a prepositional phrase it modifies the subject instead:
 			 * "Gollum, centre of a row between Radagast the Brown, called on" */
-			int b = c->groups[g].start - 1;
-			while (b >= cs && c->toks[b].word == W_DETERMINER)
-				b--;
-			if (b >= cs && is_preposition(&c->toks[b]))
-				return -1;
-			return g;
+			return after_preposition(c, g, cs) ? -1 : g;
 		}
 		if (!verb_phrase_filler(t))
 			return -1;
@@ -2513,8 +2534,7 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					if (sg >= 0 && tg >= 0 && same_codes(c, sg, tg))
 						sg = -1;
 					if (sg < 0)
-						sg = tg >= 0 ? first_distinct_group(c, from, vb->start - 1, tg) :
-							first_group_in(c, from, vb->start - 1);
+						sg = first_subject_in(c, from, vb->start - 1, tg);
 				}
 				if (sg < 0) {
 					bool own = ci == 0 || carried < 0 || group_starting_at(c, cs, cs, &(int){0}) >= 0;
