@@ -36,6 +36,7 @@
 #define MAX_DOC_EVENTS 4096
 #define MAX_CODE 48               /* actor code with agents, "/"-compounds included */
 #define MATCH_BUDGET 20000        /* backtracking steps for one pattern against one verb */
+#define SENTENCE_BUDGET 2000000   /* and for all patterns of a sentence together */
 #define PHRASE_GAP 12             /* tokens an open connector may skip in a name */
 #define DERIVED 0xFFFF            /* lexmatch from an e-dropping or y->i verb/noun form */
 
@@ -196,6 +197,8 @@ struct coder {
 	bool story_discard;
 	struct pending_event sentence_events[MAX_SENTENCE_EVENTS];
 	int nsentence_events;
+
+	long budget; /* matching steps left for this sentence */
 
 	/* which dictionary words the sentence's tokens match: lex_stamp[id] == stamp */
 	uint32_t *lex_stamp;
@@ -2304,14 +2307,18 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 			.upper = e + k + 1,
 			.nupper = ph->count - k - 1,
 			.verb_consecutive = e[k].consecutive,
-			.budget = MATCH_BUDGET,
+			.budget = c->budget < MATCH_BUDGET ? (int)c->budget : MATCH_BUDGET,
 			.source = -1,
 			.target = -1,
 			.compound = -1,
 			.span_start = vb->start,
 			.span_end = vb->end,
 		};
-		if (!match_back(&m, e, k - 1, vb->start, k > 0 && e[k - 1].consecutive, true, NULL, 0))
+		int before = m.budget;
+		bool matched = match_back(&m, e, k - 1, vb->start, k > 0 && e[k - 1].consecutive, true,
+			NULL, 0);
+		c->budget -= before - (m.budget > 0 ? m.budget : 0);
+		if (!matched)
 			continue;
 		if (r->pattern != UINT32_MAX && m.length <= best)
 			continue;
@@ -2753,6 +2760,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		lower |= (t->flags & TEXT_HAS_LOWER) != 0;
 	}
 	c->ntoks = kept;
+	c->budget = SENTENCE_BUDGET;
 	if (words == 0 || words < c->opt.min_words)
 		return;
 	if (++c->stamp == 0) {
