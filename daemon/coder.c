@@ -524,6 +524,8 @@ static void find_lexmatches(struct coder *c, struct tok *t)
 	uint32_t h = DICT_HASH_INIT;
 	for (uint16_t k = 1; k <= t->len; k++) {
 		h = dict_hash_step(h, (unsigned char)t->w[k - 1]);
+		if (!dict_maybe(d, h))
+			continue;
 		uint32_t id = dict_lex_find(d, t->w, k, h);
 		if (id != UINT32_MAX)
 			add_lexmatch(c, t, id, k);
@@ -546,7 +548,7 @@ static void find_lexmatches(struct coder *c, struct tok *t)
 			uint32_t hh = DICT_HASH_INIT;
 			for (size_t i = 0; i < n; i++)
 				hh = dict_hash_step(hh, (unsigned char)buf[i]);
-			uint32_t id = dict_lex_find(d, buf, n, hh);
+			uint32_t id = dict_maybe(d, hh) ? dict_lex_find(d, buf, n, hh) : UINT32_MAX;
 			if (id != UINT32_MAX)
 				add_lexmatch(c, t, id, DERIVED);
 		}
@@ -685,10 +687,11 @@ static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int
 	for (uint16_t i = 0; i < t->nlm; i++) {
 		const struct lexmatch *lm = &c->lms[t->lm + i];
 		const struct dict_lex *lx = &d->lex[lm->lex];
-		for (uint32_t s = 0; s < lx->nstarts; s++) {
-			const struct dict_start *st = &d->starts[lx->starts + s];
-			if (st->cls != cls)
-				continue;
+		uint32_t first = lx->starts;
+		for (int k = 0; k < (int)cls; k++)
+			first += lx->nstarts[k];
+		for (uint32_t s = 0; s < lx->nstarts[cls]; s++) {
+			const struct dict_start *st = &d->starts[first + s];
 			if (found && st->length <= hit->length)
 				break; /* sorted longest first: nothing better for this word */
 			/* cheap tests before touching the phrase: its first word fits the token
@@ -848,12 +851,12 @@ static void tag_plain_and_verbs(struct coder *c)
 	for (int i = 0; i < c->ntoks && !c->discard; i++) {
 		if (!(c->toks[i].flags & TEXT_WORD))
 			continue;
-		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_DISCARD, &hit))
-			c->discard = true;
-		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_DISCARD_STORY, &hit)) {
-			c->discard = true;
+		if (!best_phrase(c, i, CLASS_DISCARD, -1, &hit))
+			continue;
+		c->discard = true;
+		if (d->plains[hit.entry].kind == PLAIN_DISCARD_STORY ||
+			best_phrase(c, i, CLASS_DISCARD, PLAIN_DISCARD_STORY, &hit))
 			c->story_discard = true;
-		}
 	}
 	for (int i = 0; i < c->ntoks; i++) {
 		struct tok *t = &c->toks[i];
