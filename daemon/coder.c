@@ -2119,7 +2119,7 @@ static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end,
 }
 
 /*
- * Where the action happened: the country of the first "in X" / "at X" after the verb
+ * Where the action happened: the country of the first "in X" after the verb
  * ("clashed with rebels in Mali"), X an actor of a country. "" if none.
  */
 static void action_location(struct coder *c, int ve, char out[4])
@@ -2129,7 +2129,8 @@ static void action_location(struct coder *c, int ve, char out[4])
 		const struct tok *t = &c->toks[k];
 		if (t->flags & TEXT_COMMA)
 			return;
-		if (!word_is(t, "IN") && !word_is(t, "AT") && !word_is(t, "INSIDE"))
+		/* not AT: "pointed the finger at the US" names a target, not a place */
+		if (!word_is(t, "IN") && !word_is(t, "INSIDE"))
 			continue;
 		int p = k + 1;
 		while (p < c->ntoks && c->toks[p].word == W_DETERMINER)
