@@ -2787,6 +2787,8 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	drop_comma_clauses(c);
 	compact(c);
 	find_compounds(c);
+	if (c->opt.merge_actors)
+		spread_agents(c); /* before pronouns, so "their" stands for the full codes */
 	resolve_pronouns(c);
 	if (c->opt.merge_actors) {
 		attach_agents_to_pronouns(c);
