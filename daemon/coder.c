@@ -2864,8 +2864,12 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 			dup = strcmp(q->source, pe->source) == 0 && strcmp(q->target, pe->target) == 0 &&
 				strcmp(q->code, pe->code) == 0;
 		}
-		if (dup || c->nevents >= MAX_DOC_EVENTS)
+		if (dup)
 			continue;
+		if (c->nevents >= MAX_DOC_EVENTS) {
+			c->flags |= CODER_TRUNCATED; /* a document of more events than we keep */
+			continue;
+		}
 		pe->sentence_offset = (uint32_t)start;
 		pe->sentence_len = (uint32_t)(end - start);
 		c->events[c->nevents++] = *pe;
