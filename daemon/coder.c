@@ -2424,6 +2424,43 @@ static int adjacent_subject(const struct coder *c, int vs, int cs)
 	return -1;
 }
 
+/* JOIN, JOINS, JOINED, JOINING, whether or not the dictionaries list it */
+static bool join_form(const struct tok *t)
+{
+	return word_is(t, "JOIN") || word_is(t, "JOINS") || word_is(t, "JOINED") ||
+		word_is(t, "JOINING");
+}
+
+/*
+ * "Many European countries have joined the US in backing Guaido": at an -ING verb after
+ * IN, after an actor Y, after a form of JOIN, the subject of JOIN is the source and Y
+ * (in *ret_partner) acts with it. Returns the subject's group, or -1.
+ */
+static int join_construction(const struct coder *c, int vs, int cs, int *ret_partner)
+{
+	*ret_partner = -1;
+	if (vs < cs + 3 || !ing_form(&c->toks[vs]) || !word_is(&c->toks[vs - 1], "IN"))
+		return -1;
+	const struct tok *t = &c->toks[vs - 2];
+	if (t->type != T_ACTOR || t->actor < 0)
+		return -1;
+	int partner = c->actors[t->actor].group;
+	if (partner < 0 || c->groups[partner].end != vs - 2)
+		return -1;
+	int j = c->groups[partner].start - 1;
+	while (j > cs && c->toks[j].word == W_DETERMINER)
+		j--;
+	if (j < cs || !join_form(&c->toks[j]))
+		return -1;
+	int subject = adjacent_subject(c, j, cs);
+	if (subject < 0)
+		subject = first_subject_in(c, cs, j - 1, -1);
+	if (subject < 0 || subject == partner)
+		return -1;
+	*ret_partner = partner;
+	return subject;
+}
+
 /* A compound right after BETWEEN, after the verb in the clause, or -1. */
 static int between_compound(const struct coder *c, int from, int cs, int ce)
 {
@@ -2494,6 +2531,16 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			const struct verb *vb = &c->verbs[vi];
 			if (vb->noun || vb->start < cs || vb->start > ce)
 				continue;
+			/* "joined the US in backing X": the event is the backing */
+			if (c->opt.nearest_subject && vb->end + 3 < c->ntoks &&
+				join_form(&c->toks[vb->start])) {
+				int end;
+				int g = group_starting_at(c, vb->end + 1 + (c->toks[vb->end + 1].word ==
+									      W_DETERMINER), cs, &end);
+				if (g >= 0 && end + 2 <= ce && word_is(&c->toks[end + 1], "IN") &&
+					c->toks[end + 2].type == T_VERB && ing_form(&c->toks[end + 2]))
+					continue;
+			}
 			struct verb_result r;
 			evaluate_verb(c, vi, cs, ce, &r);
 			const struct dict_event_code *ev = r.ev;
@@ -2529,6 +2576,9 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			}
 			bool prior = first_group_in(c, cs, vb->start - 1) >= 0;
 			const char *default_source = NULL, *default_target = NULL;
+			int partner = -1;
+			if (sg < 0 && c->opt.nearest_subject)
+				sg = join_construction(c, vb->start, cs, &partner);
 			/* the source */
 			if (sg < 0) {
 				if (c->opt.nearest_subject) {
@@ -2617,6 +2667,18 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			plan.sg = sg;
 			plan.tg = tg;
 			plan_side(c, sg, default_source, plan.scodes, &plan.ns);
+			/* "X joined Y in backing Z": X and Y both back Z */
+			if (partner >= 0 && plan.pairing == PAIR_CROSS && partner != tg) {
+				char more[16][MAX_CODE];
+				int n = group_codes(c, partner, more, 16);
+				for (int k = 0; k < n && plan.ns < 16; k++) {
+					bool have = false;
+					for (int j = 0; j < plan.ns && !have; j++)
+						have = strcmp(plan.scodes[j], more[k]) == 0;
+					if (!have)
+						memcpy(plan.scodes[plan.ns++], more[k], MAX_CODE);
+				}
+			}
 			plan_side(c, tg, default_target, plan.tcodes, &plan.nt);
 			if (plan.ns == 0 || (plan.pairing == PAIR_CROSS && plan.nt == 0))
 				continue;
