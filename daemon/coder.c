@@ -1412,9 +1412,24 @@ static void drop_comma_clauses(struct coder *c)
 			lo = c->opt.comma_min;
 			hi = c->opt.comma_max;
 		}
-		if (!opening_consumed && words > lo && words <= hi) {
-			int dfrom = seg == 0 ? 0 : from - 1;
-			int dto = seg == ncommas ? to : to + 1;
+		int dfrom = seg == 0 ? 0 : from - 1;
+		int dto = seg == ncommas ? to : to + 1;
+		/* news: never drop the whole substance of the sentence ("During the meeting,
+		 * he told reporters: ..."): what would remain must hold a verb or an actor;
+		 * TABARI's leads always have their main clause before the comma */
+		bool keep = false;
+		if (c->opt.nearest_subject) {
+			keep = true;
+			for (int k = 0; k < c->ntoks && keep; k++) {
+				const struct tok *t = &c->toks[k];
+				if ((k >= dfrom && k < dto) || t->gone)
+					continue;
+				if (t->type == T_ACTOR ||
+					(t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun))
+					keep = false;
+			}
+		}
+		if (!keep && !opening_consumed && words > lo && words <= hi) {
 			for (int k = dfrom; k < dto; k++)
 				c->toks[k].gone = 1;
 			opening_consumed = seg < ncommas;

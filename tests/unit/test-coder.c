@@ -121,6 +121,10 @@ static void test_actors(void)
 		"RUSGOV 111 CHN", "the actor right before the verb is its subject");
 	is_str(code("Iran in talks with Russia criticized China."), "IRN 111 CHN",
 		"but not one inside a phrase that modifies the subject");
+	is_str(code("During the meeting, Russia attacked Ukraine."), "RUS 190 UKR",
+		"a short main clause after an opening phrase is not dropped as a comma clause");
+	is_str(code("Russia attacked Ukraine on Monday, the Iranian news agency said."),
+		"RUS 190 UKR", "but a closing attribution is");
 	is_str(code("Iran joined Russia in criticizing Ukraine."), "IRN 111 UKR; RUS 111 UKR",
 		"\"X joined Y in criticizing Z\": both criticize Z");
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
