@@ -169,6 +169,8 @@ struct coder {
 	} countries[32];             /* countries named so far in the document */
 	int ncountries;
 	uint32_t mentions;
+	char recent[16][MAX_CODE]; /* the document's last actor codes, newest last */
+	int nrecent;
 
 	/* the sentence */
 	struct text_token raw[MAX_TOKENS];
@@ -1634,6 +1636,13 @@ static void note_countries(struct coder *c)
 	for (int a = 0; a < c->nactors; a++) {
 		if (c->actors[a].kind == ACT_PRONOUN)
 			continue; /* "it", "its": the name was counted where it stood */
+		if (!strchr(c->actors[a].code, '/')) {
+			if (c->nrecent == 16) {
+				memmove(c->recent[0], c->recent[1], sizeof c->recent - sizeof c->recent[0]);
+				c->nrecent--;
+			}
+			memcpy(c->recent[c->nrecent++], c->actors[a].code, MAX_CODE);
+		}
 		const char *s = c->actors[a].code;
 		while (*s) {
 			const char *slash = strchr(s, '/');
@@ -1655,6 +1664,38 @@ static void note_countries(struct coder *c)
 			s += len + (slash != NULL);
 		}
 	}
+}
+
+/*
+ * "The president", "the army": an agent with no actor of its own, after THE, stands for
+ * the latest actor named with that role ("US President Donald Trump ... the president
+ * says"). Sets the code and the agent's last token; false if no actor has the role.
+ */
+static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_end)
+{
+	const struct dict_agent *ag = agent_at(c, at);
+	if (!ag || !ag->suffix)
+		return false;
+	int s, e;
+	agent_extent(c, at, &s, &e);
+	if (s != at)
+		return false;
+	const char *role = dict_str(c->dict, ag->code);
+	size_t rl = strlen(role);
+	const char *found = NULL;
+	for (int a = c->nactors - 1; a >= 0 && !found; a--)
+		if (c->actors[a].end < at && c->actors[a].kind == ACT_NAME)
+			found = strlen(c->actors[a].code) >= 3 + rl &&
+					memcmp(c->actors[a].code + 3, role, rl) == 0 ?
+				c->actors[a].code : NULL;
+	for (int k = c->nrecent - 1; k >= 0 && !found; k--)
+		if (strlen(c->recent[k]) >= 3 + rl && memcmp(c->recent[k] + 3, role, rl) == 0)
+			found = c->recent[k];
+	if (!found)
+		return false;
+	snprintf(code, cap, "%s", found);
+	*ret_end = e;
+	return true;
 }
 
 /* The remembered subject of earlier sentences (TABARI forwards only the country). */
@@ -1718,6 +1759,9 @@ static void resolve_pronouns(struct coder *c)
 				g = first_group;
 			break;
 		case W_DETERMINER:
+			if (c->opt.country_reference && word_is(t, "THE") && i + 1 < c->ntoks &&
+				c->toks[i + 1].type == T_AGENT && the_role(c, i + 1, code, sizeof code, &end))
+				break;
 			/* "the country", "the nation": the nearest country named before */
 			if (!c->opt.country_reference || !word_is(t, "THE") || i + 1 >= c->ntoks)
 				break;
@@ -2980,6 +3024,7 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 	if (!c->opt.forward) {
 		c->last_subject[0] = '\0';
 		c->ncountries = 0;
+		c->nrecent = 0;
 		c->mentions = 0;
 	}
 	if (len > UINT32_MAX / 2)

@@ -172,6 +172,9 @@ static void test_documents(void)
 
 	is_str(code("Russia said its troops attacked Ukraine."), "RUSMIL 190 UKR",
 		"\"its troops\": the agent joins the pronoun's actor");
+	is_str(code("Putin met Ukraine's envoy. The president criticized China."),
+		"RUSGOV 036 UKR; UKR 036 RUSGOV; RUSGOV 111 CHN",
+		"\"the president\" is the last actor named with that role");
 	is_str(code("Russian planes landed in Venezuela. Russia attacked the country."),
 		"RUS 190 VEN", "\"the country\" is the last country named");
 
