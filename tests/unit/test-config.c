@@ -95,7 +95,7 @@ static void test_errors_name_file_and_line(void)
 
 static void test_retention_default(void)
 {
-	write_file("one.list", "https://example.org/rss.xml\n");
+	free(write_file("one.list", "https://example.org/rss.xml\n"));
 	char *conf = write_file("min.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n");
 	struct config *cfg = NULL;
 	struct buf errors = {0};
@@ -108,7 +108,7 @@ static void test_retention_default(void)
 
 static void test_fetch_keys(void)
 {
-	write_file("one.list", "https://example.org/rss.xml\n");
+	free(write_file("one.list", "https://example.org/rss.xml\n"));
 	char *conf = write_file("fetch.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n"
 					      "[fetch]\ninterval = 2s\nhost_spacing = 250ms\n"
 					      "low_speed_limit = 10\nlow_speed_time = 5s\n"
