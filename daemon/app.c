@@ -594,9 +594,8 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	fetch_state.body_hash = NULL;
 	feed->health = fetch_state.health;
 	feed->failing_since = fetch_state.failing_since;
+	/* last_error stays NULL: each process logs a failing feed's reason once itself. */
 	feed->consecutive_failures = fetch_state.consecutive_failures;
-	feed->last_error = fetch_state.last_error;
-	fetch_state.last_error = NULL;
 	feed->next_poll = fetch_state.next_poll;
 	feed->timer = schedule_entry_new(&app->loop, on_feed_due, feed);
 	store_feed_fetch_state_clear(&fetch_state);

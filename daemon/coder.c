@@ -1176,7 +1176,10 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 		if (first < 0)
 			first = a;
 		last = a;
-		modifiers = false; /* "Arnor awful Gondor" joins; "Dagolath Osgiliath" does not */
+		/* "Arnor awful Gondor" joins, and so does "Arnor's Elrond"; "Dagolath Osgiliath"
+		 * does not */
+		const struct tok *e = &c->toks[c->actors[a].end];
+		modifiers = e->len > 2 && memcmp(e->w + e->len - 2, "'S", 2) == 0;
 		p = c->actors[a].end + 1;
 	}
 	if (last < 0)
@@ -1198,6 +1201,20 @@ static bool verb_before(const struct coder *c, int pos)
 static bool ing_form(const struct tok *t)
 {
 	return t->len > 4 && memcmp(t->w + t->len - 3, "ING", 3) == 0;
+}
+
+/* After the actor ending at `end`: ", and C and D" (another pair)? */
+static bool pair_follows(const struct coder *c, int end)
+{
+	int p = end + 1, f, e;
+	if (p >= c->ntoks || !(c->toks[p].flags & TEXT_COMMA))
+		return false;
+	if (++p >= c->ntoks || c->toks[p].word != W_CONJ)
+		return false;
+	if (np_at(c, p + 1, &f, &e) < 0)
+		return false;
+	p = e + 1;
+	return p + 1 < c->ntoks && c->toks[p].word == W_CONJ && np_at(c, p + 1, &f, &e) >= 0;
 }
 
 static void new_group(struct coder *c, int first, int last)
@@ -1228,6 +1245,7 @@ static void find_compounds(struct coder *c)
 		int protect[MAX_TOKENS / 2];
 		int nprotect = 0;
 		bool joined = false;
+		int pairs = 0;
 		for (;;) {
 			int p = end + 1;
 			int sep_start = p;
@@ -1288,6 +1306,13 @@ static void find_compounds(struct coder *c)
 			last = nlast;
 			end = nend;
 			joined = true;
+			/* the conjunction ends a list ("A and B, and C" is two) unless pairs are
+			 * listed: "between A and B, and C and D" */
+			if (conj && (pairs == 0 || --pairs == 0)) {
+				if (!pair_follows(c, nend))
+					break;
+				pairs = 2; /* ", and C" and "and D" may follow */
+			}
 		}
 		if (joined)
 			for (int k = 0; k < nprotect; k++)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "date.h"
 #include "dict-impl.h"
 #include "text.h"
 #include "xalloc.h"
@@ -112,17 +113,6 @@ static uint32_t lex_intern(struct dict *d, const char *word, size_t len)
 
 /* ---- dates ----------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int32_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int era = (y >= 0 ? y : y - 399) / 400;
-	int yoe = y - era * 400;
-	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * YYMMDD (years 00-30 are 2000-2030, the rest 19xx, as in TABARI) or YYYYMMDD.
  * Returns 0 and the day number, or -EINVAL.
@@ -153,7 +143,7 @@ static int parse_dict_date(const char *s, size_t n, int32_t *ret_days)
 		return -EINVAL;
 	if (month == 2 && day == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)))
 		return -EINVAL;
-	*ret_days = days_from_civil(year, month, day);
+	*ret_days = date_days_of(date_from_civil(year, month, day, 0, 0, 0));
 	return 0;
 }
 
@@ -1910,29 +1900,27 @@ void dict_get_stats(const struct dict *d, struct dict_stats *st)
 	st->words = d->nlex;
 }
 
+/* Reports the code (and the paired one) of a verb or pattern, unless it is special. */
+static void each_event_code(const struct dict *d, uint32_t event, uint32_t family, uint32_t file,
+	uint32_t line, dict_code_fn fn, void *ctx)
+{
+	const struct dict_event_code *ev = &d->events[event];
+	if (d->families[family].time || (ev->flags & (EVENT_NULL | EVENT_DISCARD | EVENT_COMPLEX)))
+		return;
+	fn(dict_str(d, ev->code), 1, d->files[file], line, ctx);
+	if (ev->flags & EVENT_PAIRED)
+		fn(dict_str(d, ev->reverse), 1, d->files[file], line, ctx);
+}
+
 void dict_each_code(const struct dict *d, dict_code_fn fn, void *ctx)
 {
 	for (size_t i = 0; i < d->nverbs; i++) {
 		const struct dict_verb *v = &d->verbs[i];
-		const struct dict_event_code *ev = &d->events[v->event];
-		if (d->families[v->family].time)
-			continue;
-		if (!(ev->flags & (EVENT_NULL | EVENT_DISCARD | EVENT_COMPLEX))) {
-			fn(dict_str(d, ev->code), 1, d->files[v->file], v->line, ctx);
-			if (ev->flags & EVENT_PAIRED)
-				fn(dict_str(d, ev->reverse), 1, d->files[v->file], v->line, ctx);
-		}
+		each_event_code(d, v->event, v->family, v->file, v->line, fn, ctx);
 	}
 	for (size_t i = 0; i < d->npatterns; i++) {
 		const struct dict_pattern *p = &d->patterns[i];
-		const struct dict_event_code *ev = &d->events[p->event];
-		if (d->families[p->family].time)
-			continue;
-		if (!(ev->flags & (EVENT_NULL | EVENT_DISCARD | EVENT_COMPLEX))) {
-			fn(dict_str(d, ev->code), 1, d->files[p->file], p->line, ctx);
-			if (ev->flags & EVENT_PAIRED)
-				fn(dict_str(d, ev->reverse), 1, d->files[p->file], p->line, ctx);
-		}
+		each_event_code(d, p->event, p->family, p->file, p->line, fn, ctx);
 	}
 	for (size_t i = 0; i < d->nactors; i++) {
 		const struct dict_actor *a = &d->actors[i];

@@ -17,6 +17,7 @@
 #include <iconv.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,30 +143,35 @@ static bool utf8_valid(const char *data, size_t len)
 	return true;
 }
 
+/* Writes cp (at most U+10FFFF) as UTF-8; returns the number of bytes. */
+static size_t utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
 static void utf8_append(struct buf *out, uint32_t cp)
 {
 	char bytes[4];
-	size_t n;
-	if (cp < 0x80) {
-		bytes[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		bytes[0] = (char)(0xC0 | (cp >> 6));
-		bytes[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		bytes[0] = (char)(0xE0 | (cp >> 12));
-		bytes[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		bytes[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		bytes[0] = (char)(0xF0 | (cp >> 18));
-		bytes[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		bytes[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		bytes[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_append(out, bytes, n);
+	buf_append(out, bytes, utf8_encode(cp, bytes));
 }
 
 /* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
@@ -275,11 +281,8 @@ static void sha256_update(struct sha256 *h, const void *data, size_t len)
 static void sha256_hex(struct sha256 *h, char out[65])
 {
 	uint64_t bits = h->length * 8;
-	unsigned char pad = 0x80;
-	sha256_update(h, &pad, 1);
-	pad = 0;
-	while (h->used != 56)
-		sha256_update(h, &pad, 1);
+	static const unsigned char padding[64] = {0x80};
+	sha256_update(h, padding, h->used < 56 ? 56 - h->used : 120 - h->used);
 	unsigned char length[8];
 	for (int i = 0; i < 8; i++)
 		length[i] = (unsigned char)(bits >> (56 - 8 * i));
@@ -339,26 +342,47 @@ static const uint16_t cp1252_high[32] = {
 
 static void decode_single_byte(const char *data, size_t len, bool windows1252, struct buf *out)
 {
+	/* Every byte becomes at most three: one allocation. */
+	out->data = xgrow(out->data, &out->cap, out->len + 3 * len + 1, 1);
 	const unsigned char *s = (const unsigned char *)data;
-	size_t pos = 0;
-	while (pos < len) {
-		size_t start = pos;
-		while (pos < len && s[pos] < 0x80)
-			pos++;
-		buf_append(out, s + start, pos - start);
+	char *to = out->data + out->len;
+	for (size_t pos = 0; pos < len; pos++) {
+		/* ASCII eight bytes at a time */
+		while (pos + 8 <= len) {
+			uint64_t word;
+			memcpy(&word, s + pos, 8);
+			if (word & 0x8080808080808080ull)
+				break;
+			memcpy(to, &word, 8);
+			to += 8;
+			pos += 8;
+		}
 		if (pos >= len)
 			break;
-		unsigned char c = s[pos++];
+		unsigned char c = s[pos];
+		if (c < 0x80) {
+			*to++ = (char)c;
+			continue;
+		}
 		uint32_t cp = c;
-		if (windows1252 && c >= 0x80 && c <= 0x9F)
+		if (windows1252 && c <= 0x9F)
 			cp = cp1252_high[c - 0x80];
-		utf8_append(out, cp);
+		to += utf8_encode(cp, to);
 	}
+	out->len = (size_t)(to - out->data);
+	out->data[out->len] = '\0';
 }
 
 static bool ascii_only(const char *data, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t word;
+		memcpy(&word, data + i, 8);
+		if (word & 0x8080808080808080ull)
+			return false;
+	}
+	for (; i < len; i++)
 		if ((unsigned char)data[i] >= 0x80)
 			return false;
 	return true;
@@ -611,13 +635,13 @@ struct entity {
 };
 
 struct sanitizer {
-	struct entity entities[FEED_MAX_ENTITIES];
 	size_t entity_count;
 	size_t stripped_chars;
 	size_t html_entities;
 	size_t bare_ampersands;
 	size_t unknown_entities;
 	size_t dropped_entities; /* declared in the DOCTYPE but unsafe to expand */
+	struct entity entities[FEED_MAX_ENTITIES]; /* last: not cleared */
 };
 
 static bool name_start_char(char c)
@@ -751,6 +775,58 @@ static void append_escaped(struct buf *out, const char *s)
 	}
 }
 
+/* Writes "&#<cp>;" in decimal. */
+static void append_char_reference(struct buf *out, uint32_t cp)
+{
+	char text[16];
+	size_t n = sizeof(text);
+	text[--n] = ';';
+	do {
+		text[--n] = (char)('0' + cp % 10);
+		cp /= 10;
+	} while (cp > 0);
+	text[--n] = '#';
+	text[--n] = '&';
+	buf_append(out, text + n, sizeof(text) - n);
+}
+
+/* The length of the reference at s[0] ('&') when libxml2 can read it as it is: one of
+ * XML's entities for '<', '&' and quotes, or a character reference ("&#" or "&#x", at
+ * most eight digits) to a character XML allows. 0 otherwise. */
+static size_t reference_as_is(const char *s, size_t len)
+{
+	size_t pos = 1;
+	if (pos < len && s[pos] == '#') {
+		pos++;
+		bool hex = pos < len && s[pos] == 'x';
+		if (hex)
+			pos++;
+		size_t digits_start = pos;
+		uint32_t cp = 0;
+		while (pos < len && pos - digits_start < 8) {
+			char c = s[pos];
+			if (ascii_digit(c))
+				cp = cp * (hex ? 16 : 10) + (uint32_t)(c - '0');
+			else if (hex && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f')
+				cp = cp * 16 + (uint32_t)(ascii_lower(c) - 'a' + 10);
+			else
+				break;
+			pos++;
+		}
+		if (pos == digits_start || pos >= len || s[pos] != ';' || !xml_char_allowed(cp))
+			return 0;
+		return pos + 1;
+	}
+	/* "&gt;" is not among them: sanitize_reference() writes a plain '>' */
+	static const char *const predefined[] = {"lt;", "amp;", "quot;", "apos;"};
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(predefined[i]);
+		if (len - 1 >= n && memcmp(s + 1, predefined[i], n) == 0)
+			return n + 1;
+	}
+	return 0;
+}
+
 /*
  * Handles the '&' at s[0]: keeps XML's own references, rewrites HTML's named ones and
  * declared safe ones, drops references to forbidden characters and escapes the rest.
@@ -758,7 +834,21 @@ static void append_escaped(struct buf *out, const char *s)
  */
 static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t len, struct buf *out)
 {
-	size_t pos = 1;
+	size_t pos = reference_as_is(s, len);
+	if (pos > 0) {
+		buf_append(out, s, pos);
+		return pos;
+	}
+	/* '>' needs no reference, save after "]]" where it would end a CDATA section; escaped
+	 * HTML has as many "&gt;" as tags, and libxml2 makes a call for each reference. */
+	if (len >= 4 && memcmp(s, "&gt;", 4) == 0) {
+		if (out->len >= 2 && out->data[out->len - 1] == ']' && out->data[out->len - 2] == ']')
+			buf_append(out, s, 4);
+		else
+			buf_append_char(out, '>');
+		return 4;
+	}
+	pos = 1;
 	if (pos < len && s[pos] == '#') {
 		pos++;
 		bool hex = pos < len && (s[pos] == 'x' || s[pos] == 'X');
@@ -786,7 +876,10 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 			san->stripped_chars++;
 			return pos;
 		}
-		buf_printf(out, "&#%u;", cp);
+		if (s[2] == 'X')
+			append_char_reference(out, cp); /* XML has no "&#X" */
+		else
+			buf_append(out, s, pos);
 		return pos;
 	}
 	size_t name_start = pos;
@@ -818,7 +911,7 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 	const htmlEntityDesc *html = htmlEntityLookup((const xmlChar *)name_copy);
 	if (html) {
 		san->html_entities++;
-		buf_printf(out, "&#%u;", html->value);
+		append_char_reference(out, html->value);
 		return pos + 1;
 	}
 	/* Unknown: keep it visible as text, as loose parsers do. */
@@ -827,34 +920,66 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 	return 1;
 }
 
-/* Bytes the main loop must look at; everything else is copied in runs. */
-static bool sanitize_special(unsigned char c)
+/* What the sanitizer must look at: 1 for characters XML forbids (the controls, and 0xEF
+ * that may start U+FFFE or U+FFFF), 2 for references, 3 for '!' and '?', which after '<'
+ * start the constructs it removes or rewrites. Everything else is copied in runs. */
+static const unsigned char sanitize_byte[256] = {
+	[0x00 ... 0x08] = 1, [0x0B ... 0x0C] = 1, [0x0E ... 0x1F] = 1, [0xEF] = 1,
+	['&'] = 2, ['!'] = 3, ['?'] = 3,
+};
+
+/* The end of the run from s[start] that needs nothing done: at a byte the main loop must
+ * handle, or at the '<' of "<!" or "<?". References libxml2 can read as they are, and
+ * ordinary tags, stay inside the run. */
+static size_t sanitize_run(const char *s, size_t start, size_t len)
 {
-	return c == '<' || c == '&' || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xEF;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t pos = start;
+	for (;;) {
+		while (pos + 4 <= len && !(sanitize_byte[u[pos]] | sanitize_byte[u[pos + 1]] |
+					     sanitize_byte[u[pos + 2]] | sanitize_byte[u[pos + 3]]))
+			pos += 4;
+		while (pos < len && !sanitize_byte[u[pos]])
+			pos++;
+		if (pos >= len)
+			return pos;
+		switch (sanitize_byte[u[pos]]) {
+		case 2: {
+			size_t n = reference_as_is(s + pos, len - pos);
+			if (n == 0)
+				return pos;
+			pos += n;
+			break;
+		}
+		case 3:
+			if (pos > start && u[pos - 1] == '<')
+				return pos - 1;
+			pos++;
+			break;
+		default:
+			return pos;
+		}
+	}
 }
 
 /* Copies s (no markup handling) dropping characters XML forbids. */
 static void copy_stripping(struct sanitizer *san, const char *s, size_t len, struct buf *out)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t pos = 0;
 	while (pos < len) {
 		size_t start = pos;
-		while (pos < len) {
-			unsigned char c = (unsigned char)s[pos];
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xEF)
-				break;
+		while (pos < len && sanitize_byte[u[pos]] != 1)
 			pos++;
-		}
 		buf_append(out, s + start, pos - start);
 		if (pos >= len)
 			break;
-		unsigned char c = (unsigned char)s[pos];
-		if (c == 0xEF && pos + 2 < len && (unsigned char)s[pos + 1] == 0xBF &&
-			((unsigned char)s[pos + 2] == 0xBE || (unsigned char)s[pos + 2] == 0xBF)) {
+		if (u[pos] == 0xEF && pos + 2 < len && u[pos + 1] == 0xBF &&
+			(u[pos + 2] == 0xBE || u[pos + 2] == 0xBF)) {
 			san->stripped_chars++;
 			pos += 3;
-		} else if (c == 0xEF) {
-			buf_append_char(out, (char)c);
+		} else if (u[pos] == 0xEF) {
+			buf_append_char(out, (char)u[pos]);
 			pos++;
 		} else {
 			san->stripped_chars++;
@@ -863,12 +988,82 @@ static void copy_stripping(struct sanitizer *san, const char *s, size_t len, str
 	}
 }
 
+/* What cdata_as_text() escapes or drops: the bytes sanitize_byte[] marks, and ']'. */
+static const unsigned char cdata_byte[256] = {
+	[0x00 ... 0x08] = 1, [0x0B ... 0x0C] = 1, [0x0E ... 0x1F] = 1, [0xEF] = 1,
+	['<'] = 2, ['&'] = 2, [']'] = 2,
+};
+
+/*
+ * Writes the content of a CDATA section as character data. libxml2 makes the same text
+ * node of either, but reads character data in runs and CDATA a character at a time,
+ * several times slower. '<' and '&' become references; so do every ']', so that no "]]>"
+ * (not allowed in character data) forms with what follows, and a leading '>', so that
+ * none forms with what precedes.
+ */
+static void cdata_as_text(struct sanitizer *san, const char *s, size_t len, struct buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	/* No byte becomes more than five: reserve once, write in place. */
+	out->data = xgrow(out->data, &out->cap, out->len + 5 * len + 1, 1);
+	char *to = out->data + out->len;
+	size_t pos = 0;
+	if (len > 0 && s[0] == '>') {
+		memcpy(to, "&gt;", 4);
+		to += 4;
+		pos = 1;
+	}
+	for (;;) {
+		while (pos < len && !cdata_byte[u[pos]])
+			*to++ = s[pos++];
+		if (pos >= len)
+			break;
+		unsigned char c = u[pos];
+		if (c == '<') {
+			memcpy(to, "&lt;", 4);
+			to += 4;
+			pos++;
+		} else if (c == '&') {
+			memcpy(to, "&amp;", 5);
+			to += 5;
+			pos++;
+		} else if (c == ']') {
+			memcpy(to, "&#93;", 5);
+			to += 5;
+			pos++;
+		} else if (c == 0xEF && pos + 2 < len && u[pos + 1] == 0xBF &&
+			   (u[pos + 2] == 0xBE || u[pos + 2] == 0xBF)) {
+			san->stripped_chars++;
+			pos += 3;
+		} else if (c == 0xEF) {
+			*to++ = (char)c;
+			pos++;
+		} else {
+			san->stripped_chars++;
+			pos++;
+		}
+	}
+	out->len = (size_t)(to - out->data);
+	out->data[out->len] = '\0';
+}
+
+/* Has the text an element's start tag, i.e. are we past the prolog? */
+static bool has_start_tag(const char *s, size_t len)
+{
+	for (const char *lt = s; (lt = memchr(lt, '<', len - (size_t)(lt - s))); lt++)
+		if ((size_t)(lt - s) + 1 < len && name_start_char(lt[1]))
+			return true;
+	return false;
+}
+
 /* Step 2 (see the top of the file). Input is valid UTF-8. */
 static void sanitize_document(struct parser *p, const char *s, size_t len, struct buf *out)
 {
-	struct sanitizer san = {0};
+	struct sanitizer san;
+	memset(&san, 0, offsetof(struct sanitizer, entities)); /* the entities are filled as counted */
 	size_t pos = 0;
 	size_t skipped_text = 0;
+	bool in_root = false; /* the root element has started: CDATA is content */
 
 	buf_reset(out);
 	/* Anything before the first '<' (blank lines before the XML declaration, a PHP
@@ -881,10 +1076,11 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 	if (skipped_text > 0)
 		warn(p, "%zu bytes of text before the first element were dropped", skipped_text);
 
+	/* The result is about as long as the text: one allocation, in the usual case. */
+	out->data = xgrow(out->data, &out->cap, len - pos + len / 16 + 64, 1);
 	while (pos < len) {
 		size_t start = pos;
-		while (pos < len && !sanitize_special((unsigned char)s[pos]))
-			pos++;
+		pos = sanitize_run(s, pos, len);
 		buf_append(out, s + start, pos - start);
 		if (pos >= len)
 			break;
@@ -895,7 +1091,11 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 			if (left >= 9 && memcmp(at, "<![CDATA[", 9) == 0) {
 				const char *end = memmem(at + 9, left - 9, "]]>", 3);
 				size_t n = end ? (size_t)(end - at) + 3 : left;
-				copy_stripping(&san, at, n, out);
+				in_root = in_root || has_start_tag(out->data, out->len);
+				if (end && in_root)
+					cdata_as_text(&san, at + 9, n - 12, out);
+				else
+					copy_stripping(&san, at, n, out); /* as libxml2 would see it */
 				pos += n;
 			} else if (left >= 4 && memcmp(at, "<!--", 4) == 0) {
 				const char *end = memmem(at + 4, left - 4, "-->", 3);
@@ -960,42 +1160,98 @@ static void text_break(struct text *t, int level)
 		t->pending_break = level;
 }
 
+/* ascii_space() as one test: ' ', \t, \n, \v, \f, \r. */
+static bool text_space(unsigned char c)
+{
+	return c <= ' ' && ((UINT64_C(0x100003E00) >> c) & 1);
+}
+
 /* Appends UTF-8 text, collapsing runs of whitespace into one space. */
 static void text_append(struct text *t, const char *s, size_t len)
 {
-	if (t->skip_depth > 0 || t->truncated)
+	if (t->skip_depth > 0 || t->truncated || len == 0)
 		return;
-	size_t pos = 0;
-	while (pos < len) {
-		if (ascii_space((unsigned char)s[pos])) {
+	/* Collapsing whitespace never lengthens text, and a separator from before this call
+	 * adds at most two bytes; the cap bounds the rest. One reservation serves the call. */
+	size_t used = t->out.len;
+	t->out.data = xgrow(t->out.data, &t->out.cap, used + (len < t->max ? len : t->max) + 3, 1);
+	char *out = t->out.data;
+	const unsigned char *in = (const unsigned char *)s, *end = in + len;
+	if (used + len + 2 <= t->max) {
+		/* The cap cannot be reached: no word bookkeeping. Whitespace before the first
+		 * word joins what is pending; after it, each run of whitespace becomes one space,
+		 * without a branch per byte, and one left at the end is pending again. */
+		while (in < end && text_space(*in)) {
 			t->pending_space = true;
-			pos++;
-			continue;
+			in++;
 		}
-		size_t start = pos;
-		while (pos < len && !ascii_space((unsigned char)s[pos]))
-			pos++;
-		if (t->out.len > 0) {
-			if (t->pending_break == 2)
-				buf_append(&t->out, "\n\n", 2);
-			else if (t->pending_break == 1)
-				buf_append_char(&t->out, '\n');
-			else if (t->pending_space)
-				buf_append_char(&t->out, ' ');
+		if (in == end)
+			return;
+		if (used > 0) {
+			if (t->pending_break == 2) {
+				out[used++] = '\n';
+				out[used++] = '\n';
+			} else if (t->pending_break == 1) {
+				out[used++] = '\n';
+			} else if (t->pending_space) {
+				out[used++] = ' ';
+			}
 		}
 		t->pending_space = false;
 		t->pending_break = 0;
-		size_t n = pos - start;
-		if (t->out.len + n > t->max) {
-			n = t->max > t->out.len ? t->max - t->out.len : 0;
-			while (n > 0 && ((unsigned char)s[start + n] & 0xC0) == 0x80)
-				n--;
-			buf_append(&t->out, s + start, n);
-			t->truncated = true;
-			return;
+		unsigned prev_space = 0;
+		for (; in < end; in++) {
+			unsigned c = *in;
+			/* text_space() without the branch its && makes */
+			unsigned space = (unsigned)((UINT64_C(0x100003E00) >> (c & 63)) & 1) & (c <= ' ');
+			out[used] = (char)(c ^ ((c ^ ' ') & (0u - space)));
+			used += 1 - (space & prev_space);
+			prev_space = space;
 		}
-		buf_append(&t->out, s + start, n);
+		if (prev_space) {
+			used--;
+			t->pending_space = true;
+		}
+		t->out.len = used;
+		out[used] = '\0';
+		return;
 	}
+	while (in < end) {
+		if (text_space(*in)) {
+			t->pending_space = true;
+			in++;
+			continue;
+		}
+		const unsigned char *word = in;
+		while (in < end && !text_space(*in))
+			in++;
+		if (used > 0) {
+			if (t->pending_break == 2) {
+				out[used++] = '\n';
+				out[used++] = '\n';
+			} else if (t->pending_break == 1) {
+				out[used++] = '\n';
+			} else if (t->pending_space) {
+				out[used++] = ' ';
+			}
+		}
+		t->pending_space = false;
+		t->pending_break = 0;
+		size_t n = (size_t)(in - word);
+		if (used + n > t->max) {
+			n = t->max > used ? t->max - used : 0;
+			while (n > 0 && (word[n] & 0xC0) == 0x80)
+				n--;
+			memcpy(out + used, word, n);
+			used += n;
+			t->truncated = true;
+			break;
+		}
+		memcpy(out + used, word, n);
+		used += n;
+	}
+	t->out.len = used;
+	out[used] = '\0';
 }
 
 /*
@@ -1058,13 +1314,17 @@ static char *map_c1_controls(const char *s)
 /* Returns the text (NULL when empty) and resets the builder. */
 static char *text_finish(struct parser *p, struct text *t)
 {
-	char *result = t->out.len > 0 ? buf_steal(&t->out) : NULL;
-	if (result && p->doc->encoding && strcmp(p->doc->encoding, "utf-8") == 0)
-		repair_double_encoding(result);
-	char *mapped = result ? map_c1_controls(result) : NULL;
-	if (mapped) {
-		free(result);
-		result = mapped;
+	size_t len = t->out.len;
+	char *result = len > 0 ? buf_steal(&t->out) : NULL;
+	/* Both repairs concern characters above U+007F. */
+	if (result && !ascii_only(result, len)) {
+		if (p->doc->encoding && strcmp(p->doc->encoding, "utf-8") == 0)
+			repair_double_encoding(result);
+		char *mapped = map_c1_controls(result);
+		if (mapped) {
+			free(result);
+			result = mapped;
+		}
 	}
 	buf_free(&t->out);
 	t->pending_space = false;
@@ -1074,54 +1334,83 @@ static char *text_finish(struct parser *p, struct text *t)
 	return result;
 }
 
-/* How an HTML element separates the text around it. */
-static int html_break_level(const char *name)
+/* How an HTML element's start and end change the text: the break it makes (0, 1 for a
+ * line, 2 for a paragraph), whether its content is hidden, whether it is a table cell. */
+enum {
+	HTML_ROLE_BREAK = 3,
+	HTML_ROLE_HIDDEN = 4,
+	HTML_ROLE_CELL = 8,
+};
+
+/* Compares ASCII case-insensitively, as strcmp() orders lowercase names. */
+static int strcmp_ci(const char *a, const char *b)
 {
-	/* Inline elements are most of what we see: skip the table for the usual ones. */
-	if ((name[0] == 'a' || name[0] == 'b' || name[0] == 'i' || name[0] == 'u') && name[1] == '\0')
-		return 0;
-	if (strcmp(name, "span") == 0 || strcmp(name, "img") == 0 || strcmp(name, "em") == 0 ||
-		strcmp(name, "strong") == 0)
-		return 0;
-	static const char *const paragraphs[] = {
-		"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-		"blockquote", "pre", "table", "tr", "section", "article", "header", "footer",
-		"aside", "nav", "figure", "figcaption", "hr", "address", "main", "form", "fieldset",
-		"center", "details", "summary", "caption", "body", "html", "tbody", "thead", "tfoot",
+	while (*a && ascii_lower(*a) == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)ascii_lower(*a) - (unsigned char)*b;
+}
+
+/* The role of an element by name, in any case; 0 for inline elements. */
+static unsigned html_element_role(const char *name)
+{
+	/* sorted by name */
+	static const struct {
+		const char *name;
+		unsigned char role;
+	} roles[] = {
+		{"address", 2}, {"article", 2}, {"aside", 2}, {"blockquote", 2}, {"body", 2},
+		{"br", 1}, {"caption", 2}, {"center", 2}, {"dd", 2}, {"details", 2}, {"div", 2},
+		{"dl", 2}, {"dt", 2}, {"fieldset", 2}, {"figcaption", 2}, {"figure", 2},
+		{"footer", 2}, {"form", 2}, {"h1", 2}, {"h2", 2}, {"h3", 2}, {"h4", 2}, {"h5", 2},
+		{"h6", 2}, {"head", HTML_ROLE_HIDDEN}, {"header", 2}, {"hr", 2}, {"html", 2},
+		{"li", 2}, {"main", 2}, {"nav", 2}, {"noscript", HTML_ROLE_HIDDEN}, {"ol", 2},
+		{"p", 2}, {"pre", 2}, {"script", HTML_ROLE_HIDDEN}, {"section", 2},
+		{"style", HTML_ROLE_HIDDEN}, {"summary", 2}, {"table", 2}, {"tbody", 2},
+		{"td", HTML_ROLE_CELL}, {"template", HTML_ROLE_HIDDEN}, {"tfoot", 2},
+		{"th", HTML_ROLE_CELL}, {"thead", 2}, {"tr", 2}, {"ul", 2},
 	};
-	if (equals_ci(name, "br"))
-		return 1;
-	for (size_t i = 0; i < sizeof(paragraphs) / sizeof(paragraphs[0]); i++)
-		if (equals_ci(name, paragraphs[i]))
-			return 2;
+	size_t low = 0, high = sizeof(roles) / sizeof(roles[0]);
+	while (low < high) {
+		size_t mid = (low + high) / 2;
+		int cmp = strcmp_ci(name, roles[mid].name);
+		if (cmp == 0)
+			return roles[mid].role;
+		if (cmp < 0)
+			high = mid;
+		else
+			low = mid + 1;
+	}
 	return 0;
 }
 
-static bool html_is_hidden(const char *name)
+static void text_element_start(struct text *t, unsigned role)
 {
-	return equals_ci(name, "script") || equals_ci(name, "style") || equals_ci(name, "template") ||
-	       equals_ci(name, "noscript") || equals_ci(name, "head");
+	if (role & HTML_ROLE_HIDDEN)
+		t->skip_depth++;
+	text_break(t, (int)(role & HTML_ROLE_BREAK));
+	if (role & HTML_ROLE_CELL)
+		t->pending_space = true;
+}
+
+static void text_element_end(struct text *t, unsigned role)
+{
+	if ((role & HTML_ROLE_HIDDEN) && t->skip_depth > 0)
+		t->skip_depth--;
+	if ((role & HTML_ROLE_BREAK) == 2)
+		text_break(t, 2);
 }
 
 static void html_sax_start(void *user, const xmlChar *name, const xmlChar **attributes)
 {
-	struct text *t = user;
 	(void)attributes;
-	if (html_is_hidden((const char *)name))
-		t->skip_depth++;
-	text_break(t, html_break_level((const char *)name));
-	if (equals_ci((const char *)name, "td") || equals_ci((const char *)name, "th"))
-		t->pending_space = true;
+	text_element_start(user, html_element_role((const char *)name));
 }
 
 static void html_sax_end(void *user, const xmlChar *name)
 {
-	struct text *t = user;
-	if (html_is_hidden((const char *)name) && t->skip_depth > 0)
-		t->skip_depth--;
-	int level = html_break_level((const char *)name);
-	if (level == 2)
-		text_break(t, 2);
+	text_element_end(user, html_element_role((const char *)name));
 }
 
 static void html_sax_characters(void *user, const xmlChar *chars, int len)
@@ -1129,75 +1418,529 @@ static void html_sax_characters(void *user, const xmlChar *chars, int len)
 	text_append(user, (const char *)chars, (size_t)len);
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* HTML fragments without the HTML parser */
+
 /*
- * HTML without any tag ("AT&amp;T", "caf&eacute;") needs only its character references
- * decoded, by libxml2's HTML entity table, as its HTML parser would.
+ * Most summaries are simple markup: paragraphs, links, emphasis, lists, tables, line
+ * breaks and character references. For those, html_fast_to_text() makes the calls
+ * libxml2's HTML parser (2.9, with the options html_to_text() passes) would make to the
+ * html_sax_* callbacks: the same elements opened and closed, implied ones included, and
+ * the same characters, so the text is the same byte for byte. It runs no parser context,
+ * copies nothing and does not decode character by character, which makes it several times
+ * faster. Whatever it does not model it refuses, and the caller runs the HTML parser:
+ * processing instructions, declarations, elements known to libxml2 but not in
+ * html_elements (html, head, body and meta among them), tags it cannot delimit simply,
+ * unterminated comments, control characters, nesting deeper than HTML_FAST_MAX_DEPTH.
+ * feed_html_to_text() offers both ways so that tests and the fuzzer can compare them.
+ *
+ * What libxml2 does, and this models:
+ *  - blanks before the first markup and after comments that precede it are skipped;
+ *    names are read in lowercase;
+ *  - a comment ends at the first "-->" or "--!>" after its "<!--";
+ *  - the content of script and style runs to "</" and the element's name, and is
+ *    handed over as text (which html_sax_* ignore there);
+ *  - a start tag first closes the innermost open element while that is one whose end it
+ *    implies (html_elements[].closes); void elements and "<x/>" close at once;
+ *  - an end tag closes the innermost open element of its name and those opened inside
+ *    it, unless one of these has a higher end priority, in which case it is ignored, as
+ *    it is when no element of its name is open;
+ *  - text or a reference outside any element opens an implied <p>; blanks do not, unless
+ *    a reference follows them or they run to 1,000 bytes (libxml2 hands text over in
+ *    pieces of that size and checks each piece);
+ *  - a '<' that starts no tag is text, and opens no <p>;
+ *  - "&#" reads decimal ("&#x" hex) digits up to ';' or the first other character; a
+ *    value XML does not allow yields nothing, not even a <p>; a named reference needs its
+ *    ';' and a name in the HTML entity table, or else its '&' is text.
  */
-static void html_references_to_text(const char *html, size_t len, struct text *t)
+
+#define HTML_FAST_MAX_DEPTH 64
+#define HTML_FAST_MAX_NAME 32
+#define HTML_PIECE 1000 /* libxml2's HTML_PARSER_BIG_BUFFER_SIZE */
+
+enum html_element_id {
+	HTML_A, HTML_ABBR, HTML_ACRONYM, HTML_ADDRESS, HTML_B, HTML_BIG, HTML_BLOCKQUOTE,
+	HTML_BR, HTML_CAPTION, HTML_CENTER, HTML_CITE, HTML_CODE, HTML_COL, HTML_COLGROUP,
+	HTML_DD, HTML_DEL, HTML_DFN, HTML_DIV, HTML_DL, HTML_DT, HTML_EM, HTML_FONT, HTML_FORM,
+	HTML_H1, HTML_H2, HTML_H3, HTML_H4, HTML_H5, HTML_H6, HTML_HR, HTML_I, HTML_IFRAME,
+	HTML_IMG, HTML_INS, HTML_KBD, HTML_LI, HTML_NOSCRIPT, HTML_OBJECT, HTML_OL, HTML_P,
+	HTML_PARAM, HTML_PRE, HTML_Q, HTML_S, HTML_SAMP, HTML_SCRIPT, HTML_SMALL, HTML_SPAN,
+	HTML_STRIKE, HTML_STRONG, HTML_STYLE, HTML_SUB, HTML_SUP, HTML_TABLE, HTML_TBODY, HTML_TD,
+	HTML_TFOOT, HTML_TH, HTML_THEAD, HTML_TR, HTML_TT, HTML_U, HTML_UL, HTML_VAR,
+	HTML_ELEMENT_COUNT,
+	HTML_OTHER = HTML_ELEMENT_COUNT, /* a name libxml2 does not know: no rules apply */
+};
+
+_Static_assert(HTML_ELEMENT_COUNT <= 64, "html_elements[].closes is a 64-bit set");
+
+#define HTML_BIT(name) (UINT64_C(1) << HTML_##name)
+#define HTML_HEADINGS \
+	(HTML_BIT(H1) | HTML_BIT(H2) | HTML_BIT(H3) | HTML_BIT(H4) | HTML_BIT(H5) | HTML_BIT(H6))
+
+/* libxml2 2.9's rules for these elements, sorted by name. */
+static const struct html_element {
+	const char *name;
+	uint8_t end_priority; /* an end tag closes no open element of higher priority */
+	bool empty;           /* void: closed as soon as it is opened */
+	uint64_t closes;      /* open elements whose end a start tag of this one implies */
+} html_elements[HTML_ELEMENT_COUNT] = {
+	[HTML_A] = {"a", 100, false, HTML_BIT(A)},
+	[HTML_ABBR] = {"abbr", 100, false, 0},
+	[HTML_ACRONYM] = {"acronym", 100, false, 0},
+	[HTML_ADDRESS] = {"address", 100, false, HTML_BIT(P) | HTML_BIT(UL)},
+	[HTML_B] = {"b", 100, false, 0},
+	[HTML_BIG] = {"big", 100, false, 0},
+	[HTML_BLOCKQUOTE] = {"blockquote", 100, false, HTML_BIT(P)},
+	[HTML_BR] = {"br", 100, true, 0},
+	[HTML_CAPTION] = {"caption", 100, false, HTML_BIT(P)},
+	[HTML_CENTER] = {"center", 100, false, HTML_BIT(B) | HTML_BIT(FONT) | HTML_BIT(I) | HTML_BIT(P)},
+	[HTML_CITE] = {"cite", 100, false, 0},
+	[HTML_CODE] = {"code", 100, false, 0},
+	[HTML_COL] = {"col", 100, true, HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(P)},
+	[HTML_COLGROUP] = {"colgroup", 100, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P)},
+	[HTML_DD] = {"dd", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(DT) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_DEL] = {"del", 100, false, 0},
+	[HTML_DFN] = {"dfn", 100, false, 0},
+	[HTML_DIV] = {"div", 150, false, HTML_BIT(P)},
+	[HTML_DL] = {"dl", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(DT) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_DT] = {"dt", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(DD) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_EM] = {"em", 100, false, 0},
+	[HTML_FONT] = {"font", 100, false, 0},
+	[HTML_FORM] = {"form", 100, false,
+		HTML_BIT(ADDRESS) | HTML_BIT(DL) | HTML_BIT(FORM) | HTML_HEADINGS | HTML_BIT(HR) |
+			HTML_BIT(OL) | HTML_BIT(P) | HTML_BIT(PRE) | HTML_BIT(UL)},
+	[HTML_H1] = {"h1", 100, false, HTML_BIT(P)},
+	[HTML_H2] = {"h2", 100, false, HTML_BIT(P)},
+	[HTML_H3] = {"h3", 100, false, HTML_BIT(P)},
+	[HTML_H4] = {"h4", 100, false, HTML_BIT(P)},
+	[HTML_H5] = {"h5", 100, false, HTML_BIT(P)},
+	[HTML_H6] = {"h6", 100, false, HTML_BIT(P)},
+	[HTML_HR] = {"hr", 100, true, HTML_BIT(P)},
+	[HTML_I] = {"i", 100, false, 0},
+	[HTML_IFRAME] = {"iframe", 100, false, 0},
+	[HTML_IMG] = {"img", 100, true, 0},
+	[HTML_INS] = {"ins", 100, false, 0},
+	[HTML_KBD] = {"kbd", 100, false, 0},
+	[HTML_LI] = {"li", 100, false,
+		HTML_BIT(ADDRESS) | HTML_BIT(DL) | HTML_HEADINGS | HTML_BIT(LI) | HTML_BIT(P) |
+			HTML_BIT(PRE)},
+	[HTML_NOSCRIPT] = {"noscript", 100, false, 0},
+	[HTML_OBJECT] = {"object", 100, false, 0},
+	[HTML_OL] = {"ol", 100, false, HTML_BIT(P) | HTML_BIT(UL)},
+	[HTML_P] = {"p", 100, false,
+		HTML_BIT(B) | HTML_BIT(BIG) | HTML_HEADINGS | HTML_BIT(I) | HTML_BIT(P) | HTML_BIT(S) |
+			HTML_BIT(SMALL) | HTML_BIT(STRIKE) | HTML_BIT(TT) | HTML_BIT(U)},
+	[HTML_PARAM] = {"param", 100, true, 0},
+	[HTML_PRE] = {"pre", 100, false, HTML_BIT(P) | HTML_BIT(UL)},
+	[HTML_Q] = {"q", 100, false, 0},
+	[HTML_S] = {"s", 100, false, 0},
+	[HTML_SAMP] = {"samp", 100, false, 0},
+	[HTML_SCRIPT] = {"script", 100, false, 0},
+	[HTML_SMALL] = {"small", 100, false, 0},
+	[HTML_SPAN] = {"span", 100, false, 0},
+	[HTML_STRIKE] = {"strike", 100, false, 0},
+	[HTML_STRONG] = {"strong", 100, false, 0},
+	[HTML_STYLE] = {"style", 100, false, 0},
+	[HTML_SUB] = {"sub", 100, false, 0},
+	[HTML_SUP] = {"sup", 100, false, 0},
+	[HTML_TABLE] = {"table", 190, false,
+		HTML_BIT(A) | HTML_HEADINGS | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_TBODY] = {"tbody", 180, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P) | HTML_BIT(TBODY) |
+			HTML_BIT(TD) | HTML_BIT(TFOOT) | HTML_BIT(TH) | HTML_BIT(THEAD) | HTML_BIT(TR)},
+	[HTML_TD] = {"td", 160, false,
+		HTML_BIT(A) | HTML_BIT(B) | HTML_BIT(FONT) | HTML_BIT(I) | HTML_BIT(P) | HTML_BIT(SPAN) |
+			HTML_BIT(TD) | HTML_BIT(TH) | HTML_BIT(U)},
+	[HTML_TFOOT] = {"tfoot", 180, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P) | HTML_BIT(TBODY) |
+			HTML_BIT(TD) | HTML_BIT(TH) | HTML_BIT(THEAD) | HTML_BIT(TR)},
+	[HTML_TH] = {"th", 160, false,
+		HTML_BIT(A) | HTML_BIT(B) | HTML_BIT(FONT) | HTML_BIT(I) | HTML_BIT(P) | HTML_BIT(SPAN) |
+			HTML_BIT(TD) | HTML_BIT(TH) | HTML_BIT(U)},
+	[HTML_THEAD] = {"thead", 180, false, HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP)},
+	[HTML_TR] = {"tr", 170, false,
+		HTML_BIT(CAPTION) | HTML_BIT(COL) | HTML_BIT(COLGROUP) | HTML_BIT(P) | HTML_BIT(TD) |
+			HTML_BIT(TH) | HTML_BIT(TR)},
+	[HTML_TT] = {"tt", 100, false, 0},
+	[HTML_U] = {"u", 100, false, 0},
+	[HTML_UL] = {"ul", 100, false, HTML_BIT(ADDRESS) | HTML_BIT(OL) | HTML_BIT(P) | HTML_BIT(PRE)},
+	[HTML_VAR] = {"var", 100, false, 0},
+};
+
+/* The element a lowercase tag name stands for: HTML_OTHER for names libxml2 has no rule
+ * for, -1 for those the fast path leaves to the HTML parser. */
+static int html_fast_element(const char *name)
 {
-	struct buf decoded = {0};
-	size_t pos = 0;
-	while (pos < len) {
-		const char *amp = memchr(html + pos, '&', len - pos);
-		size_t stop = amp ? (size_t)(amp - html) : len;
-		buf_append(&decoded, html + pos, stop - pos);
-		pos = stop;
-		if (pos >= len)
-			break;
-		size_t end = pos + 1;
-		while (end < len && end - pos < 40 && html[end] != ';' && html[end] != '&' &&
-			!ascii_space((unsigned char)html[end]))
-			end++;
-		uint32_t cp = 0;
-		if (end < len && html[end] == ';' && end > pos + 1) {
-			char name[48];
-			memcpy(name, html + pos + 1, end - pos - 1);
-			name[end - pos - 1] = '\0';
-			if (name[0] == '#') {
-				char *stop_at;
-				unsigned long value = (name[1] == 'x' || name[1] == 'X')
-							      ? strtoul(name + 2, &stop_at, 16)
-							      : strtoul(name + 1, &stop_at, 10);
-				if (*stop_at == '\0' && stop_at != name + 1 && value > 0 && value <= 0x10FFFF &&
-					!(value >= 0xD800 && value <= 0xDFFF))
-					cp = (uint32_t)value;
-			} else {
-				const htmlEntityDesc *entity = htmlEntityLookup((const xmlChar *)name);
-				if (entity)
-					cp = entity->value;
-			}
-		}
-		if (cp) {
-			utf8_append(&decoded, cp);
-			pos = end + 1;
-		} else {
-			buf_append_char(&decoded, '&');
-			pos++;
-		}
+	size_t low = 0, high = HTML_ELEMENT_COUNT;
+	while (low < high) {
+		size_t mid = (low + high) / 2;
+		int cmp = strcmp(name, html_elements[mid].name);
+		if (cmp == 0)
+			return (int)mid;
+		if (cmp < 0)
+			high = mid;
+		else
+			low = mid + 1;
 	}
-	if (decoded.len)
-		text_append(t, decoded.data, decoded.len);
-	buf_free(&decoded);
+	/* xmp and listing are missing from libxml2's element table, not from its rules. */
+	if (strcmp(name, "xmp") == 0 || strcmp(name, "listing") == 0)
+		return -1;
+	return htmlTagLookup((const xmlChar *)name) ? -1 : HTML_OTHER;
 }
 
-/* Feeds the HTML fragment through libxml2's HTML parser into t. */
-static void html_to_text(struct parser *p, const char *html, size_t len, struct text *t)
+static unsigned html_end_priority(int id)
 {
-	/* Most titles and many summaries have no markup at all; skip the HTML parser. */
-	if (!memchr(html, '<', len)) {
-		if (memchr(html, '&', len))
-			html_references_to_text(html, len, t);
-		else
-			text_append(t, html, len);
-		return;
+	return id == HTML_OTHER ? 100 : html_elements[id].end_priority;
+}
+
+/* IS_BLANK_CH: what libxml2 skips between the parts of a tag. */
+static bool html_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool html_name_char(char c)
+{
+	return ascii_alpha(c) || ascii_digit(c) || c == ':' || c == '-' || c == '_';
+}
+
+/* Reads the tag name at s[pos] (an ASCII letter) in lowercase into name; returns its
+ * length, or 0 when the fast path does not take it. */
+static size_t html_fast_name(const char *s, size_t len, size_t pos, char name[HTML_FAST_MAX_NAME + 1])
+{
+	size_t n = 0;
+	while (pos + n < len && html_name_char(s[pos + n])) {
+		if (n >= HTML_FAST_MAX_NAME)
+			return 0;
+		name[n] = ascii_lower(s[pos + n]);
+		n++;
 	}
+	/* libxml2 reads '.' as part of a name in some places and not in others */
+	if (pos + n < len && s[pos + n] == '.')
+		return 0;
+	name[n] = '\0';
+	return n;
+}
+
+/* Skips a start tag's attributes from s[pos]; returns the offset of the '>' or of the
+ * "/>" that ends the tag, or 0 when the fast path does not take the syntax. */
+static size_t html_fast_attributes(const char *s, size_t len, size_t pos)
+{
+	for (;;) { /* every round consumes at least one byte or returns */
+		while (pos < len && html_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos >= len)
+			return 0;
+		if (s[pos] == '>' || (s[pos] == '/' && pos + 1 < len && s[pos + 1] == '>'))
+			return pos;
+		if (!ascii_alpha(s[pos]) && s[pos] != '_' && s[pos] != ':' && s[pos] != '.')
+			return 0; /* libxml2 skips such junk up to a blank; leave it to it */
+		while (pos < len && (html_name_char(s[pos]) || s[pos] == '.'))
+			pos++;
+		while (pos < len && html_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos >= len || s[pos] != '=')
+			continue;
+		pos++;
+		while (pos < len && html_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos < len && (s[pos] == '"' || s[pos] == '\'')) {
+			/* references in the value cannot step over its quote */
+			const char *quote = memchr(s + pos + 1, s[pos], len - pos - 1);
+			if (!quote)
+				return 0;
+			pos = (size_t)(quote - s) + 1;
+		} else {
+			while (pos < len && !html_blank((unsigned char)s[pos]) && s[pos] != '>')
+				pos++;
+		}
+	}
+}
+
+/* A comment at s[pos] ("<!--"); returns the offset after it, 0 when it does not end. */
+static size_t html_fast_comment(const char *s, size_t len, size_t pos)
+{
+	for (size_t at = pos + 4; at + 2 < len; at++) {
+		const char *dash = memchr(s + at, '-', len - at - 2);
+		if (!dash)
+			return 0;
+		at = (size_t)(dash - s);
+		if (s[at + 1] != '-')
+			continue;
+		if (s[at + 2] == '>')
+			return at + 3;
+		if (s[at + 2] == '!' && at + 3 < len && s[at + 3] == '>')
+			return at + 4;
+	}
+	return 0;
+}
+
+/* The content of script or style from s[pos]: returns the offset of the "</name" that
+ * ends it, len when nothing does, 0 when libxml2 would read that end tag as another. */
+static size_t html_fast_raw_text(const char *s, size_t len, size_t pos, const char *name)
+{
+	size_t n = strlen(name);
+	/* A tag right at the start is read as one, and may imply the element's end. */
+	if (len - pos >= 2 && s[pos] == '<' && (ascii_alpha(s[pos + 1]) || s[pos + 1] == '_' ||
+						       s[pos + 1] == ':'))
+		return 0;
+	for (const char *at = s + pos; (at = memmem(at, len - (size_t)(at - s), "</", 2)); at += 2) {
+		size_t end = (size_t)(at - s);
+		if (len - end - 2 < n || !prefix_ci(at + 2, n, name))
+			continue;
+		if (end + 2 + n < len && (html_name_char(at[2 + n]) || at[2 + n] == '.'))
+			return 0;
+		return end;
+	}
+	return len;
+}
+
+struct html_open {
+	int id;
+	unsigned role;
+	char name[HTML_FAST_MAX_NAME + 1];
+};
+
+struct html_fast {
+	struct text *t;
+	struct html_open stack[HTML_FAST_MAX_DEPTH];
+	size_t depth;
+};
+
+static bool html_fast_open(struct html_fast *h, int id, const char *name)
+{
+	if (h->depth >= HTML_FAST_MAX_DEPTH)
+		return false;
+	struct html_open *open = &h->stack[h->depth++];
+	open->id = id;
+	open->role = html_element_role(name);
+	strcpy(open->name, name);
+	text_element_start(h->t, open->role);
+	return true;
+}
+
+static void html_fast_close(struct html_fast *h)
+{
+	text_element_end(h->t, h->stack[--h->depth].role);
+}
+
+/* Text and references outside any element open an implied <p>. */
+static void html_fast_paragraph(struct html_fast *h)
+{
+	if (h->depth == 0)
+		html_fast_open(h, HTML_P, "p");
+}
+
+/* A start tag at s[pos] ('<' and a letter); returns the offset after it, 0 to give up. */
+static size_t html_fast_start_tag(struct html_fast *h, const char *s, size_t len, size_t pos)
+{
+	char name[HTML_FAST_MAX_NAME + 1];
+	size_t n = html_fast_name(s, len, pos + 1, name);
+	int id = n ? html_fast_element(name) : -1;
+	if (id < 0)
+		return 0;
+	if (id != HTML_OTHER)
+		while (h->depth > 0 && h->stack[h->depth - 1].id != HTML_OTHER &&
+			(html_elements[id].closes & (UINT64_C(1) << h->stack[h->depth - 1].id)))
+			html_fast_close(h);
+	size_t end = html_fast_attributes(s, len, pos + 1 + n);
+	if (end == 0 || !html_fast_open(h, id, name))
+		return 0;
+	if (s[end] == '/') {
+		html_fast_close(h);
+		return end + 2;
+	}
+	if (id != HTML_OTHER && html_elements[id].empty)
+		html_fast_close(h);
+	if (id == HTML_SCRIPT || id == HTML_STYLE) {
+		size_t raw_end = html_fast_raw_text(s, len, end + 1, name);
+		if (raw_end == 0)
+			return 0;
+		text_append(h->t, s + end + 1, raw_end - (end + 1));
+		return raw_end;
+	}
+	return end + 1;
+}
+
+/* An end tag at s[pos] ("</"); returns the offset after it, 0 to give up. */
+static size_t html_fast_end_tag(struct html_fast *h, const char *s, size_t len, size_t pos)
+{
+	char name[HTML_FAST_MAX_NAME + 1];
+	if (pos + 2 >= len || !ascii_alpha(s[pos + 2]))
+		return 0;
+	size_t n = html_fast_name(s, len, pos + 2, name);
+	if (n == 0)
+		return 0;
+	size_t end = pos + 2 + n;
+	while (end < len && html_blank((unsigned char)s[end]))
+		end++;
+	if (end >= len || s[end] != '>')
+		return 0;
+	size_t match = h->depth;
+	while (match > 0 && strcmp(h->stack[match - 1].name, name) != 0)
+		match--;
+	if (match == 0)
+		return end + 1; /* nothing of that name is open: ignored */
+	match--;
+	unsigned priority = html_end_priority(h->stack[match].id);
+	for (size_t i = match + 1; i < h->depth; i++)
+		if (html_end_priority(h->stack[i].id) > priority)
+			return end + 1;
+	while (h->depth > match)
+		html_fast_close(h);
+	return end + 1;
+}
+
+/* A reference at s[pos] ('&'); returns the offset after it. */
+static size_t html_fast_reference(struct html_fast *h, const char *s, size_t len, size_t pos)
+{
+	char bytes[4];
+	if (pos + 1 < len && s[pos + 1] == '#') {
+		size_t at = pos + 2;
+		bool hex = at < len && (s[at] == 'x' || s[at] == 'X');
+		if (hex)
+			at++;
+		uint32_t value = 0;
+		for (; at < len && s[at] != ';'; at++) {
+			char c = s[at];
+			uint32_t digit;
+			if (ascii_digit(c))
+				digit = (uint32_t)(c - '0');
+			else if (hex && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f')
+				digit = (uint32_t)(ascii_lower(c) - 'a' + 10);
+			else
+				break;
+			if (value < 0x110000)
+				value = value * (hex ? 16 : 10) + digit;
+		}
+		if (at < len && s[at] == ';')
+			at++;
+		if (xml_char_allowed(value)) {
+			html_fast_paragraph(h);
+			text_append(h->t, bytes, utf8_encode(value, bytes));
+		}
+		return at;
+	}
+	size_t at = pos + 1;
+	if (at < len && (ascii_alpha(s[at]) || s[at] == '_' || s[at] == ':')) {
+		while (at < len && (html_name_char(s[at]) || s[at] == '.') && at - pos <= 40)
+			at++;
+		if (at < len && s[at] == ';' && at - pos <= 40) {
+			char name[48];
+			memcpy(name, s + pos + 1, at - pos - 1);
+			name[at - pos - 1] = '\0';
+			const htmlEntityDesc *entity = htmlEntityLookup((const xmlChar *)name);
+			if (entity) {
+				html_fast_paragraph(h);
+				text_append(h->t, bytes, utf8_encode(entity->value, bytes));
+				return at + 1;
+			}
+		}
+	}
+	/* Not a reference: the '&' is text, and what follows is read as such. */
+	html_fast_paragraph(h);
+	text_append(h->t, "&", 1);
+	return pos + 1;
+}
+
+/* What ends a run of text for the fast reader: '<' and '&' (2), and what it leaves to
+ * libxml2 (1): the controls XML does not allow, and 0xEF that may start U+FFFE or U+FFFF. */
+static const unsigned char html_text_byte[256] = {
+	[0x00 ... 0x08] = 1, [0x0B ... 0x0C] = 1, [0x0E ... 0x1F] = 1, [0xEF] = 1,
+	['<'] = 2, ['&'] = 2,
+};
+
+/* True when the bytes are all IS_BLANK_CH. */
+static bool html_all_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!html_blank((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* See the top of this section. Returns false, with t in an unspecified state, when the
+ * fragment needs the HTML parser. */
+static bool html_fast_to_text(const char *s, size_t len, struct text *t)
+{
+	struct html_fast h;
+	h.t = t;
+	h.depth = 0;
+	size_t pos = 0;
+	bool prolog = true; /* nothing but comments yet */
+	while (pos < len && html_blank((unsigned char)s[pos]))
+		pos++;
+	if (len - pos >= 3 && memcmp(s + pos, "\xEF\xBB\xBF", 3) == 0)
+		return false; /* libxml2 drops a leading byte order mark */
+	while (pos < len) {
+		unsigned char c = (unsigned char)s[pos];
+		if (c == '<' && len - pos >= 4 && memcmp(s + pos, "<!--", 4) == 0) {
+			pos = html_fast_comment(s, len, pos);
+			if (pos == 0)
+				return false;
+			while (prolog && pos < len && html_blank((unsigned char)s[pos]))
+				pos++;
+			continue;
+		}
+		prolog = false;
+		if (c == '<') {
+			char next = pos + 1 < len ? s[pos + 1] : '\0';
+			size_t after;
+			if (next == '/')
+				after = html_fast_end_tag(&h, s, len, pos);
+			else if (ascii_alpha(next))
+				after = html_fast_start_tag(&h, s, len, pos);
+			else if (next == '!' || next == '?' || next == '_' || next == ':')
+				after = 0;
+			else {
+				text_append(t, "<", 1);
+				after = pos + 1;
+			}
+			if (after == 0)
+				return false;
+			pos = after;
+			continue;
+		}
+		if (c == '&') {
+			pos = html_fast_reference(&h, s, len, pos);
+			continue;
+		}
+		size_t start = pos;
+		for (; pos < len; pos++) {
+			c = (unsigned char)s[pos];
+			if (!html_text_byte[c])
+				continue;
+			if (c == '<' || c == '&')
+				break;
+			if (c != 0xEF)
+				return false; /* libxml2 drops what XML does not allow */
+			if (len - pos >= 3 && (unsigned char)s[pos + 1] == 0xBF &&
+				(unsigned char)s[pos + 2] >= 0xBE)
+				return false; /* U+FFFE, U+FFFF: likewise */
+		}
+		if (h.depth == 0 && (pos - start >= HTML_PIECE || (pos < len && s[pos] == '&') ||
+					    !html_all_blank(s + start, pos - start)))
+			html_fast_paragraph(&h);
+		text_append(t, s + start, pos - start);
+	}
+	while (h.depth > 0)
+		html_fast_close(&h);
+	return true;
+}
+
+/* Feeds the HTML fragment through libxml2's HTML parser into t. *ctxt is made on first
+ * use and serves the document's other fragments. */
+static void html_parse_to_text(htmlParserCtxtPtr *ctxt, const char *html, size_t len,
+	struct text *t)
+{
 	if (len > INT32_MAX)
 		return;
-	if (!p->html) {
-		p->html = htmlNewParserCtxt();
-		if (!p->html)
+	if (!*ctxt) {
+		*ctxt = htmlNewParserCtxt();
+		if (!*ctxt)
 			abort(); /* libxml2 allocation failure: out of memory, as xalloc does */
-		xmlSAXHandler *sax = p->html->sax;
+		xmlSAXHandler *sax = (*ctxt)->sax;
 		memset(sax, 0, sizeof(*sax));
 		sax->initialized = 1;
 		sax->startElement = html_sax_start;
@@ -1205,13 +1948,29 @@ static void html_to_text(struct parser *p, const char *html, size_t len, struct 
 		sax->characters = html_sax_characters;
 		/* cdataBlock stays NULL: libxml2 hands script and style bodies to it */
 	}
-	p->html->userData = t;
-	htmlDocPtr doc = htmlCtxtReadMemory(p->html, html, (int)len, NULL, "UTF-8",
+	(*ctxt)->userData = t;
+	htmlDocPtr doc = htmlCtxtReadMemory(*ctxt, html, (int)len, NULL, "UTF-8",
 		HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 			HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
 	if (doc)
 		xmlFreeDoc(doc);
-	p->html->userData = NULL;
+	(*ctxt)->userData = NULL;
+}
+
+/* The plain text of an HTML fragment (valid UTF-8, no NUL) into t: by the fast path when
+ * it takes the fragment, else by libxml2's HTML parser, from where t was. */
+static void html_to_text(struct parser *p, const char *html, size_t len, struct text *t)
+{
+	struct text before = *t;
+	if (html_fast_to_text(html, len, t))
+		return;
+	struct buf out = t->out;
+	*t = before;
+	t->out.data = out.data;
+	t->out.cap = out.cap;
+	if (t->out.data)
+		t->out.data[t->out.len] = '\0';
+	html_parse_to_text(&p->html, html, len, t);
 }
 
 /* Plain text of an XHTML (or any XML) subtree, with the same block rules as HTML. */
@@ -1267,6 +2026,23 @@ static const struct {
 	{"http://rssnamespace.org/feedburner/ext/1.0", "feedburner", NS_FEEDBURNER},
 };
 
+/* The namespace a URI names, for an element or attribute of the document. */
+static enum ns href_ns(const xmlNode *node, const char *href)
+{
+	for (size_t i = 0; i < sizeof(known_namespaces) / sizeof(known_namespaces[0]); i++)
+		if (strcmp(href, known_namespaces[i].uri) == 0)
+			return known_namespaces[i].ns;
+	/* Atom 1.0 documents sometimes miss the trailing slash or use https. */
+	if (strcmp(href, "http://www.w3.org/2005/Atom/") == 0)
+		return NS_ATOM10;
+	/* RSS 2.0 under a default namespace of its own (UserLand's), or a future version of a
+	 * format: the root's namespace is the format's vocabulary. */
+	const xmlNode *root = node->doc ? xmlDocGetRootElement(node->doc) : NULL;
+	if (root && root->ns && root->ns->href && strcmp((const char *)root->ns->href, href) == 0)
+		return NS_ROOT;
+	return NS_OTHER;
+}
+
 /* The namespace of an element or attribute and its local name. Prefixes that were never
  * declared (common: "dc:" without xmlns:dc) reach us as names with a colon. */
 static enum ns node_ns(const xmlNode *node, const char **ret_local)
@@ -1274,19 +2050,14 @@ static enum ns node_ns(const xmlNode *node, const char **ret_local)
 	const char *name = (const char *)node->name;
 	*ret_local = name;
 	if (node->ns && node->ns->href) {
-		const char *href = (const char *)node->ns->href;
-		for (size_t i = 0; i < sizeof(known_namespaces) / sizeof(known_namespaces[0]); i++)
-			if (strcmp(href, known_namespaces[i].uri) == 0)
-				return known_namespaces[i].ns;
-		/* Atom 1.0 documents sometimes miss the trailing slash or use https. */
-		if (strcmp(href, "http://www.w3.org/2005/Atom/") == 0)
-			return NS_ATOM10;
-		/* RSS 2.0 under a default namespace of its own (UserLand's), or a future
-		 * version of a format: the root's namespace is the format's vocabulary. */
-		const xmlNode *root = node->doc ? xmlDocGetRootElement(node->doc) : NULL;
-		if (root && root->ns && root->ns->href && strcmp((const char *)root->ns->href, href) == 0)
-			return NS_ROOT;
-		return NS_OTHER;
+		/* Elements share their namespace declaration's xmlNs: the answer is kept in its
+		 * application field, offset by one so that NULL means not yet known. */
+		xmlNs *declaration = node->ns;
+		if (declaration->_private)
+			return (enum ns)((uintptr_t)declaration->_private - 1);
+		enum ns ns = href_ns(node, (const char *)declaration->href);
+		declaration->_private = (void *)(uintptr_t)(ns + 1);
+		return ns;
 	}
 	const char *colon = name ? strchr(name, ':') : NULL;
 	if (colon) {
@@ -1479,7 +2250,8 @@ static bool has_element_child(const xmlNode *node)
 }
 
 /* The plain text of an element of the given kind, NULL when empty. */
-static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max);
+static char *string_text(struct parser *p, const char *raw, size_t len, enum text_kind kind,
+	size_t max);
 
 static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, size_t max)
 {
@@ -1489,23 +2261,32 @@ static char *element_text(struct parser *p, xmlNode *node, enum text_kind kind, 
 		xhtml_to_text(node, &t, 0);
 		return text_finish(p, &t);
 	}
-	raw_text(node, &p->scratch, FEED_MAX_LONG_FIELD * 4);
-	/* The HTML parser callbacks may run while we hold scratch; give it its own copy. */
-	char *raw = buf_steal(&p->scratch);
-	return string_text(p, raw, kind, max);
+	const size_t raw_max = FEED_MAX_LONG_FIELD * 4;
+	const xmlNode *only = node->children;
+	if (only && !only->next && (only->type == XML_TEXT_NODE || only->type == XML_CDATA_SECTION_NODE) &&
+		only->content) {
+		/* One text child, the usual case: read it where it is. */
+		size_t len = strlen((const char *)only->content);
+		return string_text(p, (const char *)only->content, len < raw_max ? len : raw_max, kind, max);
+	}
+	raw_text(node, &p->scratch, raw_max);
+	return string_text(p, p->scratch.data, p->scratch.len, kind, max);
 }
 
-/* The plain text of a string (which this takes ownership of) of the given kind. */
-static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_t max)
+/* The plain text of len bytes of the given kind (UTF-8 without NUL), NULL when empty. */
+static char *string_text(struct parser *p, const char *raw, size_t len, enum text_kind kind,
+	size_t max)
 {
 	struct text t = {.max = max};
-	size_t len = strlen(raw);
+	char *decoded = NULL;
 	if (kind == TEXT_BASE64) {
-		len = base64_decode(raw, len);
-		if (!utf8_valid(raw, len) || memchr(raw, '\0', len)) {
-			free(raw);
+		decoded = xstrndup(raw, len);
+		len = base64_decode(decoded, len);
+		if (!utf8_valid(decoded, len) || memchr(decoded, '\0', len)) {
+			free(decoded);
 			return NULL; /* binary content: nothing for a reader */
 		}
+		raw = decoded;
 		kind = TEXT_MAYBE_HTML;
 	}
 	if (kind == TEXT_MAYBE_HTML)
@@ -1514,7 +2295,7 @@ static char *string_text(struct parser *p, char *raw, enum text_kind kind, size_
 		html_to_text(p, raw, len, &t);
 	else
 		text_append(&t, raw, len);
-	free(raw);
+	free(decoded);
 	return text_finish(p, &t);
 }
 
@@ -1704,7 +2485,8 @@ static void append_person(struct buf *list, char *person)
 
 static bool is_name(const char *name, const char *want)
 {
-	return strcmp(name, want) == 0;
+	/* the first byte settles most comparisons without a call */
+	return name[0] == want[0] && strcmp(name, want) == 0;
 }
 
 static void item_parse_child(struct parser *p, struct feed_item *item, struct item_draft *draft,
@@ -2029,28 +2811,28 @@ static void parse_rss_container(struct parser *p, xmlNode *container, int depth)
 		const char *name;
 		enum ns ns = node_ns(child, &name);
 		bool core = is_core(ns, false);
-		if (core && strcmp(name, "item") == 0) {
+		if (core && is_name(name, "item")) {
 			parse_item(p, child, false, 0);
-		} else if (core && strcmp(name, "channel") == 0) {
+		} else if (core && is_name(name, "channel")) {
 			parse_rss_container(p, child, depth + 1);
 		} else if (depth == 0) {
 			continue; /* at the root of RSS 1.0, only channel and items matter */
-		} else if (core && strcmp(name, "title") == 0) {
+		} else if (core && is_name(name, "title")) {
 			set_once(&doc->title, element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD));
-		} else if (ns == NS_DC && strcmp(name, "title") == 0) {
+		} else if (ns == NS_DC && is_name(name, "title")) {
 			if (!doc->title)
 				doc->title = element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD);
-		} else if (core && strcmp(name, "link") == 0 && !attribute(child, "href")) {
+		} else if (core && is_name(name, "link") && !attribute(child, "href")) {
 			char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
 			if (text && !doc->site_link)
 				doc->site_link = resolve_link(child, text);
 			free(text);
-		} else if (ns == NS_ATOM10 && strcmp(name, "link") == 0 && !doc->site_link &&
+		} else if (ns == NS_ATOM10 && is_name(name, "link") && !doc->site_link &&
 			   atom_link_rank(child) > 0) {
 			doc->site_link = atom_link_target(p, child);
-		} else if ((core || ns == NS_DC) && strcmp(name, "language") == 0) {
+		} else if ((core || ns == NS_DC) && is_name(name, "language")) {
 			set_once(&doc->language, trimmed_text(p, child, 64));
-		} else if (core && strcmp(name, "ttl") == 0) {
+		} else if (core && is_name(name, "ttl")) {
 			char *text = trimmed_text(p, child, 32);
 			parse_ttl(doc, text);
 			free(text);
@@ -2071,7 +2853,7 @@ static void parse_atom_feed(struct parser *p, xmlNode *root)
 	for (xmlNode *child = root->children; child; child = child->next) {
 		const char *name;
 		if (child->type == XML_ELEMENT_NODE && is_core(node_ns(child, &name), true) &&
-			strcmp(name, "author") == 0)
+			is_name(name, "author"))
 			append_person(&authors, atom_person(p, child));
 	}
 	if (authors.len)
@@ -2084,12 +2866,12 @@ static void parse_atom_feed(struct parser *p, xmlNode *root)
 		enum ns ns = node_ns(child, &name);
 		if (!is_core(ns, true))
 			continue;
-		if (strcmp(name, "entry") == 0) {
+		if (is_name(name, "entry")) {
 			parse_item(p, child, true, 0);
-		} else if (strcmp(name, "title") == 0) {
+		} else if (is_name(name, "title")) {
 			set_once(&doc->title, element_text(p, child, atom_text_kind(child, TEXT_PLAIN),
 						      FEED_MAX_SHORT_FIELD));
-		} else if (strcmp(name, "link") == 0) {
+		} else if (is_name(name, "link")) {
 			int rank = atom_link_rank(child);
 			if (rank > 0 && (link_rank == 0 || rank < link_rank)) {
 				char *link = atom_link_target(p, child);
@@ -2160,7 +2942,7 @@ static char *json_member_text(struct parser *p, json_t *object, const char *key,
 	enum text_kind kind, size_t max)
 {
 	const char *value = json_member_string(object, key);
-	return value ? string_text(p, xstrdup(value), kind, max) : NULL;
+	return value ? string_text(p, value, strlen(value), kind, max) : NULL;
 }
 
 /* JSON Feed 1.1's "authors" then 1.0's "author", names joined with ", ". */
@@ -2217,7 +2999,8 @@ static void json_item(struct parser *p, json_t *object)
 	json_t *tag;
 	json_array_foreach(tags, index, tag) {
 		if (json_is_string(tag))
-			item_add_category(item, string_text(p, xstrdup(json_string_value(tag)), TEXT_PLAIN,
+			item_add_category(item, string_text(p, json_string_value(tag),
+							 strlen(json_string_value(tag)), TEXT_PLAIN,
 							 FEED_MAX_SHORT_FIELD));
 	}
 	item_complete(p, item, json_is_string(json_object_get(object, "title")),
@@ -2435,6 +3218,26 @@ void feed_doc_free(struct feed_doc *doc)
 	free(doc->language);
 	free(doc->encoding);
 	free(doc);
+}
+
+int feed_html_to_text(const char *html, size_t len, bool fast, char **ret_text)
+{
+	if (!html || memchr(html, '\0', len) || !utf8_valid(html, len))
+		return -EINVAL;
+	struct text t = {.max = FEED_MAX_LONG_FIELD};
+	int r = 0;
+	if (fast) {
+		if (!html_fast_to_text(html, len, &t))
+			r = -ENOTSUP;
+	} else {
+		htmlParserCtxtPtr ctxt = NULL;
+		html_parse_to_text(&ctxt, html, len, &t);
+		htmlFreeParserCtxt(ctxt);
+	}
+	if (r == 0)
+		*ret_text = t.out.len > 0 ? buf_steal(&t.out) : NULL;
+	buf_free(&t.out);
+	return r;
 }
 
 const char *feed_strerror(int error)

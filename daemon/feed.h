@@ -86,6 +86,17 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 	struct feed_doc **ret_doc);
 void feed_doc_free(struct feed_doc *doc);
 
+/*
+ * The plain text of an HTML fragment, as feed_parse() makes summaries of it (before it
+ * repairs mis-decoded characters); `html` is `len` bytes of UTF-8 without NUL. With `fast`
+ * false the text comes from libxml2's HTML parser; with `fast` true from the reader of
+ * simple markup that feed_parse() tries first, which must give the same text wherever it
+ * takes a fragment, and returns -ENOTSUP where it leaves it to libxml2. For tests and the
+ * fuzzer, which compare the two. Returns 0 and sets *ret_text (the caller frees it; NULL
+ * when there is no text), or -EINVAL for input that is not UTF-8 or holds a NUL. Never logs.
+ */
+int feed_html_to_text(const char *html, size_t len, bool fast, char **ret_text);
+
 /* A short English description of a feed_error or -errno, for logs and the feeds table. */
 const char *feed_strerror(int error);
 /* "rss2.0", "atom1.0", ... */

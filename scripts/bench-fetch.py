@@ -5,13 +5,16 @@ usage: bench-fetch.py GEOTRACKD BENCH_FEEDSERVER [--feeds N ...] [--no-newsboat]
        [--newsboat-max N] [--idle-seconds S]
 
 For each N (default 1,000 and 10,000): N feeds of about 50 KB (50 distinct bodies of
-news-like items, cycled) served by tests/bench/feedserver.c; then, in the same run:
+news-like items, cycled) served by tests/bench/feedserver.c without validators, so every
+poll is a full 200; then, in the same run:
   - curl --parallel (50 at once) fetching the same URLs to /dev/null: the transport floor;
-  - geotrackd --once on a fresh database, concurrency and per_host 50 like curl, no host
-    spacing (every feed is on 127.0.0.1, and spacing is a politeness delay, not work):
-    wall time, feeds/s, peak RSS, CPU, and the daemon's own split of the cycle;
-  - newsboat -x reload on the same URL list (defaults, as a user would run it), up to
-    --newsboat-max feeds (default 1,000: at 10,000 it takes minutes).
+  - geotrackd --once on a fresh database ("cold": every item is new, so parsed, coded and
+    stored), concurrency and per_host 50 like curl, no host spacing (every feed is on
+    127.0.0.1, and spacing is a politeness delay, not work): wall time, feeds/s, peak RSS,
+    CPU, and the daemon's own split of the cycle; then a second --once ("warm": the same
+    bodies again, which the body hash skips);
+  - newsboat -x reload on the same URL list (defaults, as a user would run it), cold and
+    warm, up to --newsboat-max feeds (default 1,000: at 10,000 it takes minutes).
 Then, at the largest N, the running daemon (interval 15m) after its first cycle: the CPU
 it uses while idle between polls, over --idle-seconds (default 60).
 """
@@ -123,9 +126,10 @@ def bench_curl(urls, work):
     return Usage.of(['curl', '--parallel', '--parallel-max', str(CONCURRENCY), '-s', '-K', cfg])
 
 
-def bench_geotrackd(binary, urls, work):
+def bench_geotrackd(binary, urls, work, cycle):
     d = os.path.join(work, 'geotrackd-%d' % len(urls))
-    os.mkdir(d)
+    if cycle == 1:
+        os.mkdir(d)
     conf = write_config(d, urls)
     result = Usage.of([binary, '--once', '-c', conf], cwd=d)
     m = re.search(r'cycle: (\d+) feeds in ([\d.]+) s \((\d+) feeds/s\), (\d+) not fetched: '
@@ -147,13 +151,19 @@ def ensure_newsboat():
     if shutil.which('newsboat'):
         return True
     print('# installing newsboat (Debian package) for the comparison', file=sys.stderr)
-    subprocess.run(['apt-get', 'install', '-y', '-qq', 'newsboat'], stdout=subprocess.DEVNULL)
+    install = ['apt-get', 'install', '-y', '-qq', 'newsboat']
+    if subprocess.run(install, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(['apt-get', 'update', '-qq'], stdout=subprocess.DEVNULL)
+        subprocess.run(install, stdout=subprocess.DEVNULL)
+    if not shutil.which('newsboat'):
+        print('# newsboat unavailable: comparison skipped', file=sys.stderr)
     return shutil.which('newsboat') is not None
 
 
-def bench_newsboat(urls, work):
+def bench_newsboat(urls, work, cycle):
     d = os.path.join(work, 'newsboat-%d' % len(urls))
-    os.mkdir(d)
+    if cycle == 1:
+        os.mkdir(d)
     with open(os.path.join(d, 'urls'), 'w') as f:
         f.writelines(u + '\n' for u in urls)
     open(os.path.join(d, 'config'), 'w').close()
@@ -222,27 +232,32 @@ def main():
     newsboat = not args.no_newsboat and ensure_newsboat()
     rows = []
     try:
-        print('# %d distinct bodies, %.1f KB on average; server pid %d on port %d'
-              % (len(sizes), sum(sizes) / len(sizes) / 1024, server.pid, port))
+        print('# %d distinct bodies, %.1f KB on average; server pid %d on port %d; '
+              'load average %s (the machine is shared: wall times stretch with it)'
+              % (len(sizes), sum(sizes) / len(sizes) / 1024, server.pid, port,
+                 ' '.join(open('/proc/loadavg').read().split()[:3])))
         for n in args.feeds:
-            urls = ['http://127.0.0.1:%d/f/%d.xml' % (port, i) for i in range(n)]
-            curl = bench_curl(urls, work)
-            geo = bench_geotrackd(args.geotrackd, urls, work)
-            nb = bench_newsboat(urls, work) if newsboat and n <= args.newsboat_max else None
-            s = geo['split']
+            urls = ['http://127.0.0.1:%d/n/%d.xml' % (port, i) for i in range(n)]
             print('## %d feeds' % n)
+            curl = bench_curl(urls, work)
             print('curl --parallel: %.2f s wall, %.2f s CPU, %.0f MB' %
                   (curl['wall'], curl['cpu'], curl['rss_mb']))
-            print('geotrackd --once: %.2f s wall (%.0f feeds/s), %.2f s CPU, %.0f MB peak RSS; '
-                  'fetch %.2f, parse %.2f, code %.2f, store %.2f s; %d not fetched; '
-                  '%d articles, %d events' %
-                  (geo['wall'], n / geo['wall'], geo['cpu'], geo['rss_mb'], s['fetch'], s['parse'],
-                   s['code'], s['store'], geo['not_fetched'], geo['articles'], geo['events']))
-            if nb:
-                print('newsboat -x reload: %.2f s wall, %.2f s CPU, %.0f MB peak RSS (exit %d)' %
-                      (nb['wall'], nb['cpu'], nb['rss_mb'], nb['status']))
-            rows.append((n, curl, geo, nb))
-            sys.stdout.flush()
+            for cycle in (1, 2):
+                geo = bench_geotrackd(args.geotrackd, urls, work, cycle)
+                s = geo['split']
+                print('geotrackd --once, cycle %d: %.2f s wall (%.0f feeds/s), %.2f s CPU, '
+                      '%.0f MB peak RSS; fetch %.2f, parse %.2f, code %.2f, store %.2f s; '
+                      '%d not fetched; %d articles, %d events' %
+                      (cycle, geo['wall'], n / geo['wall'], geo['cpu'], geo['rss_mb'], s['fetch'],
+                       s['parse'], s['code'], s['store'], geo['not_fetched'], geo['articles'],
+                       geo['events']))
+                nb = None
+                if newsboat and n <= args.newsboat_max:
+                    nb = bench_newsboat(urls, work, cycle)
+                    print('newsboat -x reload, cycle %d: %.2f s wall, %.2f s CPU, %.0f MB peak '
+                          'RSS (exit %d)' % (cycle, nb['wall'], nb['cpu'], nb['rss_mb'], nb['status']))
+                rows.append((n, cycle, curl, geo, nb))
+                sys.stdout.flush()
         idle = bench_idle(args.geotrackd, urls, work, args.idle_seconds) if args.idle_seconds else None
     finally:
         server.terminate()
@@ -250,26 +265,31 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     print()
-    print('| feeds | tool | wall s | feeds/s | CPU s | peak RSS MB | fetch / parse / code / store s |')
-    print('|---:|---|---:|---:|---:|---:|---|')
-    for n, curl, geo, nb in rows:
+    print('| feeds | cycle | tool | wall s | feeds/s | CPU s | peak RSS MB | '
+          'fetch / parse / code / store s |')
+    print('|---:|---|---|---:|---:|---:|---:|---|')
+    for n, cycle, curl, geo, nb in rows:
         s = geo['split']
-        print('| %d | curl --parallel | %.2f | %.0f | %.2f | %.0f | - |'
-              % (n, curl['wall'], n / curl['wall'], curl['cpu'], curl['rss_mb']))
-        print('| %d | geotrackd --once | %.2f | %.0f | %.2f | %.0f | %.2f / %.2f / %.2f / %.2f |'
-              % (n, geo['wall'], n / geo['wall'], geo['cpu'], geo['rss_mb'], s['fetch'],
+        name = 'cold' if cycle == 1 else 'warm'
+        if cycle == 1:
+            print('| %d | - | curl --parallel | %.2f | %.0f | %.2f | %.0f | - |'
+                  % (n, curl['wall'], n / curl['wall'], curl['cpu'], curl['rss_mb']))
+        print('| %d | %s | geotrackd --once | %.2f | %.0f | %.2f | %.0f | %.2f / %.2f / %.2f / %.2f |'
+              % (n, name, geo['wall'], n / geo['wall'], geo['cpu'], geo['rss_mb'], s['fetch'],
                  s['parse'], s['code'], s['store']))
         if nb:
-            print('| %d | newsboat -x reload | %.2f | %.0f | %.2f | %.0f | - |'
-                  % (n, nb['wall'], n / nb['wall'], nb['cpu'], nb['rss_mb']))
+            print('| %d | %s | newsboat -x reload | %.2f | %.0f | %.2f | %.0f | - |'
+                  % (n, name, nb['wall'], n / nb['wall'], nb['cpu'], nb['rss_mb']))
     print()
-    for n, curl, geo, nb in rows:
+    for n, cycle, curl, geo, nb in rows:
+        name = 'cold' if cycle == 1 else 'warm'
         if nb:
-            print('%d feeds: geotrackd cycle is %.1fx faster than newsboat (bar: 20x)'
-                  % (n, nb['wall'] / geo['wall']))
-        print('%d feeds: geotrackd fetch share %.2f s = %.2fx curl --parallel (bar: within 2x)'
-              % (n, geo['split']['fetch'], geo['split']['fetch'] / curl['wall']))
-        print('%d feeds: geotrackd peak RSS %.0f MB (bar at 10,000: 150 MB)' % (n, geo['rss_mb']))
+            print('%d feeds, %s: geotrackd cycle is %.1fx faster than newsboat (bar: 20x)'
+                  % (n, name, nb['wall'] / geo['wall']))
+        print('%d feeds, %s: geotrackd fetch share %.2f s = %.2fx curl --parallel (bar: within 2x)'
+              % (n, name, geo['split']['fetch'], geo['split']['fetch'] / curl['wall']))
+        print('%d feeds, %s: geotrackd peak RSS %.0f MB (bar at 10,000: 150 MB)'
+              % (n, name, geo['rss_mb']))
     if idle:
         print('idle daemon with %d feeds after its first cycle (%d fetched): %.2f%% of a core '
               'over %d s, %.0f MB RSS (bar: < 1%%)'

@@ -5,7 +5,8 @@
  * usage: bench-feedserver DIR [PORT]
  * Loads every file of DIR (sorted by name) into memory and answers GET /f/N.xml with file
  * N modulo their count, as HTTP/1.1 with keep-alive, an ETag, and a 304 to a matching
- * If-None-Match. Prints "PORT <n>" once it listens. One thread, one libuv loop.
+ * If-None-Match; GET /n/N.xml is the same without validators (every poll a full 200).
+ * Prints "PORT <n>" once it listens. One thread, one libuv loop.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -95,7 +96,8 @@ static void respond(struct conn *c, const char *head, size_t len)
 	r->req.data = r;
 	const struct body *b = NULL;
 	unsigned long n;
-	if (sscanf(head, "GET /f/%lu.xml", &n) == 1)
+	char kind = 0;
+	if (sscanf(head, "GET /%c/%lu.xml", &kind, &n) == 2 && (kind == 'f' || kind == 'n'))
 		b = &bodies[n % body_count];
 	uv_buf_t bufs[2];
 	int nbufs = 1;
@@ -111,6 +113,12 @@ static void respond(struct conn *c, const char *head, size_t len)
 	if (!b) {
 		head_len = snprintf(r->head, sizeof(r->head),
 			"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	} else if (kind == 'n') {
+		head_len = snprintf(r->head, sizeof(r->head),
+			"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+			"Content-Length: %zu\r\n\r\n", b->len);
+		bufs[1] = uv_buf_init(b->data, (unsigned)b->len);
+		nbufs = 2;
 	} else if (inm && strncmp(inm, b->etag, strlen(b->etag)) == 0) {
 		head_len = snprintf(r->head, sizeof(r->head),
 			"HTTP/1.1 304 Not Modified\r\nETag: %s\r\nContent-Length: 0\r\n\r\n", b->etag);

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "coder.h"
 #include "dict.h"
+#include "suite.h"
 #include "xalloc.h"
 
 #define MAX_EVENTS 64
@@ -43,19 +44,6 @@ static void on_event(const struct coded_event *ev, void *ctx)
 	snprintf(t->code, sizeof t->code, "%s", ev->event_code);
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = {0};
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	return b.data ? b.data : xstrdup("");
-}
 
 /* The value of attribute `name` inside [tag, end); "" if absent. */
 static void attribute(const char *tag, const char *end, const char *name, char *out, size_t cap)
@@ -128,7 +116,7 @@ int main(int argc, char **argv)
 		printf("# dictionary problems:\n%s", errors.data);
 	struct coder *coder = coder_new(dict);
 	snprintf(path, sizeof path, "%s/PETR.UnitTest.records.xml", dir);
-	char *xml = read_file(path);
+	char *xml = suite_read_file(path);
 	if (!xml) {
 		printf("SKIP: cannot read %s\n", path);
 		return 77;
@@ -178,14 +166,7 @@ int main(int argc, char **argv)
 			if (*q == '\n' || *q == '\r')
 				*q = ' ';
 		int y = atoi(date) / 10000, m = atoi(date) / 100 % 100, d = atoi(date) % 100;
-		int32_t day = CODER_DATE_UNKNOWN;
-		if (y > 1800 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
-			int yy = y - (m <= 2);
-			int era = (yy >= 0 ? yy : yy - 399) / 400;
-			int yoe = yy - era * 400;
-			int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-			day = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-		}
+		int32_t day = y > 1800 ? suite_day(y, m, d) : CODER_DATE_UNKNOWN;
 		struct run r = {0};
 		coder_code(coder, text, (size_t)(text_end - text), day, on_event, &r);
 		unsigned flags = coder_last_flags(coder);

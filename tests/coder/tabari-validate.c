@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "coder.h"
 #include "dict.h"
+#include "suite.h"
 #include "xalloc.h"
 
 #define MAX_EXPECT 64
@@ -63,20 +64,6 @@ static void on_event(const struct coded_event *ev, void *ctx)
 	snprintf(t->code, sizeof t->code, "%s", ev->event_code);
 }
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = {0};
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*ret_len = b.len;
-	return b.data ? b.data : xstrdup("");
-}
 
 static void strip(char *s)
 {
@@ -135,14 +122,7 @@ static int32_t record_day(const char *date)
 		m = (date[2] - '0') * 10 + date[3] - '0';
 		d = (date[4] - '0') * 10 + date[5] - '0';
 	}
-	if (m < 1 || m > 12 || d < 1 || d > 31)
-		return CODER_DATE_UNKNOWN;
-	y -= m <= 2;
-	int era = (y >= 0 ? y : y - 399) / 400;
-	int yoe = y - era * 400;
-	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return suite_day(y, m, d);
 }
 
 static struct section *section_of(const char *id)
@@ -270,8 +250,7 @@ static bool judge(const struct expect *ex, const struct run *r, unsigned flags)
 
 static void apply_options_file(struct coder *coder, const char *path, bool verbose)
 {
-	size_t len;
-	char *text = read_file(path, &len);
+	char *text = suite_read_file(path);
 	if (!text)
 		return;
 	char *save = NULL;
@@ -334,8 +313,7 @@ int main(int argc, char **argv)
 	apply_options_file(coder, path, verbose);
 
 	snprintf(path, sizeof path, "%s/Validate.text", dir);
-	size_t len;
-	char *text = read_file(path, &len);
+	char *text = suite_read_file(path);
 	if (!text) {
 		printf("SKIP: cannot read %s\n", path);
 		return 77;

@@ -384,6 +384,136 @@ static void test_json_feed(void)
 	is_int(error, FEED_ERR_MALFORMED, "is malformed");
 }
 
+/* The fragment's text by both ways; checks that the fast reader takes it (when `simple`)
+ * and agrees with libxml2's HTML parser. Returns the reference text (caller frees). */
+static char *html_both(const char *html, bool simple, int *ret_mismatches)
+{
+	char *reference = NULL, *fast = NULL;
+	int r = feed_html_to_text(html, strlen(html), false, &reference);
+	int f = feed_html_to_text(html, strlen(html), true, &fast);
+	bool same = f == -ENOTSUP ||
+		    (f == 0 && (reference && fast ? strcmp(reference, fast) == 0 : reference == fast));
+	if (r != 0 || (simple && f != 0) || !same) {
+		(*ret_mismatches)++;
+		if (*ret_mismatches <= 5)
+			printf("# '%s': libxml2 '%s', fast (%d) '%s'\n", html, reference ? reference : "",
+				f, fast ? fast : "");
+	}
+	free(fast);
+	return reference;
+}
+
+/* The template with each '1' and '2' right after a '<' or "</" replaced by a tag name. */
+static void html_fill(char out[256], const char *template, const char *first, const char *second)
+{
+	size_t n = 0;
+	for (const char *c = template; *c; c++) {
+		bool tag = (*c == '1' || *c == '2') && (c[-1] == '<' || c[-1] == '/');
+		const char *s = tag ? (*c == '1' ? first : second) : NULL;
+		if (s) {
+			size_t len = strlen(s);
+			memcpy(out + n, s, len);
+			n += len;
+		} else {
+			out[n++] = *c;
+		}
+	}
+	out[n] = '\0';
+}
+
+static void test_html_fast_path(void)
+{
+	/* What libxml2's HTML parser makes of these is what a reader sees; the fast reader
+	 * must take each and say the same. */
+	static const struct {
+		const char *html;
+		const char *text;
+	} cases[] = {
+		{"plain text", "plain text"},
+		{"  leading and trailing  ", "leading and trailing"},
+		{"AT&amp;T &eacute;t&eacute; &#233;&#xE9;&#Xe9;", "AT&T été ééé"},
+		{"&#65&#x42x &#0;&#xD800;&#1114112;", "ABx"},
+		{"&nbsp &foo; & &; &#; &", "&nbsp &foo; & &; &"},
+		{"<p>one</p><p>two</p>", "one\n\ntwo"},
+		{"<p>one<p>two<div>three</div>four", "one\n\ntwo\n\nthree\n\nfour"},
+		{"a<br>b<br/>c<BR />d", "a\nb\nc\nd"},
+		{"<a href=\"x\">link</a> <b>bold</b>", "link bold"},
+		{"<b>bold</b> text", "bold\n\ntext"},
+		{"text <b>bold</b> more", "text bold more"},
+		{"<ul><li>one<li>two</ul>after", "one\n\ntwo\n\nafter"},
+		{"<table><tr><td>a<td>b</table>", "a b"},
+		{"<img src='a.png' alt=\"x > y\">caption", "caption"},
+		{"<a href=x/>y</a>z", "y\n\nz"},
+		{"<span class=c>x</span><figure>f</figure>", "x\n\nf"},
+		{"<o:p>word</o:p>", "word"},
+		{"5 < 6 <3 a<", "5 < 6 <3 a<"},
+		{"<b>x</b><3", "x<\n\n3"},
+		{"<div><p>a</div>b", "a\n\nb"},
+		{"<td>a</div>b<td>c", "ab c"},
+		{"<noscript>hidden</noscript>shown", "shown"},
+		{"</p>stray end", "stray end"},
+		{"<!-- c -->  <!-- d --> <b>x</b> y", "x\n\ny"},
+		{"a<!-- b -->c <!---->d<!-- e --!>f", "ac df"},
+		{"<!-->x-->y", "y"},
+		{"<script>if (a<b && c) f('</p>');</script>after", "after"},
+		{"<SCRIPT type=x>a</b></Script >b<style>p{}</style>c", "bc"},
+		{"<p>t<script>never ends", "t"},
+	};
+	int mismatches = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = html_both(cases[i].html, true, &mismatches);
+		is_str(text, cases[i].text, cases[i].html);
+		free(text);
+	}
+	is_int(mismatches, 0, "the fast reader takes the simple cases and agrees with libxml2");
+
+	/* Left to libxml2: */
+	static const char *const refused[] = {
+		"<!-- never ends", "<?pi?>x", "<script>x</scriptx>y", "<html>x", "<title>t</title>",
+		"<meta charset=latin1>x", "\xEF\xBB\xBFx", "a\x01z", "<a / href=x>y</a>", "<a.b>x",
+		"<x", "<a href='x>y",
+	};
+	int taken = 0;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char *text = NULL;
+		if (feed_html_to_text(refused[i], strlen(refused[i]), true, &text) != -ENOTSUP)
+			taken++;
+		free(text);
+	}
+	is_int(taken, 0, "the fast reader leaves what it does not model to libxml2");
+
+	/* Every pair of the elements it knows, in templates where implied ends, priorities
+	 * and implied paragraphs all change the text. */
+	static const char *const tags[] = {"a", "abbr", "acronym", "address", "b", "big",
+		"blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup", "dd",
+		"del", "dfn", "div", "dl", "dt", "em", "font", "form", "h1", "h2", "h3", "h4", "h5",
+		"h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "noscript", "object", "ol", "p",
+		"param", "pre", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+		"table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var",
+		"figure", "o:p", "script", "style"};
+	static const char *const templates[] = {
+		"<1>x<2>y</1>z</2>w",
+		"a<1>b</2>c<2>d</1>e",
+		"<2>x<1 class=\"c\" hidden data-x='1'>y</2>z<1/>w",
+		"<1><2><1>x</2>y</1>z &amp; <2 id=i>w",
+	};
+	size_t tag_count = sizeof(tags) / sizeof(tags[0]);
+	mismatches = 0;
+	int checked = 0;
+	for (size_t a = 0; a < tag_count; a++)
+		for (size_t b = 0; b < tag_count; b++)
+			for (size_t k = 0; k < sizeof(templates) / sizeof(templates[0]); k++) {
+				char html[256];
+				html_fill(html, templates[k], tags[a], tags[b]);
+				/* script and style starting with a tag are left to libxml2 */
+				bool raw = a >= tag_count - 2 || b >= tag_count - 2;
+				free(html_both(html, !raw, &mismatches));
+				checked++;
+			}
+	printf("# %d fragments compared\n", checked);
+	is_int(mismatches, 0, "pairs of elements: the fast reader agrees with libxml2");
+}
+
 int main(void)
 {
 	test_rss20();
@@ -397,5 +527,6 @@ int main(void)
 	test_encodings();
 	test_caps();
 	test_json_feed();
+	test_html_fast_path();
 	return tap_done();
 }
