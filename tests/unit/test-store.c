@@ -592,11 +592,16 @@ static void test_retention(void)
 	store_commit(store);
 	is_str(shell(db, "SELECT count(*) FROM articles"), "1", "so its events are not counted twice");
 
-	/* Once no feed has shown the key for the retention period, it is forgotten. */
-	int64_t much_later = now + 31 * 86400;
+	/* A key no fetch has shown for the retention period and a year is forgotten; one
+	 * not shown for the retention period alone is kept (the feed may be answering 304). */
+	int64_t later = now + 31 * 86400;
+	store_prune(store, later - 30 * 86400, later, 1000);
+	is_str(shell(db, "SELECT count(*) FROM pruned_articles WHERE item_key = 'old'"), "1",
+		"a pruned key unseen for the retention period is still remembered");
+	int64_t much_later = now + 31 * 86400 + 365 * 86400;
 	store_prune(store, much_later - 30 * 86400, much_later, 1000);
 	is_str(shell(db, "SELECT count(*) FROM pruned_articles WHERE item_key = 'old'"), "0",
-		"a pruned key no feed has shown for the retention period is forgotten");
+		"a pruned key no fetch has shown for the retention period and a year is forgotten");
 	is_int(store_maintain(store), 0, "optimize and a passive checkpoint succeed");
 	store_close(store);
 	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok after pruning");
