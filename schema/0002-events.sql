@@ -223,9 +223,7 @@ DROP TABLE events_v1;
 
 -- Retention deletes old articles but remembers their keys, so a feed that still carries
 -- a pruned item does not bring it back as new (and count its events twice). A key is
--- forgotten once no fetch has shown it for the retention period and a year: a feed that
--- answers 304, or sends the same body, is not read, so a key can be "not shown" while the
--- feed still carries it; a year is far beyond how long feeds keep items.
+-- forgotten once no feed has shown it for the retention period.
 CREATE TABLE pruned_articles (
 	feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
 	item_key TEXT NOT NULL,
