@@ -24,8 +24,10 @@
 #include "store.h"
 #include "xalloc.h"
 
-/* At start-up feeds are spread over this window rather than all fetched in one burst. */
+/* At start-up feeds are spread over a window rather than all fetched in one burst: about
+ * ten feeds a second, at most this long, and never longer than one interval. */
 #define STARTUP_SPREAD_MS (30 * 1000)
+#define STARTUP_SPREAD_PER_FEED_MS 100
 #define SCHEDULE_JITTER_PERCENT 10
 /* Retention, PRAGMA optimize and a WAL checkpoint run at start and then this often; a
  * retention backlog is deleted PRUNE_BATCH articles at a time, a second apart, so the
@@ -52,6 +54,7 @@ struct app_feed {
 	int64_t failing_since; /* UTC seconds; 0 while healthy */
 	unsigned consecutive_failures;
 	int64_t next_poll;   /* UTC seconds the last run meant to poll next; 0 unknown */
+	long last_status;    /* the last fetch's HTTP status, from the database at start */
 	struct schedule_entry *timer;
 	bool in_flight;
 	bool removed;
@@ -278,8 +281,21 @@ static uint64_t next_after_failure(const struct app_feed *feed, const struct fet
 	return delay;
 }
 
-/* Writes the feed's fetch state and the fetch_log row in one transaction (along with
- * the failure on the feed's row when `failure` is set and not yet recorded). */
+/* The delay with its jitter drawn once, so the deadline recorded is the one armed. */
+static uint64_t jittered_ms(uint64_t delay_s)
+{
+	return schedule_jitter(delay_s * 1000, SCHEDULE_JITTER_PERCENT);
+}
+
+/* UTC seconds `delay_ms` after `now`, rounded up. */
+static int64_t deadline(int64_t now, uint64_t delay_ms)
+{
+	return now + (int64_t)((delay_ms + 999) / 1000);
+}
+
+/* Writes the feed's fetch state and the fetch_log row (none when entry->url is NULL: no
+ * request was made) in one transaction, with the failure on the feed's row when
+ * `record_failure` says ingest has not recorded it already. Logs database errors. */
 static void record_fetch(struct app_feed *feed, const struct store_fetch_log_entry *entry,
 	int64_t next_poll, bool record_failure)
 {
@@ -374,9 +390,9 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 }
 
 /* Decides what a response means for the feed, stores it, logs it once, and returns the
- * outcome with the delay before the next poll in *ret_delay_s. */
+ * outcome with the delay before the next poll, jitter included, in *ret_delay_ms. */
 static enum outcome handle_response(struct app_feed *feed, const struct fetch_response *res,
-	const char *requested_url, uint64_t *ret_delay_s)
+	const char *requested_url, uint64_t *ret_delay_ms)
 {
 	struct app *app = feed->app;
 	int64_t now = now_seconds();
@@ -396,15 +412,16 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 
 	if (res->error == FETCH_ERR_HOST_PAUSED) {
 		/* Nothing was asked of the server: no failure, no log row, just a later slot. */
-		*ret_delay_s = res->retry_after_s > 0 ? (uint64_t)res->retry_after_s : 1;
+		uint64_t wait_s = res->retry_after_s > 0 ? (uint64_t)res->retry_after_s : 1;
+		*ret_delay_ms = jittered_ms(wait_s);
 		char span[32];
-		format_duration(*ret_delay_s, span, sizeof(span));
+		format_duration(wait_s, span, sizeof(span));
 		if (app->options->once)
 			log_err("%s: not polled: its host asked to wait %s (Retry-After)", url, span);
 		else
 			log_debug("%s: its host asked to wait %s (Retry-After)", url, span);
 		entry.url = NULL;
-		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+		record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
 		return OUTCOME_DEFERRED;
 	}
 	app->last_fetch_time = now;
@@ -428,7 +445,7 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		log_warn("%s: 410 Gone: not polled any more; remove it from the feed list", url);
 		entry.error = reason;
 		record_fetch(feed, &entry, 0, true);
-		*ret_delay_s = 0;
+		*ret_delay_ms = 0;
 		return OUTCOME_GONE;
 	} else if (res->http_status != 200 && res->http_status != 304) {
 		snprintf(reason, sizeof(reason), "HTTP status %ld", res->http_status);
@@ -436,9 +453,9 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		reason[0] = '\0';
 	}
 	if (reason[0]) {
-		*ret_delay_s = feed_failed(feed, res, reason, now);
+		*ret_delay_ms = jittered_ms(feed_failed(feed, res, reason, now));
 		entry.error = reason;
-		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, true);
+		record_fetch(feed, &entry, deadline(now, *ret_delay_ms), true);
 		return OUTCOME_FAILED;
 	}
 
@@ -470,9 +487,9 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		/* ingest recorded the failure on the feed's row when it could. */
 		snprintf(reason, sizeof(reason), "%s", error);
 		free(error);
-		*ret_delay_s = feed_failed(feed, res, reason, now);
+		*ret_delay_ms = jittered_ms(feed_failed(feed, res, reason, now));
 		entry.error = reason;
-		record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+		record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
 		return OUTCOME_FAILED;
 	}
 	if (res->http_status == 200) {
@@ -486,8 +503,8 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 	feed_succeeded(feed, res, &stats, unchanged);
 	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
 	entry.items_new = stats.new_articles;
-	*ret_delay_s = next_after_success(feed, res);
-	record_fetch(feed, &entry, now + (int64_t)*ret_delay_s, false);
+	*ret_delay_ms = jittered_ms(next_after_success(feed, res));
+	record_fetch(feed, &entry, deadline(now, *ret_delay_ms), false);
 	return OUTCOME_FETCHED;
 }
 
@@ -537,10 +554,10 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 		return;
 	}
 	enum outcome outcome = OUTCOME_FAILED;
-	uint64_t delay_s = 0;
+	uint64_t delay_ms = 0;
 	if (res->error != FETCH_ERR_CANCELLED) {
 		double start = monotonic_seconds();
-		outcome = handle_response(feed, res, request->url, &delay_s);
+		outcome = handle_response(feed, res, request->url, &delay_ms);
 		app->busy_seconds += monotonic_seconds() - start;
 	}
 	free(request->url);
@@ -559,7 +576,7 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 		return;
 	}
 	if (outcome != OUTCOME_GONE && feed->timer)
-		schedule_arm(feed->timer, delay_s * 1000, SCHEDULE_JITTER_PERCENT);
+		schedule_arm(feed->timer, delay_ms, 0);
 	send_status(app);
 }
 
@@ -597,6 +614,7 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	/* last_error stays NULL: each process logs a failing feed's reason once itself. */
 	feed->consecutive_failures = fetch_state.consecutive_failures;
 	feed->next_poll = fetch_state.next_poll;
+	feed->last_status = fetch_state.last_status;
 	feed->timer = schedule_entry_new(&app->loop, on_feed_due, feed);
 	store_feed_fetch_state_clear(&fetch_state);
 	return feed;
@@ -962,13 +980,23 @@ static int start(struct app *app)
 		app->once_remaining = app->feed_count;
 		for (size_t i = 0; i < app->feed_count; i++) {
 			struct app_feed *feed = app->feeds[i];
-			if (feed->health != STORE_FEED_GONE) {
+			char url[200], when[40];
+			log_quote(feed->url, url, sizeof(url));
+			/* --once polls every feed, except where the server said not to: a 410,
+			 * or a 429/503 whose wait (Retry-After, else the backoff) is not over, so
+			 * a cron job running --once is as polite as the daemon. */
+			bool asked_to_wait = (feed->last_status == 429 || feed->last_status == 503) &&
+				feed->next_poll > now;
+			if (feed->health == STORE_FEED_GONE) {
+				log_err("%s: gone (HTTP 410 earlier): not polled; remove it from the feed "
+					"list", url);
+			} else if (asked_to_wait) {
+				log_err("%s: not polled: after its HTTP %ld the server is left alone until %s",
+					url, feed->last_status, format_time(feed->next_poll, when, sizeof(when)));
+			} else {
 				poll_feed(feed);
 				continue;
 			}
-			char url[200];
-			log_err("%s: gone (HTTP 410 earlier): not polled; remove it from the feed list",
-				log_quote(feed->url, url, sizeof(url)));
 			app->once_failed++;
 			app->once_remaining--;
 		}
@@ -976,9 +1004,8 @@ static int start(struct app *app)
 			stop(app);
 		return 0;
 	}
-	/* Spread the first polls, but never past one interval. */
-	uint64_t spread = app->feed_count > 1 ?
-		min_u64(STARTUP_SPREAD_MS, (uint64_t)app->config->interval_s * 1000) : 0;
+	uint64_t spread = min_u64(min_u64(STARTUP_SPREAD_MS, (uint64_t)app->config->interval_s * 1000),
+		(uint64_t)app->feed_count * STARTUP_SPREAD_PER_FEED_MS);
 	for (size_t i = 0; i < app->feed_count; i++) {
 		struct app_feed *feed = app->feeds[i];
 		if (arm_first_poll(feed, now, spread * i / app->feed_count))

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "httpmeta.h"
 #include "xalloc.h"
 
 /* Longest header value kept (ETag, dates, Cache-Control...); longer ones are ignored. */
@@ -515,21 +516,6 @@ static void clear_headers(struct transfer *t)
 	}
 }
 
-static long status_of_line(const char *data, size_t n)
-{
-	const char *space = memchr(data, ' ', n);
-	if (!space || (size_t)(space - data) + 4 > n)
-		return 0;
-	long status = 0;
-	for (int i = 1; i <= 3; i++) {
-		char c = space[i];
-		if (c < '0' || c > '9')
-			return 0;
-		status = status * 10 + (c - '0');
-	}
-	return status;
-}
-
 static size_t on_header(char *data, size_t size, size_t count, void *userp)
 {
 	struct transfer *t = userp;
@@ -545,7 +531,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *userp)
 		long previous = t->block_status;
 		if (previous >= 300 && previous < 400 && previous != 301 && previous != 308)
 			t->temporary_redirect = true;
-		t->block_status = status_of_line(data, n);
+		t->block_status = httpmeta_status(data, n);
 		clear_headers(t);
 		return n;
 	}
@@ -573,75 +559,6 @@ static void transfer_free(struct transfer *t)
 	free(t);
 }
 
-/* Parses a run of decimal digits, saturating at `cap`; -1 if there are none. */
-static long parse_seconds(const char *s, long cap)
-{
-	while (*s == ' ' || *s == '"')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -1;
-	long value = 0;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		value = value * 10 + (*s - '0');
-		if (value >= cap)
-			return cap;
-	}
-	return value;
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3); -1 if absent or bad. */
-static long retry_after_seconds(const char *value, time_t now, long cap)
-{
-	if (!value)
-		return -1;
-	if (all_digits(value))
-		return parse_seconds(value, cap);
-	time_t when = curl_getdate(value, NULL);
-	if (when == (time_t)-1)
-		return -1;
-	if (when <= now)
-		return 0;
-	return when - now >= cap ? cap : (long)(when - now);
-}
-
-/* Cache-Control max-age, else Expires relative to Date (RFC 9111 4.2.1); -1 if neither. */
-static long fresh_seconds(const struct transfer *t, time_t now)
-{
-	const char *cc = t->headers[HEADER_CACHE_CONTROL];
-	for (const char *p = cc; p && (p = strcasestr(p, "max-age")) != NULL; p += 7) {
-		bool starts_token = p == cc || p[-1] == ',' || p[-1] == ' ' || p[-1] == '\t';
-		const char *v = p + 7;
-		while (*v == ' ')
-			v++;
-		if (!starts_token || *v != '=')
-			continue;
-		long s = parse_seconds(v + 1, MAX_FRESH_S);
-		if (s >= 0)
-			return s;
-	}
-	const char *expires = t->headers[HEADER_EXPIRES];
-	if (!expires)
-		return -1;
-	time_t when = curl_getdate(expires, NULL);
-	if (when == (time_t)-1)
-		return 0; /* RFC 9111 5.3: an invalid Expires means already expired */
-	time_t date = t->headers[HEADER_DATE] ? curl_getdate(t->headers[HEADER_DATE], NULL) : -1;
-	time_t base = date == (time_t)-1 ? now : date;
-	if (when <= base)
-		return 0;
-	return when - base >= MAX_FRESH_S ? MAX_FRESH_S : (long)(when - base);
-}
-
 static void complete(struct transfer *t, int error, const char *error_text)
 {
 	time_t now = time(NULL);
@@ -655,9 +572,10 @@ static void complete(struct transfer *t, int error, const char *error_text)
 		.last_modified = t->headers[HEADER_LAST_MODIFIED],
 		.cf_mitigated = t->headers[HEADER_CF_MITIGATED],
 		.effective_url = t->url,
-		.retry_after_s = retry_after_seconds(t->headers[HEADER_RETRY_AFTER], now,
+		.retry_after_s = httpmeta_retry_after(t->headers[HEADER_RETRY_AFTER], now,
 			(long)t->fetch->options.max_retry_after_s),
-		.fresh_for_s = fresh_seconds(t, now),
+		.fresh_for_s = httpmeta_freshness(t->headers[HEADER_CACHE_CONTROL],
+			t->headers[HEADER_EXPIRES], t->headers[HEADER_DATE], now, MAX_FRESH_S),
 	};
 	if (error == FETCH_ERR_HOST_PAUSED && t->host) {
 		uint64_t loop_now = uv_now(t->fetch->loop);
@@ -830,7 +748,7 @@ static void finish(struct fetch *fetch, struct transfer *t, CURLcode code)
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (code == CURLE_OK && (status == 429 || status == 503)) {
 		/* The host asked for a break: give it one, for every feed it serves. */
-		long wait_s = retry_after_seconds(t->headers[HEADER_RETRY_AFTER], time(NULL),
+		long wait_s = httpmeta_retry_after(t->headers[HEADER_RETRY_AFTER], time(NULL),
 			(long)fetch->options.max_retry_after_s);
 		if (wait_s > 0)
 			h->paused_until_ms = max_u64(h->paused_until_ms,

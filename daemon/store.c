@@ -111,8 +111,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_PRUNE_FORGET] = "DELETE FROM pruned_articles WHERE last_seen_at < ?1",
 	[STMT_FEED_FETCH_STATE_GET] =
 		"SELECT health, fetch_url, body_hash, CAST(strftime('%s', failing_since) AS INTEGER), "
-		"CAST(strftime('%s', next_poll_at) AS INTEGER), consecutive_failures, last_error "
-		"FROM feeds WHERE id = ?1",
+		"CAST(strftime('%s', next_poll_at) AS INTEGER), consecutive_failures, last_error, "
+		"coalesce(last_status, 0) FROM feeds WHERE id = ?1",
 	[STMT_FEED_FETCH_STATE_SET] =
 		"UPDATE feeds SET health = ?2, fetch_url = ?3, body_hash = ?4, "
 		"failing_since = CASE WHEN ?5 > 0 THEN datetime(?5, 'unixepoch') END, "
@@ -1022,6 +1022,7 @@ int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 		state.next_poll = sqlite3_column_int64(stmt, 4);
 		state.consecutive_failures = (unsigned)sqlite3_column_int(stmt, 5);
 		state.last_error = column_strdup(stmt, 6);
+		state.last_status = sqlite3_column_int(stmt, 7);
 		*ret_state = state;
 		r = 0;
 	} else {

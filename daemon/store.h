@@ -192,6 +192,7 @@ struct store_feed_fetch_state {
 	int64_t next_poll;             /* UTC seconds; 0 when unknown */
 	unsigned consecutive_failures; /* read only: store_feed_record() counts them */
 	char *last_error;              /* read only: store_feed_record() writes it */
+	long last_status;              /* read only: the last fetch's HTTP status, 0 if none */
 };
 
 /* Reads a feed's fetch state into *ret_state. Returns 0, -ENOENT or -errno. */

@@ -219,6 +219,12 @@ class Cases:
         t.eq(self.feed(db, 'last_status', other_host), '200',
              'a feed on another host is fetched as usual')
 
+        run, seen = self.once(conf)
+        t.ok(not any(r['path'].startswith('/status/429') for r in seen),
+             'the next --once leaves the rate-limited feed alone until its Retry-After', seen)
+        t.ok('not polled' in run.stderr and limited in run.stderr,
+             'and says so, naming the feed', run.stderr)
+
         dated = self.url('status/503?retry_after_in=90')
         conf, db = self.fresh([dated])
         self.once(conf)

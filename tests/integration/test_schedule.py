@@ -156,6 +156,25 @@ class Cases:
         lines = [l for l in err.splitlines() if url in l and '500' in l]
         t.eq(len(lines), 1, 'and logs the failure once, not on every retry')
 
+    def restart_keeps_plans(self):
+        t = self.t
+        limited = self.url('status/429?retry_after=120&restart=1')
+        # On another host: a 429 pauses its own host's feeds, which is not the point here.
+        healthy = self.url('feeds/world-rss.xml?restart=1', host='localhost')
+        conf, db = self.fresh([limited, healthy], 'host_spacing = 0\ninterval = 60s\n')
+        self.once(conf)
+        err, seen = self.daemon(conf, 2.5)
+        paths = [r['path'] for r in seen]
+        t.ok(not any(p.startswith('/status/429') for p in paths),
+             'a restarted daemon still honours the Retry-After: 120 of the last run', paths)
+        t.ok(not any(p.startswith('/feeds/world-rss.xml') for p in paths),
+             'and does not re-poll a feed fetched a moment ago, before its interval', paths)
+        sql(db, "UPDATE feeds SET next_poll_at = NULL")
+        err, seen = self.daemon(conf, 2.5)
+        t.eq(sorted(r['path'] for r in seen), sorted(['/status/429?retry_after=120&restart=1',
+                                                     '/feeds/world-rss.xml?restart=1']),
+             'feeds without a plan are polled at start')
+
     def daemon_retry_after(self):
         t = self.t
         limited = self.url('status/429?retry_after=3')
@@ -182,7 +201,8 @@ def main(binary):
     cases = Cases(binary, t)
     try:
         for case in (cases.limits, cases.spacing, cases.backoff, cases.dead_and_back,
-                     cases.daemon_backoff, cases.daemon_retry_after):
+                     cases.daemon_backoff, cases.daemon_retry_after,
+                     cases.restart_keeps_plans):
             print('# ' + case.__name__)
             case()
     finally:
