@@ -767,9 +767,9 @@ static void append_escaped(struct buf *out, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '"': buf_append_str(out, "&quot;"); break;
-		case '\'': buf_append_str(out, "&apos;"); break;
-		case '>': buf_append_str(out, "&gt;"); break;
+		case '"': buf_append_str(out, "&#34;"); break;
+		case '\'': buf_append_str(out, "&#39;"); break;
+		case '>': buf_append_str(out, "&#62;"); break;
 		default: buf_append_char(out, *s); break;
 		}
 	}
@@ -790,9 +790,9 @@ static void append_char_reference(struct buf *out, uint32_t cp)
 	buf_append(out, text + n, sizeof(text) - n);
 }
 
-/* The length of the reference at s[0] ('&') when libxml2 can read it as it is: one of
- * XML's entities for '<', '&' and quotes, or a character reference ("&#" or "&#x", at
- * most eight digits) to a character XML allows. 0 otherwise. */
+/* The length of the reference at s[0] ('&') when libxml2 can read it as it is: a
+ * character reference ("&#" or "&#x", at most eight digits) to a character XML allows.
+ * 0 otherwise. */
 static size_t reference_as_is(const char *s, size_t len)
 {
 	size_t pos = 1;
@@ -817,13 +817,6 @@ static size_t reference_as_is(const char *s, size_t len)
 			return 0;
 		return pos + 1;
 	}
-	/* "&gt;" is not among them: sanitize_reference() writes a plain '>' */
-	static const char *const predefined[] = {"lt;", "amp;", "quot;", "apos;"};
-	for (size_t i = 0; i < 4; i++) {
-		size_t n = strlen(predefined[i]);
-		if (len - 1 >= n && memcmp(s + 1, predefined[i], n) == 0)
-			return n + 1;
-	}
 	return 0;
 }
 
@@ -839,14 +832,32 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 		buf_append(out, s, pos);
 		return pos;
 	}
-	/* '>' needs no reference, save after "]]" where it would end a CDATA section; escaped
-	 * HTML has as many "&gt;" as tags, and libxml2 makes a call for each reference. */
+	/*
+	 * XML's own entities become character references: once a document has shown an error,
+	 * libxml2's recovery drops references to entities (so "AT&amp;T" reads "ATT") but keeps
+	 * character references; and it reads those with less work. '>' needs no reference at
+	 * all, save after "]]", where it would end a CDATA section; escaped HTML has as many
+	 * "&gt;" as tags.
+	 */
+	static const struct {
+		char name[8];
+		char reference[8];
+	} predefined[] = {
+		{"&lt;", "&#60;"}, {"&amp;", "&#38;"}, {"&quot;", "&#34;"}, {"&apos;", "&#39;"},
+	};
 	if (len >= 4 && memcmp(s, "&gt;", 4) == 0) {
 		if (out->len >= 2 && out->data[out->len - 1] == ']' && out->data[out->len - 2] == ']')
-			buf_append(out, s, 4);
+			buf_append(out, "&#62;", 5);
 		else
 			buf_append_char(out, '>');
 		return 4;
+	}
+	for (size_t i = 0; i < sizeof(predefined) / sizeof(predefined[0]); i++) {
+		size_t n = strlen(predefined[i].name);
+		if (len >= n && memcmp(s, predefined[i].name, n) == 0) {
+			buf_append_str(out, predefined[i].reference);
+			return n;
+		}
 	}
 	pos = 1;
 	if (pos < len && s[pos] == '#') {
@@ -866,7 +877,7 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 		}
 		if (pos == digits_start || pos >= len || s[pos] != ';') {
 			san->bare_ampersands++;
-			buf_append_str(out, "&amp;");
+			buf_append_str(out, "&#38;");
 			return 1;
 		}
 		pos++;
@@ -889,17 +900,10 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 	size_t name_len = pos - name_start;
 	if (name_len == 0 || pos >= len || s[pos] != ';' || !ascii_alpha(s[name_start])) {
 		san->bare_ampersands++;
-		buf_append_str(out, "&amp;");
+		buf_append_str(out, "&#38;");
 		return 1;
 	}
 	const char *name = s + name_start;
-	static const char *const predefined[] = {"lt", "gt", "amp", "quot", "apos"};
-	for (size_t i = 0; i < 5; i++) {
-		if (strlen(predefined[i]) == name_len && memcmp(predefined[i], name, name_len) == 0) {
-			buf_append(out, s, pos + 1);
-			return pos + 1;
-		}
-	}
 	const struct entity *declared = sanitizer_entity(san, name, name_len);
 	if (declared) {
 		append_escaped(out, declared->value);
@@ -916,7 +920,7 @@ static size_t sanitize_reference(struct sanitizer *san, const char *s, size_t le
 	}
 	/* Unknown: keep it visible as text, as loose parsers do. */
 	san->unknown_entities++;
-	buf_append_str(out, "&amp;");
+	buf_append_str(out, "&#38;");
 	return 1;
 }
 
@@ -997,9 +1001,9 @@ static const unsigned char cdata_byte[256] = {
 /*
  * Writes the content of a CDATA section as character data. libxml2 makes the same text
  * node of either, but reads character data in runs and CDATA a character at a time,
- * several times slower. '<' and '&' become references; so do every ']', so that no "]]>"
- * (not allowed in character data) forms with what follows, and a leading '>', so that
- * none forms with what precedes.
+ * several times slower. '<' and '&' become character references (see sanitize_reference()
+ * for why not entities); so do every ']', so that no "]]>" (not allowed in character
+ * data) forms with what follows, and a leading '>', so that none forms with what precedes.
  */
 static void cdata_as_text(struct sanitizer *san, const char *s, size_t len, struct buf *out)
 {
@@ -1009,8 +1013,8 @@ static void cdata_as_text(struct sanitizer *san, const char *s, size_t len, stru
 	char *to = out->data + out->len;
 	size_t pos = 0;
 	if (len > 0 && s[0] == '>') {
-		memcpy(to, "&gt;", 4);
-		to += 4;
+		memcpy(to, "&#62;", 5);
+		to += 5;
 		pos = 1;
 	}
 	for (;;) {
@@ -1020,11 +1024,11 @@ static void cdata_as_text(struct sanitizer *san, const char *s, size_t len, stru
 			break;
 		unsigned char c = u[pos];
 		if (c == '<') {
-			memcpy(to, "&lt;", 4);
-			to += 4;
+			memcpy(to, "&#60;", 5);
+			to += 5;
 			pos++;
 		} else if (c == '&') {
-			memcpy(to, "&amp;", 5);
+			memcpy(to, "&#38;", 5);
 			to += 5;
 			pos++;
 		} else if (c == ']') {

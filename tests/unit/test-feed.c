@@ -254,6 +254,20 @@ static void test_recovery(void)
 		is_str(doc->title, "Nul and control chars", "they are stripped");
 		feed_doc_free(doc);
 	}
+
+	/* libxml2's recovery drops entity references after the first error */
+	doc = parse("<rss version=\"2.0\"><channel><title>T</title>"
+		    "<item><title>one</title><description>x</descriptio></item>"
+		    "<item><title>AT&amp;T &lt;b&gt; &quot;q&quot; &apos;s&apos;</title>"
+		    "<description><![CDATA[a & b <i>c</i> ]]]]><![CDATA[> d]]></description>"
+		    "</item></channel></rss>");
+	ok(doc && doc->item_count == 2, "a mismatched end tag loses no item");
+	if (doc && doc->item_count == 2) {
+		is_str(doc->items[1].title, "AT&T <b> \"q\" 's'",
+			"references after the error are read (escaped markup in a title stays text)");
+		is_str(doc->items[1].summary, "a & b c ]]> d", "so is CDATA after it");
+	}
+	feed_doc_free(doc);
 }
 
 static void test_encodings(void)
