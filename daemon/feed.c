@@ -1164,10 +1164,14 @@ static void text_break(struct text *t, int level)
 		t->pending_break = level;
 }
 
-/* ascii_space() as one test: ' ', \t, \n, \v, \f, \r. */
+/* ascii_space() as a table: ' ', \t, \n, \v, \f, \r. */
+static const unsigned char text_space_byte[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
 static bool text_space(unsigned char c)
 {
-	return c <= ' ' && ((UINT64_C(0x100003E00) >> c) & 1);
+	return text_space_byte[c];
 }
 
 /* Appends UTF-8 text, collapsing runs of whitespace into one space. */
@@ -1206,8 +1210,7 @@ static void text_append(struct text *t, const char *s, size_t len)
 		unsigned prev_space = 0;
 		for (; in < end; in++) {
 			unsigned c = *in;
-			/* text_space() without the branch its && makes */
-			unsigned space = (unsigned)((UINT64_C(0x100003E00) >> (c & 63)) & 1) & (c <= ' ');
+			unsigned space = text_space_byte[c];
 			out[used] = (char)(c ^ ((c ^ ' ') & (0u - space)));
 			used += 1 - (space & prev_space);
 			prev_space = space;
@@ -1855,6 +1858,23 @@ static const unsigned char html_text_byte[256] = {
 	['<'] = 2, ['&'] = 2,
 };
 
+/* The end of the text from s[pos]: the next '<' or '&', or len; SIZE_MAX at a character
+ * the fast reader leaves to libxml2, which drops those XML does not allow. */
+static size_t html_fast_text_end(const char *s, size_t pos, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (; pos < len; pos++) {
+		unsigned char c = u[pos];
+		if (!html_text_byte[c])
+			continue;
+		if (c == '<' || c == '&')
+			break;
+		if (c != 0xEF || (len - pos >= 3 && u[pos + 1] == 0xBF && u[pos + 2] >= 0xBE))
+			return SIZE_MAX; /* controls; U+FFFE, U+FFFF */
+	}
+	return pos;
+}
+
 /* True when the bytes are all IS_BLANK_CH. */
 static bool html_all_blank(const char *s, size_t len)
 {
@@ -1911,18 +1931,9 @@ static bool html_fast_to_text(const char *s, size_t len, struct text *t)
 			continue;
 		}
 		size_t start = pos;
-		for (; pos < len; pos++) {
-			c = (unsigned char)s[pos];
-			if (!html_text_byte[c])
-				continue;
-			if (c == '<' || c == '&')
-				break;
-			if (c != 0xEF)
-				return false; /* libxml2 drops what XML does not allow */
-			if (len - pos >= 3 && (unsigned char)s[pos + 1] == 0xBF &&
-				(unsigned char)s[pos + 2] >= 0xBE)
-				return false; /* U+FFFE, U+FFFF: likewise */
-		}
+		pos = html_fast_text_end(s, pos, len);
+		if (pos == SIZE_MAX)
+			return false;
 		if (h.depth == 0 && (pos - start >= HTML_PIECE || (pos < len && s[pos] == '&') ||
 					    !html_all_blank(s + start, pos - start)))
 			html_fast_paragraph(&h);
