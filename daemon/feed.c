@@ -3169,6 +3169,11 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 		r = FEED_ERR_HTML;
 		goto fail;
 	}
+	/* libxml2 tops up its input whenever fewer than 250 bytes are left, which costs a
+	 * call per token near the end of a memory buffer, 10% of a 2.5 kB document. Blanks
+	 * after the root element are allowed and make no node. */
+	static const char blanks[256] = {[0 ... 255] = ' '};
+	buf_append(&clean, blanks, sizeof(blanks));
 	r = parse_xml(&p, clean.data, clean.len);
 	if (r < 0)
 		goto fail;

@@ -268,6 +268,16 @@ static void test_recovery(void)
 		is_str(doc->items[1].summary, "a & b c ]]> d", "so is CDATA after it");
 	}
 	feed_doc_free(doc);
+
+	/* cut inside the last element's text, the id read as the text stops */
+	doc = parse("<rss version=\"2.0\"><channel><item><title>Whole</title></item>"
+		    "<item><link>http://example.org/cut</link><guid isPermaLink=\"false\">id-42");
+	ok(doc && doc->item_count == 2, "a document cut short keeps its items");
+	if (doc && doc->item_count == 2) {
+		is_str(doc->items[1].link, "http://example.org/cut", "the link of the cut item");
+		is_str(doc->items[1].id, "id-42", "the text cut short ends where the document ends");
+	}
+	feed_doc_free(doc);
 }
 
 static void test_encodings(void)
