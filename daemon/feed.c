@@ -2314,6 +2314,21 @@ static char *string_text(struct parser *p, const char *raw, size_t len, enum tex
 	return text_finish(p, &t);
 }
 
+/* Does s start with a URI scheme ("http:", "mailto:")? xmlBuildURI() returns such a
+ * reference as it is, after parsing it (and as it is too when it does not parse). */
+static bool has_scheme(const char *s, size_t len)
+{
+	if (len == 0 || !ascii_alpha(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		if (s[i] == ':')
+			return true;
+		if (!ascii_alpha(s[i]) && !ascii_digit(s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
+			return false;
+	}
+	return false;
+}
+
 /* Resolves a link against a base URL (may be NULL); NULL when the link is empty. */
 static char *resolve_against(const char *base, const char *href)
 {
@@ -2327,7 +2342,7 @@ static char *resolve_against(const char *base, const char *href)
 	if (len == 0 || len > FEED_MAX_SHORT_FIELD)
 		return NULL;
 	char *trimmed = xstrndup(href, len);
-	if (!base)
+	if (!base || has_scheme(trimmed, len))
 		return trimmed;
 	xmlChar *resolved = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);
 	if (!resolved)
@@ -2352,6 +2367,8 @@ static char *resolve_link(xmlNode *node, const char *href)
 	if (len == 0 || len > FEED_MAX_SHORT_FIELD)
 		return NULL;
 	char *trimmed = xstrndup(href, len);
+	if (has_scheme(trimmed, len))
+		return trimmed; /* what xmlBuildURI() would make of it, whatever the base */
 	xmlChar *base = xmlNodeGetBase(node->doc, node);
 	if (!base)
 		return trimmed;
