@@ -999,56 +999,59 @@ static const unsigned char cdata_byte[256] = {
 };
 
 /*
- * Writes the content of a CDATA section as character data. libxml2 makes the same text
- * node of either, but reads character data in runs and CDATA a character at a time,
- * several times slower. '<' and '&' become character references (see sanitize_reference()
- * for why not entities); so do every ']', so that no "]]>" (not allowed in character
- * data) forms with what follows, and a leading '>', so that none forms with what precedes.
+ * Writes the content of the CDATA section at s (after "<![CDATA[") as character data;
+ * returns the bytes read, its "]]>" included, or 0 (and out as it was) when it does not
+ * end. libxml2 makes the same text node of either, but reads character data in runs and
+ * CDATA a character at a time, several times slower. '<' and '&' become character
+ * references (see sanitize_reference() for why not entities); so do every ']', so that no
+ * "]]>" (not allowed in character data) forms with what follows, and a leading '>', so that
+ * none forms with what precedes.
  */
-static void cdata_as_text(struct sanitizer *san, const char *s, size_t len, struct buf *out)
+static size_t cdata_as_text(struct sanitizer *san, const char *s, size_t len, struct buf *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	/* No byte becomes more than five: reserve once, write in place. */
-	out->data = xgrow(out->data, &out->cap, out->len + 5 * len + 1, 1);
-	char *to = out->data + out->len;
-	size_t pos = 0;
+	size_t before = out->len, stripped = 0, pos = 0;
 	if (len > 0 && s[0] == '>') {
-		memcpy(to, "&#62;", 5);
-		to += 5;
+		buf_append(out, "&#62;", 5);
 		pos = 1;
 	}
 	for (;;) {
+		size_t start = pos;
 		while (pos < len && !cdata_byte[u[pos]])
-			*to++ = s[pos++];
-		if (pos >= len)
-			break;
+			pos++;
+		/* the run, and room for what replaces the byte after it */
+		out->data = xgrow(out->data, &out->cap, out->len + (pos - start) + 6, 1);
+		memcpy(out->data + out->len, s + start, pos - start);
+		out->len += pos - start;
+		if (pos >= len) {
+			out->len = before; /* unterminated: libxml2 shall see it as it is */
+			out->data[before] = '\0';
+			return 0;
+		}
+		char *to = out->data + out->len;
 		unsigned char c = u[pos];
-		if (c == '<') {
-			memcpy(to, "&#60;", 5);
-			to += 5;
-			pos++;
-		} else if (c == '&') {
-			memcpy(to, "&#38;", 5);
-			to += 5;
-			pos++;
-		} else if (c == ']') {
-			memcpy(to, "&#93;", 5);
-			to += 5;
+		if (c == ']' && len - pos >= 3 && u[pos + 1] == ']' && u[pos + 2] == '>') {
+			out->data[out->len] = '\0';
+			san->stripped_chars += stripped;
+			return pos + 3;
+		}
+		if (c == '<' || c == '&' || c == ']') {
+			memcpy(to, c == '<' ? "&#60;" : c == '&' ? "&#38;" : "&#93;", 5);
+			out->len += 5;
 			pos++;
 		} else if (c == 0xEF && pos + 2 < len && u[pos + 1] == 0xBF &&
 			   (u[pos + 2] == 0xBE || u[pos + 2] == 0xBF)) {
-			san->stripped_chars++;
+			stripped++;
 			pos += 3;
 		} else if (c == 0xEF) {
-			*to++ = (char)c;
+			*to = (char)c;
+			out->len++;
 			pos++;
 		} else {
-			san->stripped_chars++;
+			stripped++;
 			pos++;
 		}
 	}
-	out->len = (size_t)(to - out->data);
-	out->data[out->len] = '\0';
 }
 
 /* Has the text an element's start tag, i.e. are we past the prolog? */
@@ -1093,14 +1096,17 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 		unsigned char c = (unsigned char)*at;
 		if (c == '<') {
 			if (left >= 9 && memcmp(at, "<![CDATA[", 9) == 0) {
-				const char *end = memmem(at + 9, left - 9, "]]>", 3);
-				size_t n = end ? (size_t)(end - at) + 3 : left;
 				in_root = in_root || has_start_tag(out->data, out->len);
-				if (end && in_root)
-					cdata_as_text(&san, at + 9, n - 12, out);
-				else
-					copy_stripping(&san, at, n, out); /* as libxml2 would see it */
-				pos += n;
+				size_t n = in_root ? cdata_as_text(&san, at + 9, left - 9, out) : 0;
+				if (n > 0) {
+					pos += 9 + n;
+				} else {
+					/* as libxml2 would see it */
+					const char *end = memmem(at + 9, left - 9, "]]>", 3);
+					n = end ? (size_t)(end - at) + 3 : left;
+					copy_stripping(&san, at, n, out);
+					pos += n;
+				}
 			} else if (left >= 4 && memcmp(at, "<!--", 4) == 0) {
 				const char *end = memmem(at + 4, left - 4, "-->", 3);
 				pos += end ? (size_t)(end - at) + 3 : left;
