@@ -1452,7 +1452,7 @@ static void html_sax_characters(void *user, const xmlChar *chars, int len)
  *    names are read in lowercase;
  *  - a comment ends at the first "-->" or "--!>" after its "<!--";
  *  - the content of script and style runs to "</" and the element's name, and is
- *    handed over as text (which html_sax_* ignore there);
+ *    handed over as text (which html_sax_* ignore there), unless it starts with '<';
  *  - a start tag first closes the innermost open element while that is one whose end it
  *    implies (html_elements[].closes); void elements and "<x/>" close at once;
  *  - an end tag closes the innermost open element of its name and those opened inside
@@ -1694,19 +1694,22 @@ static size_t html_fast_comment(const char *s, size_t len, size_t pos)
 static size_t html_fast_raw_text(const char *s, size_t len, size_t pos, const char *name)
 {
 	size_t n = strlen(name);
-	/* A tag right at the start is read as one, and may imply the element's end. */
-	if (len - pos >= 2 && s[pos] == '<' && (ascii_alpha(s[pos + 1]) || s[pos + 1] == '_' ||
-						       s[pos + 1] == ':'))
-		return 0;
+	size_t end = len;
 	for (const char *at = s + pos; (at = memmem(at, len - (size_t)(at - s), "</", 2)); at += 2) {
-		size_t end = (size_t)(at - s);
-		if (len - end - 2 < n || !prefix_ci(at + 2, n, name))
+		end = (size_t)(at - s);
+		if (len - end - 2 < n || !prefix_ci(at + 2, n, name)) {
+			end = len;
 			continue;
+		}
 		if (end + 2 + n < len && (html_name_char(at[2 + n]) || at[2 + n] == '.'))
 			return 0;
-		return end;
+		break;
 	}
-	return len;
+	/* Markup right at the start is read as such: an end tag, or a start tag that may
+	 * imply the element's end. */
+	if (end > pos && s[pos] == '<')
+		return 0;
+	return end;
 }
 
 struct html_open {
