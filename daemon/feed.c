@@ -307,7 +307,9 @@ struct parser {
 	size_t warnings_dropped;
 	htmlParserCtxtPtr html; /* reused for every HTML fragment of the document */
 	struct buf scratch;
-	char *feed_author;     /* Atom: entries without an author inherit the feed's */
+	char *feed_author;     /* entries without an author inherit the feed's */
+	struct feed_item feed_tags; /* the feed's own categories (in .categories), which every
+				       item gets after its own, as miniflux shows them */
 	bool items_capped;
 };
 
@@ -2029,6 +2031,9 @@ enum ns {
 	NS_CONTENT,
 	NS_XHTML,
 	NS_FEEDBURNER,
+	NS_MEDIA,
+	NS_ITUNES,
+	NS_GOOGLEPLAY,
 	NS_ROOT,  /* an unknown namespace, but the root element's: the format's own */
 	NS_OTHER,
 };
@@ -2048,6 +2053,9 @@ static const struct {
 	{"http://purl.org/rss/1.0/modules/content/", "content", NS_CONTENT},
 	{"http://www.w3.org/1999/xhtml", "xhtml", NS_XHTML},
 	{"http://rssnamespace.org/feedburner/ext/1.0", "feedburner", NS_FEEDBURNER},
+	{"http://search.yahoo.com/mrss/", "media", NS_MEDIA},
+	{"http://www.itunes.com/dtds/podcast-1.0.dtd", "itunes", NS_ITUNES},
+	{"http://www.google.com/schemas/play-podcasts/1.0", "googleplay", NS_GOOGLEPLAY},
 };
 
 /* The namespace a URI names, for an element or attribute of the document. */
@@ -2403,6 +2411,7 @@ struct item_draft {
 	char *atom_link;        /* rel="alternate" */
 	int atom_link_rank;
 	char *original_link;    /* feedburner:origLink: the article behind the tracking link */
+	char *enclosure;        /* the first enclosure's URL: the link of an item without one */
 	struct buf authors;     /* Atom authors, ", "-separated */
 	xmlNode *nested[16];    /* items illegally nested in this one, read after it */
 	size_t nested_count;
@@ -2424,6 +2433,77 @@ static void item_add_category(struct feed_item *item, char *category)
 	}
 	item->categories = xrealloc(item->categories, (item->category_count + 1) * sizeof(char *));
 	item->categories[item->category_count++] = category;
+}
+
+static bool is_name(const char *name, const char *want)
+{
+	/* the first byte settles most comparisons without a call */
+	return name[0] == want[0] && strcmp(name, want) == 0;
+}
+
+/* The plain text of an attribute value, NULL when empty. */
+static char *attribute_text(struct parser *p, const char *value)
+{
+	if (!value)
+		return NULL;
+	struct text t = {.max = FEED_MAX_SHORT_FIELD};
+	text_append(&t, value, strlen(value));
+	return text_finish(p, &t);
+}
+
+/* <category>: Atom's term, else the text. */
+static void add_category_element(struct parser *p, struct feed_item *list, xmlNode *node)
+{
+	const char *term = attribute(node, "term");
+	if (term)
+		item_add_category(list, attribute_text(p, term));
+	else
+		item_add_category(list, element_text(p, node, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
+}
+
+/* itunes:category and googleplay:category name theirs in a text attribute; iTunes nests
+ * subcategories. */
+static void add_podcast_categories(struct parser *p, struct feed_item *list, xmlNode *node,
+	int depth)
+{
+	item_add_category(list, attribute_text(p, attribute(node, "text")));
+	if (depth >= 2)
+		return;
+	for (xmlNode *child = node->children; child; child = child->next) {
+		const char *name;
+		if (child->type == XML_ELEMENT_NODE && node_ns(child, &name) == NS_ITUNES &&
+			is_name(name, "category"))
+			add_podcast_categories(p, list, child, depth + 1);
+	}
+}
+
+/* <tags>one, two</tags>, which feedparser reads as a list. */
+static void add_tag_list(struct parser *p, struct feed_item *list, xmlNode *node)
+{
+	char *text = element_text(p, node, TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	for (char *tag = text, *next; tag && *tag; tag = next) {
+		next = strchr(tag, ',');
+		size_t len = next ? (size_t)(next - tag) : strlen(tag);
+		next = next ? next + 1 : NULL;
+		while (len > 0 && ascii_space((unsigned char)*tag)) {
+			tag++;
+			len--;
+		}
+		while (len > 0 && ascii_space((unsigned char)tag[len - 1]))
+			len--;
+		if (len > 0)
+			item_add_category(list, xstrndup(tag, len));
+	}
+	free(text);
+}
+
+static void free_categories(struct feed_item *item)
+{
+	for (size_t c = 0; c < item->category_count; c++)
+		free(item->categories[c]);
+	free(item->categories);
+	item->categories = NULL;
+	item->category_count = 0;
 }
 
 /* Keeps the first non-NULL value: elements earlier in the priority order win. */
@@ -2524,12 +2604,6 @@ static void append_person(struct buf *list, char *person)
 	free(person);
 }
 
-static bool is_name(const char *name, const char *want)
-{
-	/* the first byte settles most comparisons without a call */
-	return name[0] == want[0] && strcmp(name, want) == 0;
-}
-
 static void item_parse_child(struct parser *p, struct feed_item *item, struct item_draft *draft,
 	xmlNode *child, bool atom)
 {
@@ -2547,6 +2621,9 @@ static void item_parse_child(struct parser *p, struct feed_item *item, struct it
 			item->title = element_text(p, child, TEXT_MAYBE_HTML, FEED_MAX_SHORT_FIELD);
 	} else if ((core && is_name(name, "link") && (atom || attribute(child, "href"))) ||
 		   (ns == NS_ATOM10 && is_name(name, "link"))) {
+		const char *rel = attribute(child, "rel");
+		if (rel && equals_ci(rel, "enclosure") && !draft->enclosure)
+			draft->enclosure = atom_link_target(p, child);
 		int rank = atom_link_rank(child);
 		if (rank > 0 && (draft->atom_link_rank == 0 || rank < draft->atom_link_rank)) {
 			char *link = atom_link_target(p, child);
@@ -2564,6 +2641,10 @@ static void item_parse_child(struct parser *p, struct feed_item *item, struct it
 				free(text);
 			}
 		}
+	} else if (!atom && core && is_name(name, "enclosure")) {
+		const char *url = attribute(child, "url");
+		if (url && !draft->enclosure)
+			draft->enclosure = resolve_link(child, url);
 	} else if (ns == NS_FEEDBURNER && is_name(name, "origLink")) {
 		char *text = trimmed_text(p, child, FEED_MAX_SHORT_FIELD);
 		if (text && !draft->original_link)
@@ -2625,14 +2706,12 @@ static void item_parse_child(struct parser *p, struct feed_item *item, struct it
 		   (ns == NS_DC && (is_name(name, "creator") || is_name(name, "author")))) {
 		set_once(&item->author, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
 	} else if (core && is_name(name, "category")) {
-		const char *term = attribute(child, "term");
-		if (term) {
-			struct text t = {.max = FEED_MAX_SHORT_FIELD};
-			text_append(&t, term, strlen(term));
-			item_add_category(item, text_finish(p, &t));
-		} else {
-			item_add_category(item, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
-		}
+		add_category_element(p, item, child);
+	} else if (!atom && core && is_name(name, "tags")) {
+		add_tag_list(p, item, child);
+	} else if (ns == NS_MEDIA && is_name(name, "category")) {
+		/* Media RSS categories are scheme paths; the labelled ones read as tags */
+		item_add_category(item, attribute_text(p, attribute(child, "label")));
 	} else if (ns == NS_DC && is_name(name, "subject")) {
 		item_add_category(item, element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD));
 	} else if (ns == NS_DC && is_name(name, "language")) {
@@ -2726,7 +2805,8 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 	buf_free(&draft.authors);
 
 	/* Links: feedburner's original, the format's own link, Atom's alternate, a
-	 * permalink guid or an Atom id that is a web address, RSS 1.0's rdf:about. */
+	 * permalink guid or an Atom id that is a web address, the first enclosure (and,
+	 * in feed_parse(), the feed's home page). RSS 1.0's rdf:about is the item's id. */
 	if (draft.original_link)
 		set_last(&item->link, draft.original_link);
 	if (!item->link && draft.atom_link) {
@@ -2736,8 +2816,10 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 	const char *about = attribute_ns(node, NS_RDF, "about");
 	if (!item->link && draft.guid_is_link && is_web_link(draft.guid))
 		item->link = resolve_link(node, draft.guid);
-	if (!item->link && about)
-		item->link = resolve_link(node, about);
+	if (!item->link && draft.enclosure) {
+		item->link = draft.enclosure; /* a podcast episode is its audio file */
+		draft.enclosure = NULL;
+	}
 
 	if (draft.guid) {
 		item->id = draft.guid;
@@ -2757,6 +2839,7 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 	free(draft.updated_text);
 	free(draft.guid);
 	free(draft.atom_link);
+	free(draft.enclosure);
 	doc->item_count++;
 
 	if (depth < 16)
@@ -2846,6 +2929,14 @@ static void parse_rss_container(struct parser *p, xmlNode *container, int depth)
 	struct feed_doc *doc = p->doc;
 	if (depth > 2)
 		return;
+	/* The channel's author is needed before its items, wherever it stands. */
+	for (xmlNode *child = container->children; child && depth > 0 && !p->feed_author;
+		child = child->next) {
+		const char *name;
+		if (child->type == XML_ELEMENT_NODE && node_ns(child, &name) == NS_DC &&
+			is_name(name, "creator"))
+			p->feed_author = element_text(p, child, TEXT_PLAIN, FEED_MAX_SHORT_FIELD);
+	}
 	for (xmlNode *child = container->children; child; child = child->next) {
 		if (child->type != XML_ELEMENT_NODE)
 			continue;
@@ -2877,6 +2968,10 @@ static void parse_rss_container(struct parser *p, xmlNode *container, int depth)
 			char *text = trimmed_text(p, child, 32);
 			parse_ttl(doc, text);
 			free(text);
+		} else if (core && is_name(name, "category")) {
+			add_category_element(p, &p->feed_tags, child);
+		} else if ((ns == NS_ITUNES || ns == NS_GOOGLEPLAY) && is_name(name, "category")) {
+			add_podcast_categories(p, &p->feed_tags, child, 0);
 		}
 	}
 }
@@ -2909,6 +3004,8 @@ static void parse_atom_feed(struct parser *p, xmlNode *root)
 			continue;
 		if (is_name(name, "entry")) {
 			parse_item(p, child, true, 0);
+		} else if (is_name(name, "category")) {
+			add_category_element(p, &p->feed_tags, child);
 		} else if (is_name(name, "title")) {
 			set_once(&doc->title, element_text(p, child, atom_text_kind(child, TEXT_PLAIN),
 						      FEED_MAX_SHORT_FIELD));
@@ -3213,9 +3310,19 @@ parsed:
 	if (!p.doc->language && p.options->content_language && *p.options->content_language)
 		p.doc->language = xstrndup(p.options->content_language, 64);
 	normalize_language(p.doc->language);
-	for (size_t i = 0; i < p.doc->item_count && p.doc->language; i++)
-		if (!p.doc->items[i].language)
-			p.doc->items[i].language = xstrdup(p.doc->language);
+	for (size_t i = 0; i < p.doc->item_count; i++) {
+		struct feed_item *item = &p.doc->items[i];
+		if (!item->language && p.doc->language)
+			item->language = xstrdup(p.doc->language);
+		/* An item without categories of its own has the feed's; one without a link of
+		 * its own shows the feed's home page (as miniflux does both). Its id was made
+		 * without it. */
+		if (item->category_count == 0)
+			for (size_t c = 0; c < p.feed_tags.category_count; c++)
+				item_add_category(item, xstrdup(p.feed_tags.categories[c]));
+		if (!item->link && p.doc->site_link)
+			item->link = xstrdup(p.doc->site_link);
+	}
 	if (p.warnings_dropped)
 		warn(&p, "and %zu more warnings", p.warnings_dropped);
 
@@ -3224,6 +3331,7 @@ parsed:
 	buf_free(&clean);
 	buf_free(&p.scratch);
 	free(p.feed_author);
+	free_categories(&p.feed_tags);
 	*ret_doc = p.doc;
 	return 0;
 
@@ -3234,6 +3342,7 @@ fail:
 	buf_free(&clean);
 	buf_free(&p.scratch);
 	free(p.feed_author);
+	free_categories(&p.feed_tags);
 	feed_doc_free(p.doc);
 	return r;
 }
@@ -3250,9 +3359,7 @@ void feed_doc_free(struct feed_doc *doc)
 		free(item->author);
 		free(item->summary);
 		free(item->content);
-		for (size_t c = 0; c < item->category_count; c++)
-			free(item->categories[c]);
-		free(item->categories);
+		free_categories(item);
 		free(item->language);
 	}
 	free(doc->items);

@@ -539,6 +539,51 @@ static void test_html_fast_path(void)
 	is_int(mismatches, 0, "pairs of elements: the fast reader agrees with libxml2");
 }
 
+/* What items take from their feed when they lack it, as miniflux shows them. */
+static void test_feed_defaults(void)
+{
+	struct feed_doc *doc = parse(
+		"<rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\""
+		" xmlns:media=\"http://search.yahoo.com/mrss/\""
+		" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>"
+		"<link>http://example.org/</link><dc:creator>Desk</dc:creator>"
+		"<category>World</category>"
+		"<itunes:category text=\"News\"><itunes:category text=\"Politics\"/></itunes:category>"
+		"<item><title>Episode</title><guid isPermaLink=\"false\">e1</guid>"
+		"<enclosure url=\"http://cdn.example.org/e1.mp3\" type=\"audio/mpeg\"/></item>"
+		"<item><title>Note</title><guid isPermaLink=\"false\">n1</guid>"
+		"<category>Own</category><tags>one, two ,</tags>"
+		"<media:category label=\"Labelled\">a/b</media:category>"
+		"<media:category>c/d</media:category><dc:creator>Reporter</dc:creator></item>"
+		"<item><title>Bare</title><guid isPermaLink=\"false\">b1</guid></item>"
+		"</channel></rss>");
+	ok(doc && doc->item_count == 3, "three items");
+	if (!doc || doc->item_count != 3) {
+		feed_doc_free(doc);
+		return;
+	}
+	is_str(doc->items[0].link, "http://cdn.example.org/e1.mp3",
+		"an item without a link has its enclosure's");
+	is_str(doc->items[2].link, "http://example.org/", "else the feed's home page");
+	is_str(doc->items[2].id, "b1", "its id stays its own");
+	is_int(doc->items[0].category_count, 3, "an item without categories has the feed's");
+	if (doc->items[0].category_count == 3) {
+		is_str(doc->items[0].categories[0], "World", "the channel's category");
+		is_str(doc->items[0].categories[1], "News", "iTunes categories");
+		is_str(doc->items[0].categories[2], "Politics", "and their subcategories");
+	}
+	is_int(doc->items[1].category_count, 4, "an item with its own keeps only its own");
+	if (doc->items[1].category_count == 4) {
+		is_str(doc->items[1].categories[0], "Own", "<category>");
+		is_str(doc->items[1].categories[1], "one", "<tags> is a comma-separated list");
+		is_str(doc->items[1].categories[2], "two", "trimmed");
+		is_str(doc->items[1].categories[3], "Labelled", "a labelled Media RSS category");
+	}
+	is_str(doc->items[0].author, "Desk", "an item without an author has the channel's");
+	is_str(doc->items[1].author, "Reporter", "one with its own keeps it");
+	feed_doc_free(doc);
+}
+
 int main(void)
 {
 	test_rss20();
@@ -552,6 +597,7 @@ int main(void)
 	test_encodings();
 	test_caps();
 	test_json_feed();
+	test_feed_defaults();
 	test_html_fast_path();
 	return tap_done();
 }
