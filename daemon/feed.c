@@ -3161,7 +3161,18 @@ static void json_item(struct parser *p, json_t *object)
 							 strlen(json_string_value(tag)), TEXT_PLAIN,
 							 FEED_MAX_SHORT_FIELD));
 	}
-	item_complete(p, item, json_is_string(json_object_get(object, "title")),
+	bool title_seen = json_is_string(json_object_get(object, "title"));
+	if (!item->title && !title_seen && !item->summary) {
+		/* An untitled item shows the start of its plain text, which JSON Feed may carry
+		 * beside its HTML (miniflux's choice); item_complete() falls back otherwise. */
+		char *text = json_member_text(p, object, "content_text", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+		if (text) {
+			item->title = fallback_title(text);
+			item->title_is_fallback = true;
+			free(text);
+		}
+	}
+	item_complete(p, item, title_seen,
 		json_member_string(object, "date_published"),
 		json_member_string(object, "date_modified"));
 	p->doc->item_count++;
