@@ -1073,6 +1073,7 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 	size_t pos = 0;
 	size_t skipped_text = 0;
 	bool in_root = false; /* the root element has started: CDATA is content */
+	size_t root_checked = 0; /* bytes of out already searched for the root's start tag */
 
 	buf_reset(out);
 	/* Anything before the first '<' (blank lines before the XML declaration, a PHP
@@ -1098,7 +1099,11 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 		unsigned char c = (unsigned char)*at;
 		if (c == '<') {
 			if (left >= 9 && memcmp(at, "<![CDATA[", 9) == 0) {
-				in_root = in_root || has_start_tag(out->data, out->len);
+				if (!in_root) {
+					/* each byte once (the last again: a '<' may end it) */
+					in_root = has_start_tag(out->data + root_checked, out->len - root_checked);
+					root_checked = out->len > 0 ? out->len - 1 : 0;
+				}
 				size_t n = in_root ? cdata_as_text(&san, at + 9, left - 9, out) : 0;
 				if (n > 0) {
 					pos += 9 + n;
