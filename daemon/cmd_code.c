@@ -91,6 +91,7 @@ static void on_event(const struct coded_event *ev, void *vctx)
 	field(b, ev->verb_text);
 	field(b, ev->target_text);
 	field(b, ev->pattern);
+	field(b, ev->location);
 	if (out->explain) {
 		buf_printf(b, "\t%s:%u", ev->dict_file ? ev->dict_file : "", ev->dict_line);
 		char *sentence = xstrndup(ev->sentence, ev->sentence_len);
@@ -270,7 +271,7 @@ int cmd_code(int argc, char **argv)
 			goto done;
 		}
 	printf("id\tsentence\tsource\tevent_code\ttarget\tquad_class\tgoldstein\tsource_text"
-	       "\tverb_text\ttarget_text\tpattern%s\n", args.explain ? "\trule\ttext" : "");
+	       "\tverb_text\ttarget_text\tpattern\tlocation%s\n", args.explain ? "\trule\ttext" : "");
 	struct output out = {.explain = args.explain};
 	unsigned long lineno = 0, first_line = 0;
 	bool cut;

@@ -36,6 +36,7 @@
 #define MAX_DOC_EVENTS 4096
 #define MAX_CODE 48               /* actor code with agents, "/"-compounds included */
 #define MATCH_BUDGET 20000        /* backtracking steps for one pattern against one verb */
+#define SENTENCE_BUDGET 2000000   /* and for all patterns of a sentence together */
 #define PHRASE_GAP 12             /* tokens an open connector may skip in a name */
 #define DERIVED 0xFFFF            /* lexmatch from an e-dropping or y->i verb/noun form */
 
@@ -126,6 +127,7 @@ struct pending_event {
 	uint32_t verb_entry;
 	uint8_t subordinate, dominant;
 	uint8_t clause;
+	char location[4]; /* country of "in X" after the verb, or "" */
 };
 
 struct options {
@@ -167,6 +169,8 @@ struct coder {
 	} countries[32];             /* countries named so far in the document */
 	int ncountries;
 	uint32_t mentions;
+	char recent[16][MAX_CODE]; /* the document's last actor codes, newest last */
+	int nrecent;
 
 	/* the sentence */
 	struct text_token raw[MAX_TOKENS];
@@ -195,6 +199,8 @@ struct coder {
 	bool story_discard;
 	struct pending_event sentence_events[MAX_SENTENCE_EVENTS];
 	int nsentence_events;
+
+	long budget; /* matching steps left for this sentence */
 
 	/* which dictionary words the sentence's tokens match: lex_stamp[id] == stamp */
 	uint32_t *lex_stamp;
@@ -520,6 +526,8 @@ static void find_lexmatches(struct coder *c, struct tok *t)
 	uint32_t h = DICT_HASH_INIT;
 	for (uint16_t k = 1; k <= t->len; k++) {
 		h = dict_hash_step(h, (unsigned char)t->w[k - 1]);
+		if (!dict_maybe(d, h))
+			continue;
 		uint32_t id = dict_lex_find(d, t->w, k, h);
 		if (id != UINT32_MAX)
 			add_lexmatch(c, t, id, k);
@@ -542,7 +550,7 @@ static void find_lexmatches(struct coder *c, struct tok *t)
 			uint32_t hh = DICT_HASH_INIT;
 			for (size_t i = 0; i < n; i++)
 				hh = dict_hash_step(hh, (unsigned char)buf[i]);
-			uint32_t id = dict_lex_find(d, buf, n, hh);
+			uint32_t id = dict_maybe(d, hh) ? dict_lex_find(d, buf, n, hh) : UINT32_MAX;
 			if (id != UINT32_MAX)
 				add_lexmatch(c, t, id, DERIVED);
 		}
@@ -681,10 +689,11 @@ static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int
 	for (uint16_t i = 0; i < t->nlm; i++) {
 		const struct lexmatch *lm = &c->lms[t->lm + i];
 		const struct dict_lex *lx = &d->lex[lm->lex];
-		for (uint32_t s = 0; s < lx->nstarts; s++) {
-			const struct dict_start *st = &d->starts[lx->starts + s];
-			if (st->cls != cls)
-				continue;
+		uint32_t first = lx->starts;
+		for (int k = 0; k < (int)cls; k++)
+			first += lx->nstarts[k];
+		for (uint32_t s = 0; s < lx->nstarts[cls]; s++) {
+			const struct dict_start *st = &d->starts[first + s];
 			if (found && st->length <= hit->length)
 				break; /* sorted longest first: nothing better for this word */
 			/* cheap tests before touching the phrase: its first word fits the token
@@ -844,12 +853,12 @@ static void tag_plain_and_verbs(struct coder *c)
 	for (int i = 0; i < c->ntoks && !c->discard; i++) {
 		if (!(c->toks[i].flags & TEXT_WORD))
 			continue;
-		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_DISCARD, &hit))
-			c->discard = true;
-		if (best_phrase(c, i, CLASS_PLAIN, PLAIN_DISCARD_STORY, &hit)) {
-			c->discard = true;
+		if (!best_phrase(c, i, CLASS_DISCARD, -1, &hit))
+			continue;
+		c->discard = true;
+		if (d->plains[hit.entry].kind == PLAIN_DISCARD_STORY ||
+			best_phrase(c, i, CLASS_DISCARD, PLAIN_DISCARD_STORY, &hit))
 			c->story_discard = true;
-		}
 	}
 	for (int i = 0; i < c->ntoks; i++) {
 		struct tok *t = &c->toks[i];
@@ -1037,7 +1046,9 @@ static void attach_agents(struct coder *c)
 			former = true;
 			f++;
 		}
-		if (f < c->ntoks && c->toks[f].word == W_PREPOSITION)
+		/* "ambassador of X", "activists in X"; in news also "spokeswoman for X" */
+		if (f < c->ntoks && (c->toks[f].word == W_PREPOSITION ||
+					    (c->opt.merge_actors && word_is(&c->toks[f], "FOR"))))
 			f++;
 		if (f < c->ntoks && c->toks[f].word == W_DETERMINER && f > e + 1)
 			f++;
@@ -1133,6 +1144,32 @@ static void merge_adjacent_actors(struct coder *c)
 		for (int k = 0; k < c->ntoks; k++)
 			if (c->toks[k].type == T_ACTOR && c->toks[k].actor > a)
 				c->toks[k].actor--;
+	}
+}
+
+/* "its troops", "their foreign ministers": an agent right after a possessive pronoun
+ * belongs to the actor the pronoun stands for (news mode, after pronouns are resolved). */
+static void attach_agents_to_pronouns(struct coder *c)
+{
+	for (int a = 0; a < c->nactors; a++) {
+		struct actor *ac = &c->actors[a];
+		if (ac->kind != ACT_PRONOUN || ac->end + 1 >= c->ntoks ||
+			c->toks[ac->start].word == W_PRONOUN)
+			continue;
+		int f = ac->end + 1;
+		if (c->toks[f].type != T_AGENT)
+			continue;
+		const struct dict_agent *ag = agent_at(c, f);
+		int s, e;
+		agent_extent(c, f, &s, &e);
+		if (!ag || s != f || strchr(ac->code, '/'))
+			continue;
+		apply_agent(c, ac, ag, false, AGENT_AFTER);
+		for (int k = s; k <= e; k++) {
+			c->toks[k].type = T_ACTOR;
+			c->toks[k].actor = (int16_t)a;
+		}
+		ac->end = (int16_t)e;
 	}
 }
 
@@ -1377,9 +1414,24 @@ static void drop_comma_clauses(struct coder *c)
 			lo = c->opt.comma_min;
 			hi = c->opt.comma_max;
 		}
-		if (!opening_consumed && words > lo && words <= hi) {
-			int dfrom = seg == 0 ? 0 : from - 1;
-			int dto = seg == ncommas ? to : to + 1;
+		int dfrom = seg == 0 ? 0 : from - 1;
+		int dto = seg == ncommas ? to : to + 1;
+		/* news: never drop the whole substance of the sentence ("During the meeting,
+		 * he told reporters: ..."): what would remain must hold a verb or an actor;
+		 * TABARI's leads always have their main clause before the comma */
+		bool keep = false;
+		if (c->opt.nearest_subject) {
+			keep = true;
+			for (int k = 0; k < c->ntoks && keep; k++) {
+				const struct tok *t = &c->toks[k];
+				if ((k >= dfrom && k < dto) || t->gone)
+					continue;
+				if (t->type == T_ACTOR ||
+					(t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun))
+					keep = false;
+			}
+		}
+		if (!keep && !opening_consumed && words > lo && words <= hi) {
 			for (int k = dfrom; k < dto; k++)
 				c->toks[k].gone = 1;
 			opening_consumed = seg < ncommas;
@@ -1584,6 +1636,13 @@ static void note_countries(struct coder *c)
 	for (int a = 0; a < c->nactors; a++) {
 		if (c->actors[a].kind == ACT_PRONOUN)
 			continue; /* "it", "its": the name was counted where it stood */
+		if (!strchr(c->actors[a].code, '/')) {
+			if (c->nrecent == 16) {
+				memmove(c->recent[0], c->recent[1], sizeof c->recent - sizeof c->recent[0]);
+				c->nrecent--;
+			}
+			memcpy(c->recent[c->nrecent++], c->actors[a].code, MAX_CODE);
+		}
 		const char *s = c->actors[a].code;
 		while (*s) {
 			const char *slash = strchr(s, '/');
@@ -1605,6 +1664,38 @@ static void note_countries(struct coder *c)
 			s += len + (slash != NULL);
 		}
 	}
+}
+
+/*
+ * "The president", "the army": an agent with no actor of its own, after THE, stands for
+ * the latest actor named with that role ("US President Donald Trump ... the president
+ * says"). Sets the code and the agent's last token; false if no actor has the role.
+ */
+static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_end)
+{
+	const struct dict_agent *ag = agent_at(c, at);
+	if (!ag || !ag->suffix)
+		return false;
+	int s, e;
+	agent_extent(c, at, &s, &e);
+	if (s != at)
+		return false;
+	const char *role = dict_str(c->dict, ag->code);
+	size_t rl = strlen(role);
+	const char *found = NULL;
+	for (int a = c->nactors - 1; a >= 0 && !found; a--)
+		if (c->actors[a].end < at && c->actors[a].kind == ACT_NAME)
+			found = strlen(c->actors[a].code) >= 3 + rl &&
+					memcmp(c->actors[a].code + 3, role, rl) == 0 ?
+				c->actors[a].code : NULL;
+	for (int k = c->nrecent - 1; k >= 0 && !found; k--)
+		if (strlen(c->recent[k]) >= 3 + rl && memcmp(c->recent[k] + 3, role, rl) == 0)
+			found = c->recent[k];
+	if (!found)
+		return false;
+	snprintf(code, cap, "%s", found);
+	*ret_end = e;
+	return true;
 }
 
 /* The remembered subject of earlier sentences (TABARI forwards only the country). */
@@ -1668,6 +1759,9 @@ static void resolve_pronouns(struct coder *c)
 				g = first_group;
 			break;
 		case W_DETERMINER:
+			if (c->opt.country_reference && word_is(t, "THE") && i + 1 < c->ntoks &&
+				c->toks[i + 1].type == T_AGENT && the_role(c, i + 1, code, sizeof code, &end))
+				break;
 			/* "the country", "the nation": the nearest country named before */
 			if (!c->opt.country_reference || !word_is(t, "THE") || i + 1 >= c->ntoks)
 				break;
@@ -2083,6 +2177,32 @@ static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end,
 	return false;
 }
 
+/*
+ * Where the action happened: the country of the first "in X" after the verb
+ * ("clashed with rebels in Mali"), X an actor of a country. "" if none.
+ */
+static void action_location(struct coder *c, int ve, char out[4])
+{
+	out[0] = '\0';
+	for (int k = ve + 1; k + 1 < c->ntoks; k++) {
+		const struct tok *t = &c->toks[k];
+		if (t->flags & TEXT_COMMA)
+			return;
+		/* not AT: "pointed the finger at the US" names a target, not a place */
+		if (!word_is(t, "IN") && !word_is(t, "INSIDE"))
+			continue;
+		int p = k + 1;
+		while (p < c->ntoks && c->toks[p].word == W_DETERMINER)
+			p++;
+		int a = actor_starting_at(c, p);
+		if (a >= 0 && c->actors[a].kind != ACT_AGENT && is_country_code(c, c->actors[a].code)) {
+			memcpy(out, c->actors[a].code, 3);
+			out[3] = '\0';
+			return;
+		}
+	}
+}
+
 static void add_pending(struct coder *c, unsigned sentence, int sg, int tg, const char *scode,
 	const char *tcode, const char *event_code, int vi, uint32_t pattern, int span_start,
 	int span_end, bool sub, bool dom, int clause)
@@ -2117,6 +2237,7 @@ static void add_pending(struct coder *c, unsigned sentence, int sg, int tg, cons
 	pe->subordinate = sub;
 	pe->dominant = dom;
 	pe->clause = (uint8_t)clause;
+	action_location(c, vb->end, pe->location);
 }
 
 enum pairing {
@@ -2249,14 +2370,18 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 			.upper = e + k + 1,
 			.nupper = ph->count - k - 1,
 			.verb_consecutive = e[k].consecutive,
-			.budget = MATCH_BUDGET,
+			.budget = c->budget < MATCH_BUDGET ? (int)c->budget : MATCH_BUDGET,
 			.source = -1,
 			.target = -1,
 			.compound = -1,
 			.span_start = vb->start,
 			.span_end = vb->end,
 		};
-		if (!match_back(&m, e, k - 1, vb->start, k > 0 && e[k - 1].consecutive, true, NULL, 0))
+		int before = m.budget;
+		bool matched = match_back(&m, e, k - 1, vb->start, k > 0 && e[k - 1].consecutive, true,
+			NULL, 0);
+		c->budget -= before - (m.budget > 0 ? m.budget : 0);
+		if (!matched)
 			continue;
 		if (r->pattern != UINT32_MAX && m.length <= best)
 			continue;
@@ -2278,6 +2403,139 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 struct clause {
 	int start, end; /* inclusive */
 };
+
+static bool is_preposition(const struct tok *t)
+{
+	static const char *const words[] = {"OF", "IN", "BETWEEN", "FROM", "WITH", "ON", "AT",
+		"TO", "FOR", "AGAINST", "NEAR", "BY", "OVER", "UNDER", "INTO", "AMONG", "ABOUT"};
+	if (!(t->flags & TEXT_WORD) || t->len > 7)
+		return false;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (word_is(t, words[i]))
+			return true;
+	return false;
+}
+
+/* Is the group governed by a preposition ("in New Caledonia", "from Tokyo")? */
+static bool after_preposition(const struct coder *c, int g, int cs)
+{
+	int b = c->groups[g].start - 1;
+	while (b >= cs && c->toks[b].word == W_DETERMINER)
+		b--;
+	return b >= cs && is_preposition(&c->toks[b]);
+}
+
+/*
+ * The first group in [from, to] that can be a subject: not governed by a preposition
+ * and (when `not` >= 0) not the same actor as `not`.
+ */
+static int first_subject_in(const struct coder *c, int from, int to, int not)
+{
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct group *gr = &c->groups[g];
+		if (gr->start < from || gr->start > to || c->excluded[g])
+			continue;
+		if ((not >= 0 && same_codes(c, not, g)) || after_preposition(c, g, from))
+			continue;
+		return g;
+	}
+	return -1;
+}
+
+/* Words between a subject and its verb: auxiliaries, modals, negations, adverbs. */
+static bool verb_phrase_filler(const struct tok *t)
+{
+	static const char *const fillers[] = {"HAS", "HAVE", "HAD", "WILL", "WOULD", "COULD",
+		"SHOULD", "MAY", "MIGHT", "MUST", "CAN", "DID", "DOES", "DO", "ALSO", "NOW",
+		"AS", "THEN", "STILL", "ALREADY", "REPORTEDLY", "ALLEGEDLY"};
+	if (t->word == W_AUX || t->word == W_NEGATION)
+		return true;
+	if (!(t->flags & TEXT_WORD) || t->type != T_FREE)
+		return false;
+	if (t->len > 4 && memcmp(t->w + t->len - 2, "LY", 2) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof fillers / sizeof fillers[0]; i++)
+		if (word_is(t, fillers[i]))
+			return true;
+	return false;
+}
+
+/*
+ * News mode: the actor right before the verb phrase is its subject ("Reuters reported a
+ * spokeswoman for Russia's Foreign Ministry as warning": the ministry warns). Returns
+ * its group, or -1 when no actor stands there.
+ */
+static int adjacent_subject(const struct coder *c, int vs, int cs)
+{
+	for (int k = vs - 1, steps = 0; k >= cs && steps < 5; k--, steps++) {
+		const struct tok *t = &c->toks[k];
+		if (t->type == T_ACTOR && t->actor >= 0) {
+			int g = c->actors[t->actor].group;
+			if (g < 0 || c->groups[g].end != k || c->excluded[g])
+				return -1;
+			/* inside a prepositional phrase it modifies the subject instead:
+			 * "Gollum, centre of a row between Radagast the Brown, called on" */
+			return after_preposition(c, g, cs) ? -1 : g;
+		}
+		if (!verb_phrase_filler(t))
+			return -1;
+	}
+	return -1;
+}
+
+/* JOIN, JOINS, JOINED, JOINING, whether or not the dictionaries list it */
+static bool join_form(const struct tok *t)
+{
+	return word_is(t, "JOIN") || word_is(t, "JOINS") || word_is(t, "JOINED") ||
+		word_is(t, "JOINING");
+}
+
+/*
+ * "Many European countries have joined the US in backing Guaido": at an -ING verb after
+ * IN, after an actor Y, after a form of JOIN, the subject of JOIN is the source and Y
+ * (in *ret_partner) acts with it. Returns the subject's group, or -1.
+ */
+static int join_construction(const struct coder *c, int vs, int cs, int *ret_partner)
+{
+	*ret_partner = -1;
+	if (vs < cs + 3 || !ing_form(&c->toks[vs]) || !word_is(&c->toks[vs - 1], "IN"))
+		return -1;
+	const struct tok *t = &c->toks[vs - 2];
+	if (t->type != T_ACTOR || t->actor < 0)
+		return -1;
+	int partner = c->actors[t->actor].group;
+	if (partner < 0 || c->groups[partner].end != vs - 2)
+		return -1;
+	int j = c->groups[partner].start - 1;
+	while (j > cs && c->toks[j].word == W_DETERMINER)
+		j--;
+	if (j < cs || !join_form(&c->toks[j]))
+		return -1;
+	int subject = adjacent_subject(c, j, cs);
+	if (subject < 0)
+		subject = first_subject_in(c, cs, j - 1, -1);
+	if (subject < 0 || subject == partner)
+		return -1;
+	*ret_partner = partner;
+	return subject;
+}
+
+/* A compound right after BETWEEN, after the verb in the clause, or -1. */
+static int between_compound(const struct coder *c, int from, int cs, int ce)
+{
+	for (int k = from; k < ce; k++) {
+		if (!word_is(&c->toks[k], "BETWEEN"))
+			continue;
+		int p = k + 1;
+		while (p <= ce && c->toks[p].word == W_DETERMINER)
+			p++;
+		int end;
+		int g = p <= ce ? group_starting_at(c, p, cs, &end) : -1;
+		if (g >= 0 && c->groups[g].count > 1)
+			return g;
+	}
+	return -1;
+}
 
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
 static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
@@ -2332,6 +2590,16 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			const struct verb *vb = &c->verbs[vi];
 			if (vb->noun || vb->start < cs || vb->start > ce)
 				continue;
+			/* "joined the US in backing X": the event is the backing */
+			if (c->opt.nearest_subject && vb->end + 3 < c->ntoks &&
+				join_form(&c->toks[vb->start])) {
+				int end;
+				int g = group_starting_at(c, vb->end + 1 + (c->toks[vb->end + 1].word ==
+									      W_DETERMINER), cs, &end);
+				if (g >= 0 && end + 2 <= ce && word_is(&c->toks[end + 1], "IN") &&
+					c->toks[end + 2].type == T_VERB && ing_form(&c->toks[end + 2]))
+					continue;
+			}
 			struct verb_result r;
 			evaluate_verb(c, vi, cs, ce, &r);
 			const struct dict_event_code *ev = r.ev;
@@ -2367,6 +2635,9 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			}
 			bool prior = first_group_in(c, cs, vb->start - 1) >= 0;
 			const char *default_source = NULL, *default_target = NULL;
+			int partner = -1;
+			if (sg < 0 && c->opt.nearest_subject)
+				sg = join_construction(c, vb->start, cs, &partner);
 			/* the source */
 			if (sg < 0) {
 				if (c->opt.nearest_subject) {
@@ -2379,8 +2650,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 							from = k + 1;
 							break;
 						}
-					sg = tg >= 0 ? first_distinct_group(c, from, vb->start - 1, tg) :
-						first_group_in(c, from, vb->start - 1);
+					sg = adjacent_subject(c, vb->start, from);
+					if (sg >= 0 && tg >= 0 && same_codes(c, sg, tg))
+						sg = -1;
+					if (sg < 0)
+						sg = first_subject_in(c, from, vb->start - 1, tg);
 				}
 				if (sg < 0) {
 					bool own = ci == 0 || carried < 0 || group_starting_at(c, cs, cs, &(int){0}) >= 0;
@@ -2421,6 +2695,15 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				if (tg < 0 && !default_target && c->opt.default_target[0])
 					default_target = c->opt.default_target;
 			}
+			/* news: "clashes between A and B" with no subject before the verb codes
+			 * A and B against each other */
+			if (sg < 0 && !default_source && c->opt.nearest_subject) {
+				int g = between_compound(c, vb->end + 1, cs, ce);
+				if (g >= 0) {
+					sg = tg = g;
+					plan.pairing = PAIR_COMPOUND_BOTH;
+				}
+			}
 			int by;
 			if (!by_pattern && plan.pairing == PAIR_CROSS &&
 				passive_voice(c, vb->start, vb->end, ce, &by)) {
@@ -2443,6 +2726,18 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			plan.sg = sg;
 			plan.tg = tg;
 			plan_side(c, sg, default_source, plan.scodes, &plan.ns);
+			/* "X joined Y in backing Z": X and Y both back Z */
+			if (partner >= 0 && plan.pairing == PAIR_CROSS && partner != tg) {
+				char more[16][MAX_CODE];
+				int n = group_codes(c, partner, more, 16);
+				for (int k = 0; k < n && plan.ns < 16; k++) {
+					bool have = false;
+					for (int j = 0; j < plan.ns && !have; j++)
+						have = strcmp(plan.scodes[j], more[k]) == 0;
+					if (!have)
+						memcpy(plan.scodes[plan.ns++], more[k], MAX_CODE);
+				}
+			}
 			plan_side(c, tg, default_target, plan.tcodes, &plan.nt);
 			if (plan.ns == 0 || (plan.pairing == PAIR_CROSS && plan.nt == 0))
 				continue;
@@ -2590,6 +2885,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		lower |= (t->flags & TEXT_HAS_LOWER) != 0;
 	}
 	c->ntoks = kept;
+	c->budget = SENTENCE_BUDGET;
 	if (words == 0 || words < c->opt.min_words)
 		return;
 	if (++c->stamp == 0) {
@@ -2612,9 +2908,13 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	drop_comma_clauses(c);
 	compact(c);
 	find_compounds(c);
-	resolve_pronouns(c);
 	if (c->opt.merge_actors)
+		spread_agents(c); /* before pronouns, so "their" stands for the full codes */
+	resolve_pronouns(c);
+	if (c->opt.merge_actors) {
+		attach_agents_to_pronouns(c);
 		merge_adjacent_actors(c);
+	}
 	find_compounds(c);
 	if (c->opt.merge_actors)
 		spread_agents(c);
@@ -2685,8 +2985,12 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 			dup = strcmp(q->source, pe->source) == 0 && strcmp(q->target, pe->target) == 0 &&
 				strcmp(q->code, pe->code) == 0;
 		}
-		if (dup || c->nevents >= MAX_DOC_EVENTS)
+		if (dup)
 			continue;
+		if (c->nevents >= MAX_DOC_EVENTS) {
+			c->flags |= CODER_TRUNCATED; /* a document of more events than we keep */
+			continue;
+		}
 		pe->sentence_offset = (uint32_t)start;
 		pe->sentence_len = (uint32_t)(end - start);
 		c->events[c->nevents++] = *pe;
@@ -2720,6 +3024,7 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 	if (!c->opt.forward) {
 		c->last_subject[0] = '\0';
 		c->ncountries = 0;
+		c->nrecent = 0;
 		c->mentions = 0;
 	}
 	if (len > UINT32_MAX / 2)
@@ -2777,7 +3082,7 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 			ev.dict_file = d->files[dv->file];
 			ev.dict_line = dv->line;
 		}
-		ev.location = "";
+		ev.location = pe->location;
 		const struct cameo_event_code *ce = cameo_event_lookup(pe->code);
 		if (ce) {
 			ev.quad_class = ce->quad_class;

@@ -77,7 +77,8 @@ int coder_set_option(struct coder *coder, const char *line);
 enum coder_flags {
 	CODER_DISCARDED = 1 << 0, /* a discard phrase or code ([###]) stopped a sentence */
 	CODER_COMPLEX = 1 << 1,   /* a sentence was too complex to code ([+++], COMPLEX:) */
-	CODER_TRUNCATED = 1 << 2, /* a sentence was longer than the coder reads */
+	CODER_TRUNCATED = 1 << 2, /* a sentence was longer than the coder reads, or the
+	                           * document had more events than it keeps (4096) */
 };
 unsigned coder_last_flags(const struct coder *coder);
 

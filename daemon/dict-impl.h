@@ -148,7 +148,8 @@ enum dict_class {
 	CLASS_ACTOR,
 	CLASS_AGENT,
 	CLASS_VERB,
-	CLASS_PLAIN,
+	CLASS_PLAIN,   /* nouns and adjectives */
+	CLASS_DISCARD, /* discard phrases (dict_plain entries too) */
 	CLASS_COUNT,
 };
 
@@ -164,8 +165,10 @@ struct dict_lex {
 	uint32_t str; /* string offset */
 	uint32_t hash;
 	uint16_t len;
-	uint32_t starts; /* after dict_finish: index of the first dict_start for this word */
-	uint32_t nstarts;
+	/* after dict_finish: the dict_starts of phrases beginning with this word, by class:
+	 * class k's run begins after the runs of classes 0..k-1 */
+	uint32_t starts;
+	uint32_t nstarts[CLASS_COUNT];
 };
 
 struct dict {
@@ -218,6 +221,11 @@ struct dict {
 	struct dict_start *starts;
 	size_t nstarts;
 	int finished;
+
+	/* after dict_finish: a Bloom filter of the lexicon's hashes, small enough to stay in
+	 * cache, so most prefixes of a token are rejected without a hash-table probe */
+	uint64_t *bloom;
+	uint32_t bloom_mask; /* bits - 1 */
 };
 
 /* Looks up a folded word; returns its lexicon id or UINT32_MAX. */
@@ -228,6 +236,14 @@ uint32_t dict_lex_find(const struct dict *dict, const char *word, size_t len, ui
 static inline uint32_t dict_hash_step(uint32_t hash, unsigned char byte)
 {
 	return (hash ^ byte) * 16777619u;
+}
+
+/* Could a word with this hash be in the lexicon? (false: certainly not) */
+static inline int dict_maybe(const struct dict *dict, uint32_t hash)
+{
+	uint32_t a = hash & dict->bloom_mask, b = (hash >> 15 ^ hash >> 7) & dict->bloom_mask;
+	return dict->bloom && (dict->bloom[a >> 6] >> (a & 63) & 1) &&
+		(dict->bloom[b >> 6] >> (b & 63) & 1);
 }
 
 static inline const char *dict_str(const struct dict *dict, uint32_t offset)

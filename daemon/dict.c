@@ -1578,10 +1578,10 @@ static int compare_starts(const void *a, const void *b)
 	const struct start_sort *x = a, *y = b;
 	if (x->lex != y->lex)
 		return x->lex < y->lex ? -1 : 1;
-	if (x->length != y->length)
-		return x->length > y->length ? -1 : 1;
 	if (x->cls != y->cls)
 		return x->cls < y->cls ? -1 : 1;
+	if (x->length != y->length)
+		return x->length > y->length ? -1 : 1;
 	return x->entry < y->entry ? -1 : x->entry > y->entry;
 }
 
@@ -1757,6 +1757,18 @@ void dict_finish(struct dict *d)
 	if (d->finished)
 		return;
 	d->finished = 1;
+	/* 16 bits per word, at least 64 Ki bits */
+	size_t bits = 1 << 16;
+	while (bits < d->nlex * 16 && bits < ((size_t)1 << 28))
+		bits <<= 1;
+	d->bloom = xcalloc(bits / 64, sizeof *d->bloom);
+	d->bloom_mask = (uint32_t)(bits - 1);
+	for (size_t i = 0; i < d->nlex; i++) {
+		uint32_t h = d->lex[i].hash;
+		uint32_t a = h & d->bloom_mask, b = (h >> 15 ^ h >> 7) & d->bloom_mask;
+		d->bloom[a >> 6] |= (uint64_t)1 << (a & 63);
+		d->bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+	}
 	for (size_t i = 0; i < d->nsynsets; i++) {
 		unsigned best = 0;
 		const struct dict_synset *sy = &d->synsets[i];
@@ -1812,7 +1824,7 @@ void dict_finish(struct dict *d)
 	size_t total = d->nactors + d->nagents + d->nverbs + d->nplains;
 	struct start_sort *ss = xmalloc((total + 1) * sizeof *ss);
 	size_t n = 0;
-	for (int cls = 0; cls < CLASS_COUNT; cls++) {
+	for (int cls = 0; cls < CLASS_DISCARD; cls++) {
 		size_t count = cls == CLASS_ACTOR ? d->nactors : cls == CLASS_AGENT ? d->nagents :
 			cls == CLASS_VERB ? d->nverbs : d->nplains;
 		for (size_t i = 0; i < count; i++) {
@@ -1827,6 +1839,9 @@ void dict_finish(struct dict *d)
 			ss[n].entry = (uint32_t)i;
 			ss[n].length = p->length;
 			ss[n].cls = (uint8_t)cls;
+			if (cls == CLASS_PLAIN && (d->plains[i].kind == PLAIN_DISCARD ||
+							  d->plains[i].kind == PLAIN_DISCARD_STORY))
+				ss[n].cls = CLASS_DISCARD;
 			ss[n].mode = e->mode;
 			ss[n].second = p->count > 1 && e[1].kind == ELEM_WORD ? e[1].id : UINT32_MAX;
 			n++;
@@ -1842,9 +1857,9 @@ void dict_finish(struct dict *d)
 		d->starts[i].second = ss[i].second;
 		d->starts[i].length = ss[i].length;
 		struct dict_lex *lx = &d->lex[ss[i].lex];
-		if (lx->nstarts == 0)
+		if (i == 0 || ss[i - 1].lex != ss[i].lex)
 			lx->starts = (uint32_t)i;
-		lx->nstarts++;
+		lx->nstarts[ss[i].cls]++;
 	}
 	free(ss);
 }
@@ -1883,6 +1898,7 @@ void dict_free(struct dict *d)
 	free(d->files);
 	free(d->options);
 	free(d->starts);
+	free(d->bloom);
 	free(d);
 }
 

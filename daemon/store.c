@@ -909,11 +909,15 @@ int store_event_add(struct store *store, const struct store_report_origin *origi
 
 /* --- retention and housekeeping --- */
 
+/* How long past the retention period a pruned key no fetch has shown is remembered. */
+#define PRUNED_KEY_MEMORY (365 * 86400)
+
 int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit)
 {
-	char cutoff_text[DATE_TEXT_SIZE], now_text[DATE_TEXT_SIZE];
+	char cutoff_text[DATE_TEXT_SIZE], now_text[DATE_TEXT_SIZE], forget_text[DATE_TEXT_SIZE];
 	date_format(cutoff, cutoff_text);
 	date_format(now, now_text);
+	date_format(cutoff - PRUNED_KEY_MEMORY, forget_text);
 	int r = store_begin(store);
 	if (r < 0)
 		return r;
@@ -932,7 +936,7 @@ int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit)
 		goto fail;
 	int deleted = sqlite3_changes(store->db);
 	stmt = store->stmts[STMT_PRUNE_FORGET];
-	bind_text(stmt, 1, cutoff_text, -1);
+	bind_text(stmt, 1, forget_text, -1);
 	r = run(store, STMT_PRUNE_FORGET);
 	if (r < 0)
 		goto fail;

@@ -130,8 +130,10 @@ int store_event_add(struct store *store, const struct store_report_origin *origi
  * Retention: deletes up to `limit` articles published before `cutoff` (UTC seconds) and
  * their full-text entries, oldest first. Their events and mentions stay, with their
  * counts, and lose only the link to the article. The pruned items' keys are remembered
- * so a feed that still carries one does not bring it back; keys no feed has shown since
- * `cutoff` are forgotten. One transaction. Returns the number of articles deleted (so
+ * so a feed that still carries one does not bring it back; a key is forgotten once no
+ * fetch has shown it for the retention period and a year (a feed answering 304 or an
+ * unchanged body is not read, so "not shown" can lag). One transaction. Returns the
+ * number of articles deleted (so
  * `limit` means there may be more), or -errno.
  */
 int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit);

@@ -22,11 +22,13 @@ struct seen {
 	struct buf events; /* "SRC CODE TGT;" ... */
 	struct buf evidence;
 	unsigned sentences;
+	char location[8];
 };
 
 static void on_event(const struct coded_event *ev, void *ctx)
 {
 	struct seen *s = ctx;
+	snprintf(s->location, sizeof s->location, "%s", ev->location);
 	buf_printf(&s->events, "%s%s %s %s", s->events.len ? "; " : "", ev->source, ev->event_code,
 		ev->target);
 	buf_reset(&s->evidence);
@@ -115,6 +117,16 @@ static void test_actors(void)
 	is_str(code("The sports star criticized Russia."), "", "a null-coded actor is no actor");
 	is_str(code("US President Donald Trump criticized Russia."), "USAGOV 111 RUS",
 		"a country name before a person of that country is one actor");
+	is_str(code("Iran said a spokeswoman for Russia's Foreign Ministry criticized China."),
+		"RUSGOV 111 CHN", "the actor right before the verb is its subject");
+	is_str(code("Iran in talks with Russia criticized China."), "IRN 111 CHN",
+		"but not one inside a phrase that modifies the subject");
+	is_str(code("During the meeting, Russia attacked Ukraine."), "RUS 190 UKR",
+		"a short main clause after an opening phrase is not dropped as a comma clause");
+	is_str(code("Russia attacked on Monday, an Iranian official said."), "",
+		"but a closing attribution is: its actor is not the target");
+	is_str(code("Iran joined Russia in criticizing Ukraine."), "IRN 111 UKR; RUS 111 UKR",
+		"\"X joined Y in criticizing Z\": both criticize Z");
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
 		"an agent after a compound applies to all of it");
 	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
@@ -141,6 +153,8 @@ static void test_grammar(void)
 		"USAGOV 138 RUS", "the seed's first sentence shape");
 	is_str(code("Russia backed Venezuela, Russia backed Venezuela and Russia backed Venezuela."),
 		"RUS 051 VEN", "one event per source, code and target in a sentence");
+	is_str(code("Troops attacked villages between Russia and Ukraine."), "RUS 190 UKR; UKR 190 RUS",
+		"no subject, a compound after BETWEEN: its members against each other");
 	is_str(code("Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
 		"a compound source is its own target (paired code both ways)");
 }
@@ -156,6 +170,11 @@ static void test_documents(void)
 	buf_free(&s.events);
 	buf_free(&s.evidence);
 
+	is_str(code("Russia said its troops attacked Ukraine."), "RUSMIL 190 UKR",
+		"\"its troops\": the agent joins the pronoun's actor");
+	is_str(code("Putin met Ukraine's envoy. The president criticized China."),
+		"RUSGOV 036 UKR; UKR 036 RUSGOV; RUSGOV 111 CHN",
+		"\"the president\" is the last actor named with that role");
 	is_str(code("Russian planes landed in Venezuela. Russia attacked the country."),
 		"RUS 190 VEN", "\"the country\" is the last country named");
 
@@ -172,6 +191,12 @@ static void test_documents(void)
 		"a dateline is not an actor");
 	is_str(code("Iran criticized China. MOSCOW, March 3 (AP) - Ukraine criticized Russia."),
 		"IRN 111 CHN; UKR 111 RUS", "nor when it opens a later paragraph");
+	s = (struct seen){0};
+	doc = "Russian troops attacked Ukrainian soldiers in Georgia.";
+	coder_code(coder, doc, strlen(doc), DAY_2019_03_28, on_event, &s);
+	is_str(s.location, "GEO", "the action's location: the country after IN");
+	buf_free(&s.events);
+	buf_free(&s.evidence);
 	is_str(code("Russia attacked Ukraine before the World Cup final."), "",
 		"a discard phrase drops the sentence");
 	is_str(code("Russia attacked Ukraine. Iran criticized China after a football match."), "",

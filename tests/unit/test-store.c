@@ -317,8 +317,9 @@ static void test_events_and_mentions(void)
 	free(db);
 }
 
-/* GDELT's column names from the reference schema, or NULL if ../shared is absent. */
-static char **gdelt_event_columns(size_t *ret_count)
+/* GDELT's column names of `table` ("events" or "mentions") from the reference schema,
+ * or NULL if ../shared is absent. */
+static char **gdelt_columns(const char *table, size_t *ret_count)
 {
 	FILE *f = fopen(GDELT_SCHEMA, "r");
 	if (!f)
@@ -335,7 +336,7 @@ static char **gdelt_event_columns(size_t *ret_count)
 			if (p)
 				*p++ = '\0';
 		}
-		if (fields[3] && strcmp(fields[0], "events") == 0)
+		if (fields[3] && strcmp(fields[0], table) == 0)
 			names[n++] = strdup(fields[3]);
 	}
 	fclose(f);
@@ -395,7 +396,7 @@ static void test_gdelt_view_and_export(void)
 	is_int(c.columns, 61, "a GDELT row has 61 columns");
 	is_int(c.headers, 1, "the column names come once, before the rows");
 	size_t gdelt_count = 0;
-	char **gdelt = gdelt_event_columns(&gdelt_count);
+	char **gdelt = gdelt_columns("events", &gdelt_count);
 	if (gdelt) {
 		is_int(gdelt_count, 61, "the reference schema lists 61 event columns");
 		size_t same = 0;
@@ -410,6 +411,28 @@ static void test_gdelt_view_and_export(void)
 		is_int(same, 61, "every column has GDELT's name in GDELT's order");
 	} else {
 		printf("# skip: %s not found\n", GDELT_SCHEMA);
+	}
+
+	/* GDELT's mentions table: a view with its 16 columns, one row per mention. */
+	gdelt = gdelt_columns("mentions", &gdelt_count);
+	if (gdelt) {
+		char names[1024] = "";
+		for (size_t i = 0; i < gdelt_count; i++) {
+			size_t len = strlen(names);
+			snprintf(names + len, sizeof(names) - len, "%s%s", i ? ";" : "", gdelt[i]);
+			free(gdelt[i]);
+		}
+		free(gdelt);
+		is_int(gdelt_count, 16, "the reference lists 16 mention columns");
+		is_str(shell(db, "SELECT name FROM pragma_table_info('gdelt_mentions')"), names,
+			"gdelt_mentions has GDELT's mention columns in GDELT's order");
+		is_str(shell(db, "SELECT (SELECT count(*) FROM gdelt_mentions) = "
+				 "(SELECT count(*) FROM mentions)"),
+			"1", "one gdelt_mentions row per mention");
+		is_str(shell(db, "SELECT MentionType, MentionSourceName, SentenceID, InRawText FROM "
+				 "gdelt_mentions WHERE MentionIdentifier = 'https://www.dw.com/en/a-1' "
+				 "ORDER BY SentenceID LIMIT 1"),
+			"1|dw.com|1|1", "a mention reads as a GDELT web mention of its sentence");
 	}
 
 	memset(&c, 0, sizeof(c));
@@ -569,11 +592,16 @@ static void test_retention(void)
 	store_commit(store);
 	is_str(shell(db, "SELECT count(*) FROM articles"), "1", "so its events are not counted twice");
 
-	/* Once no feed has shown the key for the retention period, it is forgotten. */
-	int64_t much_later = now + 31 * 86400;
+	/* A key no fetch has shown for the retention period and a year is forgotten; one
+	 * not shown for the retention period alone is kept (the feed may be answering 304). */
+	int64_t later = now + 31 * 86400;
+	store_prune(store, later - 30 * 86400, later, 1000);
+	is_str(shell(db, "SELECT count(*) FROM pruned_articles WHERE item_key = 'old'"), "1",
+		"a pruned key unseen for the retention period is still remembered");
+	int64_t much_later = now + 31 * 86400 + 365 * 86400;
 	store_prune(store, much_later - 30 * 86400, much_later, 1000);
 	is_str(shell(db, "SELECT count(*) FROM pruned_articles WHERE item_key = 'old'"), "0",
-		"a pruned key no feed has shown for the retention period is forgotten");
+		"a pruned key no fetch has shown for the retention period and a year is forgotten");
 	is_int(store_maintain(store), 0, "optimize and a passive checkpoint succeed");
 	store_close(store);
 	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok after pruning");
