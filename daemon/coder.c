@@ -54,6 +54,7 @@ enum word_class {
 	W_NEGATION,
 	W_THAT,
 	W_SUBORDINATOR, /* IF WHICH WHO WHILE ... : a pattern does not reach across them */
+	W_FIRST_PERSON, /* WE US OUR I ME MY: in a quotation, the speaker */
 };
 
 enum tok_type {
@@ -495,6 +496,8 @@ static enum word_class classify_word(const struct tok *t)
 		WORD("THOUGH", W_SUBORDINATOR), WORD("WHEREAS", W_SUBORDINATOR), WORD("UNLESS", W_SUBORDINATOR),
 		WORD("UNTIL", W_SUBORDINATOR), WORD("WHERE", W_SUBORDINATOR), WORD("BEFORE", W_SUBORDINATOR),
 		WORD("AFTER", W_SUBORDINATOR),
+		WORD("WE", W_FIRST_PERSON), WORD("US", W_FIRST_PERSON), WORD("OUR", W_FIRST_PERSON),
+		WORD("I", W_FIRST_PERSON), WORD("ME", W_FIRST_PERSON), WORD("MY", W_FIRST_PERSON),
 	};
 	if (!(t->flags & TEXT_WORD) || t->len > 9)
 		return W_NONE;
@@ -1788,6 +1791,39 @@ static void resolve_pronouns(struct coder *c)
 		snprintf(found[nfound].code, sizeof found[nfound].code, "%s", code);
 		nfound++;
 		i = end;
+	}
+	/* news: "we", "us", "our" inside a quotation are its speaker, the first actor of the
+	 * sentence outside quotation marks ("'Russia attacked us,' Ukraine said") */
+	if (c->opt.nearest_subject) {
+		bool quoted[MAX_TOKENS];
+		bool in = false;
+		for (int i = 0; i < c->ntoks; i++) {
+			if (c->toks[i].flags & TEXT_QUOTE)
+				in = !in;
+			quoted[i] = in;
+		}
+		char speaker[MAX_CODE] = "";
+		int speaker_pos = MAX_TOKENS;
+		for (int a = 0; a < c->nactors; a++)
+			if (!quoted[c->actors[a].start] && c->actors[a].start < speaker_pos) {
+				speaker_pos = c->actors[a].start;
+				snprintf(speaker, sizeof speaker, "%s", c->actors[a].code);
+				break;
+			}
+		for (int k = 0; k < nfound; k++)
+			if (!quoted[found[k].pos] && found[k].pos < speaker_pos) {
+				speaker_pos = found[k].pos;
+				snprintf(speaker, sizeof speaker, "%s", found[k].code);
+			}
+		for (int i = 0; i < c->ntoks && speaker[0] && nfound < MAX_ACTORS; i++) {
+			const struct tok *t = &c->toks[i];
+			if (t->word != W_FIRST_PERSON || !quoted[i] ||
+				(t->type != T_FREE && t->type != T_NOUN))
+				continue;
+			found[nfound].pos = found[nfound].end = i;
+			snprintf(found[nfound].code, sizeof found[nfound].code, "%s", speaker);
+			nfound++;
+		}
 	}
 	for (int k = 0; k < nfound; k++)
 		insert_actor(c, found[k].pos, found[k].end, found[k].code, ACT_PRONOUN);

@@ -175,6 +175,9 @@ static void test_documents(void)
 	is_str(code("Putin met Ukraine's envoy. The president criticized China."),
 		"RUSGOV 036 UKR; UKR 036 RUSGOV; RUSGOV 111 CHN",
 		"\"the president\" is the last actor named with that role");
+	is_str(code("\u201CRussia attacked us,\u201D Ukraine said."), "RUS 190 UKR",
+		"\"us\" in a quotation is its speaker");
+	is_str(code("Russia attacked us."), "", "but not outside one");
 	is_str(code("Russian planes landed in Venezuela. Russia attacked the country."),
 		"RUS 190 VEN", "\"the country\" is the last country named");
 
