@@ -34,11 +34,12 @@ enum feed_format {
 struct feed_item {
 	char *id;            /* guid/id; else "hash:" + hash of link; else of title and date */
 	char *title;
-	char *link;          /* absolute: resolved against xml:base and the feed URL */
+	char *link;          /* absolute: resolved against xml:base and the feed URL; without one
+				the first enclosure's, else the feed's home page (as miniflux) */
 	char *author;
 	char *summary;       /* plain text */
 	char *content;       /* plain text of the full content, when the feed carries it */
-	char **categories;
+	char **categories;   /* an item without any has the feed's (miniflux) */
 	size_t category_count;
 	char *language;
 	int64_t published;   /* UTC seconds; the fetch time when the item has no date */

@@ -254,6 +254,30 @@ static void test_recovery(void)
 		is_str(doc->title, "Nul and control chars", "they are stripped");
 		feed_doc_free(doc);
 	}
+
+	/* libxml2's recovery drops entity references after the first error */
+	doc = parse("<rss version=\"2.0\"><channel><title>T</title>"
+		    "<item><title>one</title><description>x</descriptio></item>"
+		    "<item><title>AT&amp;T &lt;b&gt; &quot;q&quot; &apos;s&apos;</title>"
+		    "<description><![CDATA[a & b <i>c</i> ]]]]><![CDATA[> d]]></description>"
+		    "</item></channel></rss>");
+	ok(doc && doc->item_count == 2, "a mismatched end tag loses no item");
+	if (doc && doc->item_count == 2) {
+		is_str(doc->items[1].title, "AT&T <b> \"q\" 's'",
+			"references after the error are read (escaped markup in a title stays text)");
+		is_str(doc->items[1].summary, "a & b c ]]> d", "so is CDATA after it");
+	}
+	feed_doc_free(doc);
+
+	/* cut inside the last element's text, the id read as the text stops */
+	doc = parse("<rss version=\"2.0\"><channel><item><title>Whole</title></item>"
+		    "<item><link>http://example.org/cut</link><guid isPermaLink=\"false\">id-42");
+	ok(doc && doc->item_count == 2, "a document cut short keeps its items");
+	if (doc && doc->item_count == 2) {
+		is_str(doc->items[1].link, "http://example.org/cut", "the link of the cut item");
+		is_str(doc->items[1].id, "id-42", "the text cut short ends where the document ends");
+	}
+	feed_doc_free(doc);
 }
 
 static void test_encodings(void)
@@ -469,7 +493,8 @@ static void test_html_fast_path(void)
 
 	/* Left to libxml2: */
 	static const char *const refused[] = {
-		"<!-- never ends", "<?pi?>x", "<script>x</scriptx>y", "<html>x", "<title>t</title>",
+		"<!-- never ends", "<?pi?>x", "<script>x</scriptx>y", "<p><script></p>x</script>y",
+		"<html>x", "<title>t</title>",
 		"<meta charset=latin1>x", "\xEF\xBB\xBFx", "a\x01z", "<a / href=x>y</a>", "<a.b>x",
 		"<x", "<a href='x>y",
 	};
@@ -514,6 +539,51 @@ static void test_html_fast_path(void)
 	is_int(mismatches, 0, "pairs of elements: the fast reader agrees with libxml2");
 }
 
+/* What items take from their feed when they lack it, as miniflux shows them. */
+static void test_feed_defaults(void)
+{
+	struct feed_doc *doc = parse(
+		"<rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\""
+		" xmlns:media=\"http://search.yahoo.com/mrss/\""
+		" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>"
+		"<link>http://example.org/</link><dc:creator>Desk</dc:creator>"
+		"<category>World</category>"
+		"<itunes:category text=\"News\"><itunes:category text=\"Politics\"/></itunes:category>"
+		"<item><title>Episode</title><guid isPermaLink=\"false\">e1</guid>"
+		"<enclosure url=\"http://cdn.example.org/e1.mp3\" type=\"audio/mpeg\"/></item>"
+		"<item><title>Note</title><guid isPermaLink=\"false\">n1</guid>"
+		"<category>Own</category><tags>one, two ,</tags>"
+		"<media:category label=\"Labelled\">a/b</media:category>"
+		"<media:category>c/d</media:category><dc:creator>Reporter</dc:creator></item>"
+		"<item><title>Bare</title><guid isPermaLink=\"false\">b1</guid></item>"
+		"</channel></rss>");
+	ok(doc && doc->item_count == 3, "three items");
+	if (!doc || doc->item_count != 3) {
+		feed_doc_free(doc);
+		return;
+	}
+	is_str(doc->items[0].link, "http://cdn.example.org/e1.mp3",
+		"an item without a link has its enclosure's");
+	is_str(doc->items[2].link, "http://example.org/", "else the feed's home page");
+	is_str(doc->items[2].id, "b1", "its id stays its own");
+	is_int(doc->items[0].category_count, 3, "an item without categories has the feed's");
+	if (doc->items[0].category_count == 3) {
+		is_str(doc->items[0].categories[0], "World", "the channel's category");
+		is_str(doc->items[0].categories[1], "News", "iTunes categories");
+		is_str(doc->items[0].categories[2], "Politics", "and their subcategories");
+	}
+	is_int(doc->items[1].category_count, 4, "an item with its own keeps only its own");
+	if (doc->items[1].category_count == 4) {
+		is_str(doc->items[1].categories[0], "Own", "<category>");
+		is_str(doc->items[1].categories[1], "one", "<tags> is a comma-separated list");
+		is_str(doc->items[1].categories[2], "two", "trimmed");
+		is_str(doc->items[1].categories[3], "Labelled", "a labelled Media RSS category");
+	}
+	is_str(doc->items[0].author, "Desk", "an item without an author has the channel's");
+	is_str(doc->items[1].author, "Reporter", "one with its own keeps it");
+	feed_doc_free(doc);
+}
+
 int main(void)
 {
 	test_rss20();
@@ -527,6 +597,7 @@ int main(void)
 	test_encodings();
 	test_caps();
 	test_json_feed();
+	test_feed_defaults();
 	test_html_fast_path();
 	return tap_done();
 }
