@@ -1229,6 +1229,14 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	return last;
 }
 
+static bool any_verb_before(const struct coder *c, int pos)
+{
+	for (int k = 0; k < pos; k++)
+		if (c->toks[k].type == T_VERB)
+			return true;
+	return false;
+}
+
 /* Is the actor at pos the direct object of a verb (the verb right before it)? */
 static bool verb_before(const struct coder *c, int pos)
 {
@@ -1323,9 +1331,12 @@ static void find_compounds(struct coder *c)
 						ok = np_at(c, q2 + 1, &qf, &qe) >= 0;
 						break;
 					}
-					/* headlines: "Nicaragua, South Korea Agree ..." ends in a verb */
+					/* headlines: "Nicaragua, South Korea Agree ..." ends in a verb;
+					 * only a subject list, before any verb ("... off its coast,
+					 * South Korea's military said" is an attribution) */
 					if (c->opt.nearest_subject && q2 < c->ntoks &&
-						c->toks[q2].type == T_VERB) {
+						c->toks[q2].type == T_VERB &&
+						!any_verb_before(c, c->actors[first].start)) {
 						ok = true;
 						if (cm)
 							c->toks[q].protect = 1;
@@ -1578,19 +1589,19 @@ static void group_code(const struct coder *c, int g, char *out, size_t cap)
 }
 
 /*
- * The nearest group before token i that a pronoun can stand for: "it"/"its" prefer a
+ * The group before token i that a pronoun stands for: the first that fits, "it"/"its" a
  * bare state or organisation code, "he"/"his" one with a role (a person), "they" a
- * compound. Falls back to the nearest group of any kind. Returns -1 if none.
+ * compound ("Iran denied accusations by the US that it supplied drones": Iran; "Ukraine
+ * said Russia attacked it": Ukraine); else the nearest group of any kind; -1 if none.
  */
 static int nearest_referent(const struct coder *c, int i, int want)
 {
 	int any = -1;
-	for (int g = c->ngroups - 1; g >= 0; g--) {
+	for (int g = 0; g < c->ngroups; g++) {
 		const struct group *gr = &c->groups[g];
 		if (gr->end >= i)
-			continue;
-		if (any < 0)
-			any = g;
+			break;
+		any = g;
 		size_t len = strlen(c->actors[gr->first].code);
 		bool fits = want == 'I' ? gr->count == 1 && len == 3 :
 			want == 'H' ? gr->count == 1 && len > 3 : gr->count > 1;

@@ -170,6 +170,8 @@ static void test_documents(void)
 	buf_free(&s.events);
 	buf_free(&s.evidence);
 
+	is_str(code("Ukraine said Russia attacked it."), "RUS 190 UKR",
+		"\"it\" is the first fitting actor before it, the subject, not the nearest");
 	is_str(code("Russia said its troops attacked Ukraine."), "RUSMIL 190 UKR",
 		"\"its troops\": the agent joins the pronoun's actor");
 	is_str(code("Putin met Ukraine's envoy. The president criticized China."),
