@@ -2348,6 +2348,31 @@ static bool negated(const struct coder *c, int vs, int clause_start)
 	return false;
 }
 
+/*
+ * "Iran denied accusations by the US that it supplied drones": what follows THAT after
+ * a denial or rejection is a claim, not something that happened.
+ */
+static bool denied_claim(const struct coder *c, int vs, int cs)
+{
+	static const char *const denials[] = {"DENY", "DENIES", "DENIED", "DENYING", "REJECT",
+		"REJECTS", "REJECTED", "REJECTING", "DISMISS", "DISMISSES", "DISMISSED", "DISMISSING",
+		"REFUTE", "REFUTES", "REFUTED", "REFUTING"};
+	int k = vs - 1;
+	while (k >= cs && c->toks[k].word != W_THAT)
+		k--;
+	if (k < cs)
+		return false;
+	for (int v = k - 1; v >= cs; v--) {
+		const struct tok *t = &c->toks[v];
+		for (size_t i = 0; i < sizeof denials / sizeof denials[0]; i++)
+			if (word_is(t, denials[i]))
+				return true;
+		if (t->type == T_VERB)
+			return false; /* the nearest verb governs the clause */
+	}
+	return false;
+}
+
 static bool pattern_has_negation(const struct coder *c, uint32_t pattern)
 {
 	const struct dict *d = c->dict;
@@ -2668,6 +2693,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				continue;
 			if (c->opt.negation && negated(c, vb->start, cs) &&
 				(r.pattern == UINT32_MAX || !pattern_has_negation(c, r.pattern)))
+				continue;
+			if (c->opt.negation && denied_claim(c, vb->start, cs))
 				continue;
 			memset(c->excluded, 0, sizeof c->excluded);
 			for (int s = 0; s < r.nskips; s++)

@@ -144,6 +144,8 @@ static void test_grammar(void)
 		"a passive pattern names the target; the source is the actor after the verb");
 	is_str(code("The European Union imposed sanctions on Iran."), "EUR 163 IRN", "active voice");
 	is_str(code("Russia did not attack Ukraine."), "", "a negated verb codes nothing");
+	is_str(code("Russia denied claims by Ukraine that it attacked Georgia."), "",
+		"a claim that is denied is not an event");
 	is_str(code("Ukraine said that Russia attacked Georgia."), "RUS 190 GEO",
 		"attribution: X said that Y attacked Z codes Y against Z");
 	is_str(code("Ukraine said on Monday."), "", "a statement without a target: nothing");
