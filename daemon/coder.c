@@ -1008,6 +1008,41 @@ static void spread_agents(struct coder *c)
 	}
 }
 
+static bool is_country_code(struct coder *c, const char *code);
+static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_end);
+
+/*
+ * Roles that are mostly a country's own people: police, protesters, rebels, workers,
+ * courts... Not government or military: "Slovakia expels diplomats" and "troops
+ * withdraw from Brunei" are about other countries' officials and soldiers.
+ */
+static bool domestic_role(const char *role)
+{
+	static const char *const roles[] = {"OPP", "COP", "REB", "CVL", "LAB", "EDU", "JUD",
+		"LEG", "MED", "BUS", "CRM", "REF", "HLH", "AGR", "REL", "NGO", "ENV", "SPY"};
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+		if (strncmp(role, roles[i], 3) == 0)
+			return true;
+	return false;
+}
+
+/* The one country the sentence's actors name, into out[4]; "" if none or several. */
+static void sentence_country(struct coder *c, char out[4])
+{
+	out[0] = '\0';
+	for (int a = 0; a < c->nactors; a++) {
+		const char *code = c->actors[a].code;
+		if (c->actors[a].kind != ACT_NAME || strchr(code, '/') || !is_country_code(c, code))
+			continue;
+		if (out[0] && strncmp(out, code, 3) != 0) {
+			out[0] = '\0';
+			return;
+		}
+		memcpy(out, code, 3);
+		out[3] = '\0';
+	}
+}
+
 /*
  * Agents join the actor right before or after them, or the actor after IN/OF:
  * "Russian troops", "President Putin", "ambassador of Arnor". FORMER turns the
@@ -1066,10 +1101,28 @@ static void attach_agents(struct coder *c)
 		for (int k = s; k <= e; k++)
 			if (attached)
 				c->toks[k].type = T_ACTOR, c->toks[k].actor = -1;
-		if (!attached && c->opt.convert_agents && c->nactors < MAX_ACTORS) {
+		/* news: an agent with no actor of its own, in a sentence about one country,
+		 * belongs to it ("Venezuelan security forces arrested two opposition
+		 * activists") */
+		char home[4] = "";
+		char known[MAX_CODE] = "";
+		int known_end;
+		if (!attached && c->opt.merge_actors && !former) {
+			/* "the president": someone named before, if anyone has the role */
+			if (!(s > 0 && word_is(&c->toks[s - 1], "THE") &&
+				    the_role(c, s, known, sizeof known, &known_end)) &&
+				domestic_role(dict_str(c->dict, ag->code)))
+				sentence_country(c, home);
+		}
+		if (!attached && (c->opt.convert_agents || home[0] || known[0]) &&
+			c->nactors < MAX_ACTORS) {
 			char code[MAX_CODE];
 			const char *ac = dict_str(c->dict, ag->code);
-			if (ag->suffix)
+			if (known[0])
+				snprintf(code, sizeof code, "%s", known);
+			else if (home[0])
+				snprintf(code, sizeof code, ag->suffix ? "%s%s" : "%2$s%1$s", home, ac);
+			else if (ag->suffix)
 				snprintf(code, sizeof code, "~%s", ac);
 			else
 				snprintf(code, sizeof code, "%s~", ac);

@@ -130,6 +130,10 @@ static void test_actors(void)
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
 		"an agent after a compound applies to all of it");
 	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
+	is_str(code("Russian troops attacked opposition leaders."), "RUSMIL 190 RUSOPP",
+		"an opposition with no country of its own is the sentence's country's");
+	is_str(code("Soldiers attacked Ukraine."), "",
+		"but soldiers are not assumed to be the country's they fight");
 	is_str(code("Russia, China Criticize Ukraine"), "RUS 111 UKR; CHN 111 UKR",
 		"a headline's comma list before the verb is a compound");
 }
