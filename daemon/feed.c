@@ -1073,6 +1073,7 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 	size_t pos = 0;
 	size_t skipped_text = 0;
 	bool in_root = false; /* the root element has started: CDATA is content */
+	size_t root_checked = 0; /* bytes of out already searched for the root's start tag */
 
 	buf_reset(out);
 	/* Anything before the first '<' (blank lines before the XML declaration, a PHP
@@ -1098,7 +1099,11 @@ static void sanitize_document(struct parser *p, const char *s, size_t len, struc
 		unsigned char c = (unsigned char)*at;
 		if (c == '<') {
 			if (left >= 9 && memcmp(at, "<![CDATA[", 9) == 0) {
-				in_root = in_root || has_start_tag(out->data, out->len);
+				if (!in_root) {
+					/* each byte once (the last again: a '<' may end it) */
+					in_root = has_start_tag(out->data + root_checked, out->len - root_checked);
+					root_checked = out->len > 0 ? out->len - 1 : 0;
+				}
 				size_t n = in_root ? cdata_as_text(&san, at + 9, left - 9, out) : 0;
 				if (n > 0) {
 					pos += 9 + n;
@@ -1190,13 +1195,14 @@ static void text_append(struct text *t, const char *s, size_t len)
 	/* Collapsing whitespace never lengthens text, and a separator from before this call
 	 * adds at most two bytes; the cap bounds the rest. One reservation serves the call. */
 	size_t used = t->out.len;
-	t->out.data = xgrow(t->out.data, &t->out.cap, used + (len < t->max ? len : t->max) + 3, 1);
+	/* eight more: words are copied eight bytes at a time */
+	t->out.data = xgrow(t->out.data, &t->out.cap, used + (len < t->max ? len : t->max) + 11, 1);
 	char *out = t->out.data;
 	const unsigned char *in = (const unsigned char *)s, *end = in + len;
 	if (used + len + 2 <= t->max) {
 		/* The cap cannot be reached: no word bookkeeping. Whitespace before the first
 		 * word joins what is pending; after it, each run of whitespace becomes one space,
-		 * without a branch per byte, and one left at the end is pending again. */
+		 * and one left at the end is pending again. */
 		while (in < end && text_space(*in)) {
 			t->pending_space = true;
 			in++;
@@ -1215,17 +1221,36 @@ static void text_append(struct text *t, const char *s, size_t len)
 		}
 		t->pending_space = false;
 		t->pending_break = 0;
-		unsigned prev_space = 0;
-		for (; in < end; in++) {
-			unsigned c = *in;
-			unsigned space = text_space_byte[c];
-			out[used] = (char)(c ^ ((c ^ ' ') & (0u - space)));
-			used += 1 - (space & prev_space);
-			prev_space = space;
-		}
-		if (prev_space) {
-			used--;
-			t->pending_space = true;
+		for (;;) {
+			/* A word, eight bytes at a time up to the first byte of at most ' ' (the
+			 * lowest flag of this test is exact; whitespace is among those bytes) */
+			while (end - in >= 8) {
+				uint64_t word;
+				memcpy(&word, in, 8);
+				uint64_t low = (word - UINT64_C(0x2121212121212121)) & ~word &
+					       UINT64_C(0x8080808080808080);
+				memcpy(out + used, &word, 8);
+				if (low == 0) {
+					used += 8;
+					in += 8;
+					continue;
+				}
+				size_t n = (size_t)__builtin_ctzll(low) / 8;
+				used += n;
+				in += n;
+				break;
+			}
+			while (in < end && !text_space(*in))
+				out[used++] = (char)*in++; /* the word's tail, or a control byte */
+			if (in == end)
+				break;
+			while (in < end && text_space(*in))
+				in++;
+			if (in == end) {
+				t->pending_space = true;
+				break;
+			}
+			out[used++] = ' ';
 		}
 		t->out.len = used;
 		out[used] = '\0';
@@ -3141,7 +3166,18 @@ static void json_item(struct parser *p, json_t *object)
 							 strlen(json_string_value(tag)), TEXT_PLAIN,
 							 FEED_MAX_SHORT_FIELD));
 	}
-	item_complete(p, item, json_is_string(json_object_get(object, "title")),
+	bool title_seen = json_is_string(json_object_get(object, "title"));
+	if (!item->title && !title_seen && !item->summary) {
+		/* An untitled item shows the start of its plain text, which JSON Feed may carry
+		 * beside its HTML (miniflux's choice); item_complete() falls back otherwise. */
+		char *text = json_member_text(p, object, "content_text", TEXT_PLAIN, FEED_MAX_LONG_FIELD);
+		if (text) {
+			item->title = fallback_title(text);
+			item->title_is_fallback = true;
+			free(text);
+		}
+	}
+	item_complete(p, item, title_seen,
 		json_member_string(object, "date_published"),
 		json_member_string(object, "date_modified"));
 	p->doc->item_count++;

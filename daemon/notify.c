@@ -38,7 +38,9 @@ int notify_init(void)
 	if (path[0] == '@')
 		notify_addr.sun_path[0] = '\0'; /* abstract namespace */
 	notify_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a manager that stops reading (its queue holds ten datagrams) must
+	 * cost us a lost status line, never a stalled event loop. */
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	return notify_fd >= 0 ? 1 : 0;
 }
 

@@ -102,6 +102,23 @@ def main(binary):
                                           "'%diplomacy-atom.xml'") == 'Added'),
              'with the title the feed list gives it')
 
+        # A reload that removes a feed and shortens the other's interval (30m in the
+        # list before; now the config's default, 1 s).
+        write(os.path.join(work, 'feeds.list'), server.url('feeds/diplomacy-atom.xml') + '\n')
+        write(conf, open(conf).read() + '[fetch]\ninterval = 1s\n')
+        proc.send_signal(signal.SIGHUP)
+        t.ok(notes.wait_for('READY=1') is not None, 'a reload that removes a feed ends in READY=1')
+        time.sleep(0.5)
+        before = len(server.requests())
+        time.sleep(3.5)
+        later = [r['path'] for r in server.requests()[before:]]
+        t.ok(not any('world-rss.xml' in p for p in later),
+             'the feed removed from the list is no longer polled', later)
+        log.seek(0)
+        t.ok(sum('diplomacy-atom.xml' in p for p in later) >= 2,
+             'the changed interval applies at once (polled every second, not every 30 min)',
+             '%s\n%s' % (later, log.read()[-3000:]))
+
         # A reload with a broken config is rejected and the daemon goes on.
         write(conf, open(conf).read() + '[fetch]\nconcurency = 3\n')
         proc.send_signal(signal.SIGHUP)
