@@ -54,6 +54,7 @@ enum word_class {
 	W_NEGATION,
 	W_THAT,
 	W_SUBORDINATOR, /* IF WHICH WHO WHILE ... : a pattern does not reach across them */
+	W_FIRST_PERSON, /* WE US OUR I ME MY: in a quotation, the speaker */
 };
 
 enum tok_type {
@@ -495,6 +496,8 @@ static enum word_class classify_word(const struct tok *t)
 		WORD("THOUGH", W_SUBORDINATOR), WORD("WHEREAS", W_SUBORDINATOR), WORD("UNLESS", W_SUBORDINATOR),
 		WORD("UNTIL", W_SUBORDINATOR), WORD("WHERE", W_SUBORDINATOR), WORD("BEFORE", W_SUBORDINATOR),
 		WORD("AFTER", W_SUBORDINATOR),
+		WORD("WE", W_FIRST_PERSON), WORD("US", W_FIRST_PERSON), WORD("OUR", W_FIRST_PERSON),
+		WORD("I", W_FIRST_PERSON), WORD("ME", W_FIRST_PERSON), WORD("MY", W_FIRST_PERSON),
 	};
 	if (!(t->flags & TEXT_WORD) || t->len > 9)
 		return W_NONE;
@@ -1005,6 +1008,41 @@ static void spread_agents(struct coder *c)
 	}
 }
 
+static bool is_country_code(struct coder *c, const char *code);
+static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_end);
+
+/*
+ * Roles that are mostly a country's own people: police, protesters, rebels, workers,
+ * courts... Not government or military: "Slovakia expels diplomats" and "troops
+ * withdraw from Brunei" are about other countries' officials and soldiers.
+ */
+static bool domestic_role(const char *role)
+{
+	static const char *const roles[] = {"OPP", "COP", "REB", "CVL", "LAB", "EDU", "JUD",
+		"LEG", "MED", "BUS", "CRM", "REF", "HLH", "AGR", "REL", "NGO", "ENV", "SPY"};
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+		if (strncmp(role, roles[i], 3) == 0)
+			return true;
+	return false;
+}
+
+/* The one country the sentence's actors name, into out[4]; "" if none or several. */
+static void sentence_country(struct coder *c, char out[4])
+{
+	out[0] = '\0';
+	for (int a = 0; a < c->nactors; a++) {
+		const char *code = c->actors[a].code;
+		if (c->actors[a].kind != ACT_NAME || strchr(code, '/') || !is_country_code(c, code))
+			continue;
+		if (out[0] && strncmp(out, code, 3) != 0) {
+			out[0] = '\0';
+			return;
+		}
+		memcpy(out, code, 3);
+		out[3] = '\0';
+	}
+}
+
 /*
  * Agents join the actor right before or after them, or the actor after IN/OF:
  * "Russian troops", "President Putin", "ambassador of Arnor". FORMER turns the
@@ -1063,10 +1101,28 @@ static void attach_agents(struct coder *c)
 		for (int k = s; k <= e; k++)
 			if (attached)
 				c->toks[k].type = T_ACTOR, c->toks[k].actor = -1;
-		if (!attached && c->opt.convert_agents && c->nactors < MAX_ACTORS) {
+		/* news: an agent with no actor of its own, in a sentence about one country,
+		 * belongs to it ("Venezuelan security forces arrested two opposition
+		 * activists") */
+		char home[4] = "";
+		char known[MAX_CODE] = "";
+		int known_end;
+		if (!attached && c->opt.merge_actors && !former) {
+			/* "the president": someone named before, if anyone has the role */
+			if (!(s > 0 && word_is(&c->toks[s - 1], "THE") &&
+				    the_role(c, s, known, sizeof known, &known_end)) &&
+				domestic_role(dict_str(c->dict, ag->code)))
+				sentence_country(c, home);
+		}
+		if (!attached && (c->opt.convert_agents || home[0] || known[0]) &&
+			c->nactors < MAX_ACTORS) {
 			char code[MAX_CODE];
 			const char *ac = dict_str(c->dict, ag->code);
-			if (ag->suffix)
+			if (known[0])
+				snprintf(code, sizeof code, "%s", known);
+			else if (home[0])
+				snprintf(code, sizeof code, ag->suffix ? "%s%s" : "%2$s%1$s", home, ac);
+			else if (ag->suffix)
 				snprintf(code, sizeof code, "~%s", ac);
 			else
 				snprintf(code, sizeof code, "%s~", ac);
@@ -1226,6 +1282,14 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	return last;
 }
 
+static bool any_verb_before(const struct coder *c, int pos)
+{
+	for (int k = 0; k < pos; k++)
+		if (c->toks[k].type == T_VERB)
+			return true;
+	return false;
+}
+
 /* Is the actor at pos the direct object of a verb (the verb right before it)? */
 static bool verb_before(const struct coder *c, int pos)
 {
@@ -1320,9 +1384,12 @@ static void find_compounds(struct coder *c)
 						ok = np_at(c, q2 + 1, &qf, &qe) >= 0;
 						break;
 					}
-					/* headlines: "Nicaragua, South Korea Agree ..." ends in a verb */
+					/* headlines: "Nicaragua, South Korea Agree ..." ends in a verb;
+					 * only a subject list, before any verb ("... off its coast,
+					 * South Korea's military said" is an attribution) */
 					if (c->opt.nearest_subject && q2 < c->ntoks &&
-						c->toks[q2].type == T_VERB) {
+						c->toks[q2].type == T_VERB &&
+						!any_verb_before(c, c->actors[first].start)) {
 						ok = true;
 						if (cm)
 							c->toks[q].protect = 1;
@@ -1575,19 +1642,19 @@ static void group_code(const struct coder *c, int g, char *out, size_t cap)
 }
 
 /*
- * The nearest group before token i that a pronoun can stand for: "it"/"its" prefer a
+ * The group before token i that a pronoun stands for: the first that fits, "it"/"its" a
  * bare state or organisation code, "he"/"his" one with a role (a person), "they" a
- * compound. Falls back to the nearest group of any kind. Returns -1 if none.
+ * compound ("Iran denied accusations by the US that it supplied drones": Iran; "Ukraine
+ * said Russia attacked it": Ukraine); else the nearest group of any kind; -1 if none.
  */
 static int nearest_referent(const struct coder *c, int i, int want)
 {
 	int any = -1;
-	for (int g = c->ngroups - 1; g >= 0; g--) {
+	for (int g = 0; g < c->ngroups; g++) {
 		const struct group *gr = &c->groups[g];
 		if (gr->end >= i)
-			continue;
-		if (any < 0)
-			any = g;
+			break;
+		any = g;
 		size_t len = strlen(c->actors[gr->first].code);
 		bool fits = want == 'I' ? gr->count == 1 && len == 3 :
 			want == 'H' ? gr->count == 1 && len > 3 : gr->count > 1;
@@ -1788,6 +1855,39 @@ static void resolve_pronouns(struct coder *c)
 		snprintf(found[nfound].code, sizeof found[nfound].code, "%s", code);
 		nfound++;
 		i = end;
+	}
+	/* news: "we", "us", "our" inside a quotation are its speaker, the first actor of the
+	 * sentence outside quotation marks ("'Russia attacked us,' Ukraine said") */
+	if (c->opt.nearest_subject) {
+		bool quoted[MAX_TOKENS];
+		bool in = false;
+		for (int i = 0; i < c->ntoks; i++) {
+			if (c->toks[i].flags & TEXT_QUOTE)
+				in = !in;
+			quoted[i] = in;
+		}
+		char speaker[MAX_CODE] = "";
+		int speaker_pos = MAX_TOKENS;
+		for (int a = 0; a < c->nactors; a++)
+			if (!quoted[c->actors[a].start] && c->actors[a].start < speaker_pos) {
+				speaker_pos = c->actors[a].start;
+				snprintf(speaker, sizeof speaker, "%s", c->actors[a].code);
+				break;
+			}
+		for (int k = 0; k < nfound; k++)
+			if (!quoted[found[k].pos] && found[k].pos < speaker_pos) {
+				speaker_pos = found[k].pos;
+				snprintf(speaker, sizeof speaker, "%s", found[k].code);
+			}
+		for (int i = 0; i < c->ntoks && speaker[0] && nfound < MAX_ACTORS; i++) {
+			const struct tok *t = &c->toks[i];
+			if (t->word != W_FIRST_PERSON || !quoted[i] ||
+				(t->type != T_FREE && t->type != T_NOUN))
+				continue;
+			found[nfound].pos = found[nfound].end = i;
+			snprintf(found[nfound].code, sizeof found[nfound].code, "%s", speaker);
+			nfound++;
+		}
 	}
 	for (int k = 0; k < nfound; k++)
 		insert_actor(c, found[k].pos, found[k].end, found[k].code, ACT_PRONOUN);
@@ -2301,6 +2401,31 @@ static bool negated(const struct coder *c, int vs, int clause_start)
 	return false;
 }
 
+/*
+ * "Iran denied accusations by the US that it supplied drones": what follows THAT after
+ * a denial or rejection is a claim, not something that happened.
+ */
+static bool denied_claim(const struct coder *c, int vs, int cs)
+{
+	static const char *const denials[] = {"DENY", "DENIES", "DENIED", "DENYING", "REJECT",
+		"REJECTS", "REJECTED", "REJECTING", "DISMISS", "DISMISSES", "DISMISSED", "DISMISSING",
+		"REFUTE", "REFUTES", "REFUTED", "REFUTING"};
+	int k = vs - 1;
+	while (k >= cs && c->toks[k].word != W_THAT)
+		k--;
+	if (k < cs)
+		return false;
+	for (int v = k - 1; v >= cs; v--) {
+		const struct tok *t = &c->toks[v];
+		for (size_t i = 0; i < sizeof denials / sizeof denials[0]; i++)
+			if (word_is(t, denials[i]))
+				return true;
+		if (t->type == T_VERB)
+			return false; /* the nearest verb governs the clause */
+	}
+	return false;
+}
+
 static bool pattern_has_negation(const struct coder *c, uint32_t pattern)
 {
 	const struct dict *d = c->dict;
@@ -2621,6 +2746,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				continue;
 			if (c->opt.negation && negated(c, vb->start, cs) &&
 				(r.pattern == UINT32_MAX || !pattern_has_negation(c, r.pattern)))
+				continue;
+			if (c->opt.negation && denied_claim(c, vb->start, cs))
 				continue;
 			memset(c->excluded, 0, sizeof c->excluded);
 			for (int s = 0; s < r.nskips; s++)

@@ -478,6 +478,31 @@ static bool is_abbreviation(const char *text, size_t start, size_t period)
 	return false;
 }
 
+/* Does the period at `period` end an initialism (U.S.)? */
+static bool ends_initialism(const char *text, size_t start, size_t period)
+{
+	return period >= start + 3 && text[period - 2] == '.' &&
+		((text[period - 1] >= 'A' && text[period - 1] <= 'Z'));
+}
+
+/* Is the word at pos one that opens sentences and rarely follows "the U.S."? */
+static bool starter_follows(const char *text, size_t len, size_t pos)
+{
+	static const char *const starters[] = {"The", "A", "An", "He", "She", "It", "They", "We",
+		"I", "In", "On", "But", "And", "This", "That", "There", "Its", "His", "Her",
+		"Their", "Meanwhile", "However", "Earlier", "Later", "Last"};
+	size_t n = 0;
+	while (pos + n < len && ((text[pos + n] >= 'A' && text[pos + n] <= 'Z') ||
+					(text[pos + n] >= 'a' && text[pos + n] <= 'z')))
+		n++;
+	if (n == 0 || (pos + n < len && text[pos + n] != ' ' && text[pos + n] != ','))
+		return false;
+	for (size_t i = 0; i < sizeof starters / sizeof starters[0]; i++)
+		if (strlen(starters[i]) == n && memcmp(text + pos, starters[i], n) == 0)
+			return true;
+	return false;
+}
+
 static bool is_closing(const char *text, size_t len, size_t pos, size_t *ret_len)
 {
 	unsigned char b = (unsigned char)text[pos];
@@ -545,7 +570,8 @@ size_t text_sentence_end(const char *text, size_t len, size_t start)
 				next++;
 			if (next < len && (text[next] == '\n' || text[next] == '\r'))
 				return next;
-			if (ch == '.' && is_abbreviation(text, start, pos)) {
+			if (ch == '.' && is_abbreviation(text, start, pos) &&
+				!(ends_initialism(text, start, pos) && starter_follows(text, len, next))) {
 				pos = end;
 				continue;
 			}

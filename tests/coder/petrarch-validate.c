@@ -92,10 +92,7 @@ int main(int argc, char **argv)
 		printf("SKIP: PETRARCH unit-test records not found\n");
 		return 77;
 	}
-	static const struct {
-		const char *name;
-		enum dict_kind kind;
-	} files[] = {
+	static const struct suite_file files[] = {
 		{"PETR.Validate.actors.txt", DICT_ACTORS},
 		{"PETR.Validate.agents.txt", DICT_AGENTS},
 		{"PETR.Validate.verbs.txt", DICT_VERBS},
@@ -103,15 +100,9 @@ int main(int argc, char **argv)
 	};
 	char path[4096];
 	struct buf errors = {0};
-	struct dict *dict = dict_new();
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
-		if (dict_load_file(dict, files[i].kind, path, &errors) < 0) {
-			printf("SKIP: cannot read %s\n", path);
-			return 77;
-		}
-	}
-	dict_finish(dict);
+	struct dict *dict = suite_load(dir, files, sizeof files / sizeof files[0], &errors);
+	if (!dict)
+		return 77;
 	if (verbose && errors.len)
 		printf("# dictionary problems:\n%s", errors.data);
 	struct coder *coder = coder_new(dict);

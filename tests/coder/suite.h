@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "coder.h"
 #include "date.h"
+#include "dict.h"
 #include "xalloc.h"
 
 /* The whole file, NUL-terminated, or NULL if it cannot be read. The caller frees it. */
@@ -34,6 +35,32 @@ static inline int32_t suite_day(int year, int month, int day)
 	if (month < 1 || month > 12 || day < 1 || day > 31)
 		return CODER_DATE_UNKNOWN;
 	return date_days_of(date_from_civil(year, month, day, 0, 0, 0));
+}
+
+struct suite_file {
+	const char *name;
+	enum dict_kind kind;
+};
+
+/*
+ * Loads and finishes the suite's dictionaries from dir. Returns the dictionary, or NULL
+ * (after printing the SKIP line meson expects with exit 77) when a file is missing.
+ */
+static inline struct dict *suite_load(const char *dir, const struct suite_file *files, size_t n,
+	struct buf *errors)
+{
+	char path[4096];
+	struct dict *dict = dict_new();
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+		if (dict_load_file(dict, files[i].kind, path, errors) < 0) {
+			printf("SKIP: cannot read %s\n", path);
+			dict_free(dict);
+			return NULL;
+		}
+	}
+	dict_finish(dict);
+	return dict;
 }
 
 #endif

@@ -287,23 +287,15 @@ int main(int argc, char **argv)
 	}
 	char path[4096];
 	struct buf errors = {0};
-	struct dict *dict = dict_new();
-	static const struct {
-		const char *name;
-		enum dict_kind kind;
-	} files[] = {
+	struct dict *dict;
+	static const struct suite_file files[] = {
 		{"TABARI.Demo.actors", DICT_ACTORS},
 		{"TABARI.Demo.verbs", DICT_VERBS},
 		{"Validate.agents", DICT_AGENTS},
 	};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
-		if (dict_load_file(dict, files[i].kind, path, &errors) < 0) {
-			printf("SKIP: cannot read %s\n", path);
-			return 77;
-		}
-	}
-	dict_finish(dict);
+	dict = suite_load(dir, files, sizeof files / sizeof files[0], &errors);
+	if (!dict)
+		return 77;
 	if (verbose && errors.len)
 		printf("# dictionary problems (skipped entries):\n%s", errors.data);
 	struct coder *coder = coder_new(dict);

@@ -130,6 +130,10 @@ static void test_actors(void)
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
 		"an agent after a compound applies to all of it");
 	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
+	is_str(code("Russian troops attacked opposition leaders."), "RUSMIL 190 RUSOPP",
+		"an opposition with no country of its own is the sentence's country's");
+	is_str(code("Soldiers attacked Ukraine."), "",
+		"but soldiers are not assumed to be the country's they fight");
 	is_str(code("Russia, China Criticize Ukraine"), "RUS 111 UKR; CHN 111 UKR",
 		"a headline's comma list before the verb is a compound");
 }
@@ -144,6 +148,8 @@ static void test_grammar(void)
 		"a passive pattern names the target; the source is the actor after the verb");
 	is_str(code("The European Union imposed sanctions on Iran."), "EUR 163 IRN", "active voice");
 	is_str(code("Russia did not attack Ukraine."), "", "a negated verb codes nothing");
+	is_str(code("Russia denied claims by Ukraine that it attacked Georgia."), "",
+		"a claim that is denied is not an event");
 	is_str(code("Ukraine said that Russia attacked Georgia."), "RUS 190 GEO",
 		"attribution: X said that Y attacked Z codes Y against Z");
 	is_str(code("Ukraine said on Monday."), "", "a statement without a target: nothing");
@@ -170,11 +176,16 @@ static void test_documents(void)
 	buf_free(&s.events);
 	buf_free(&s.evidence);
 
+	is_str(code("Ukraine said Russia attacked it."), "RUS 190 UKR",
+		"\"it\" is the first fitting actor before it, the subject, not the nearest");
 	is_str(code("Russia said its troops attacked Ukraine."), "RUSMIL 190 UKR",
 		"\"its troops\": the agent joins the pronoun's actor");
 	is_str(code("Putin met Ukraine's envoy. The president criticized China."),
 		"RUSGOV 036 UKR; UKR 036 RUSGOV; RUSGOV 111 CHN",
 		"\"the president\" is the last actor named with that role");
+	is_str(code("\u201CRussia attacked us,\u201D Ukraine said."), "RUS 190 UKR",
+		"\"us\" in a quotation is its speaker");
+	is_str(code("Russia attacked us."), "", "but not outside one");
 	is_str(code("Russian planes landed in Venezuela. Russia attacked the country."),
 		"RUS 190 VEN", "\"the country\" is the last country named");
 

@@ -115,6 +115,9 @@ static void test_sentences(void)
 	is_int(n, 3, "closing quotes go with their sentence");
 	is_str(s[0], "He said: “Russia has to get out.”", "quote kept whole");
 
+	n = count_sentences("Iran sanctioned the U.S. The move angered the U.S. Senate.", s, 8);
+	is_int(n, 2, "an initialism ends a sentence when a sentence opener follows");
+
 	n = count_sentences("Get out\nRussia deployed troops.", s, 8);
 	is_int(n, 2, "a line break ends a heading");
 
