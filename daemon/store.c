@@ -32,9 +32,11 @@ enum stmt_id {
 	STMT_FEED_RECORD_FAIL,
 	STMT_ARTICLE_INSERT,
 	STMT_ARTICLE_SEEN_PRUNED,
+	STMT_ARTICLE_FTS_INSERT,
 	STMT_EVENT_FIND,
 	STMT_EVENT_INSERT,
 	STMT_MENTION_INSERT,
+	STMT_EVENT_COUNT,
 	STMT_PRUNE_REMEMBER,
 	STMT_PRUNE_DELETE,
 	STMT_PRUNE_FORGET,
@@ -75,9 +77,16 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_ARTICLE_SEEN_PRUNED] =
 		"UPDATE pruned_articles SET last_seen_at = datetime(?3, 'unixepoch') "
 		"WHERE feed_id = ?1 AND item_key = ?2",
+	/* The articles this transaction added, in one statement at commit (schema/0004
+	 * says why). */
+	[STMT_ARTICLE_FTS_INSERT] =
+		"INSERT INTO articles_fts (rowid, title, summary) "
+		"SELECT id, title, summary FROM articles WHERE id >= ?1",
 	[STMT_EVENT_FIND] = "SELECT id FROM events WHERE event_date = ?1 AND actor1_code = ?2 "
 			    "AND event_code = ?3 AND actor2_code = ?4",
-	/* GDELT's names are upper case without the sentence's trailing punctuation. */
+	/* GDELT's names are upper case without the sentence's trailing punctuation. A new
+	 * event has one report; when the event is already there nothing is written and the
+	 * report becomes a mention of it (the one probe of the unique index is the lookup). */
 	[STMT_EVENT_INSERT] =
 		"INSERT INTO events (event_date, "
 		"actor1_code, actor1_name, actor1_country_code, actor1_known_group_code, "
@@ -88,16 +97,28 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"actor2_type1_code, actor2_type2_code, actor2_type3_code, "
 		"is_root_event, event_code, event_base_code, event_root_code, quad_class, "
 		"goldstein_scale, action_country_code, date_added, source_url, article_id, "
-		"sentence_id, sentence, actor1_text, action_text, actor2_text, pattern) "
+		"sentence_id, sentence, actor1_text, action_text, actor2_text, pattern, "
+		"num_mentions, num_sources, num_articles) "
 		"VALUES (?, ?, upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 		"upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, "
-		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, 1) "
+		"ON CONFLICT (event_date, actor1_code, event_code, actor2_code) DO NOTHING",
 	[STMT_MENTION_INSERT] =
 		"INSERT INTO mentions (event_id, article_id, feed_id, published_at, added_at, "
 		"source_name, url, sentence_id, doc_len, sentence, actor1_text, action_text, "
 		"actor2_text, pattern, pattern_origin) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 		"ON CONFLICT (event_id, article_id, sentence_id) DO NOTHING",
+	/* A known event's new mention ?3: one more report, and one more article and source
+	 * unless another of its mentions has them. Both probes read the mentions of one event
+	 * through the (event_id, article_id, sentence_id) index. */
+	[STMT_EVENT_COUNT] =
+		"UPDATE events SET num_mentions = num_mentions + 1, "
+		"num_articles = num_articles + NOT EXISTS (SELECT 1 FROM mentions m "
+		"WHERE m.event_id = ?1 AND m.article_id = ?2 AND m.id <> ?3), "
+		"num_sources = num_sources + NOT EXISTS (SELECT 1 FROM mentions m "
+		"WHERE m.event_id = ?1 AND m.source_name = ?4 AND m.id <> ?3) "
+		"WHERE id = ?1",
 	/* Oldest first, and the same rows for both statements: same order, same limit,
 	 * inside one transaction. */
 	[STMT_PRUNE_REMEMBER] =
@@ -182,6 +203,9 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];
 	bool readonly;
+	/* The first article the open transaction added, 0 if none: it and every later one
+	 * get their full-text entries at commit. */
+	int64_t fts_from;
 	char errmsg[512];
 };
 
@@ -672,11 +696,19 @@ int store_begin(struct store *store)
 
 int store_commit(struct store *store)
 {
+	if (store->fts_from) {
+		sqlite3_bind_int64(store->stmts[STMT_ARTICLE_FTS_INSERT], 1, store->fts_from);
+		int r = run(store, STMT_ARTICLE_FTS_INSERT);
+		if (r < 0)
+			return r;
+		store->fts_from = 0;
+	}
 	return run(store, STMT_COMMIT);
 }
 
 void store_rollback(struct store *store)
 {
+	store->fts_from = 0;
 	if (!sqlite3_get_autocommit(store->db))
 		run(store, STMT_ROLLBACK);
 }
@@ -775,6 +807,8 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 		return r < 0 ? r : 0;
 	}
 	*ret_article_id = sqlite3_last_insert_rowid(store->db);
+	if (!store->fts_from)
+		store->fts_from = *ret_article_id;
 	return 1;
 }
 
@@ -818,6 +852,8 @@ static int event_find(struct store *store, const char *day, const struct store_e
 	return r;
 }
 
+/* Inserts the event unless it exists. Returns 1 and sets *ret_id for a new event, 0 if
+ * it existed, or -errno. */
 static int event_insert(struct store *store, const char *day, const char *added,
 	const struct store_report_origin *origin, const struct store_event *ev,
 	const char *target, int64_t *ret_id)
@@ -851,20 +887,23 @@ static int event_insert(struct store *store, const char *day, const char *added,
 	bind_text(stmt, i++, ev->target_text, -1);
 	bind_text(stmt, i++, ev->pattern, -1);
 	int r = run(store, STMT_EVENT_INSERT);
-	if (r == 0)
-		*ret_id = sqlite3_last_insert_rowid(store->db);
-	return r;
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(store->db) == 0)
+		return 0;
+	*ret_id = sqlite3_last_insert_rowid(store->db);
+	return 1;
 }
 
+/* Returns 1 if the mention is new (its id in *ret_id), 0 if it was stored before, or
+ * -errno. */
 static int mention_insert(struct store *store, int64_t event_id, const char *added,
-	const struct store_report_origin *origin, const struct store_event *ev)
+	const struct store_report_origin *origin, const struct store_event *ev,
+	const char *source_name, int64_t *ret_id)
 {
 	sqlite3_stmt *stmt = store->stmts[STMT_MENTION_INSERT];
-	char published[DATE_TEXT_SIZE], source_name[256];
+	char published[DATE_TEXT_SIZE];
 	date_format(origin->published, published);
-	source_name_of(origin->url, source_name, sizeof(source_name));
-	if (!source_name[0])
-		source_name_of(origin->feed_url, source_name, sizeof(source_name));
 	int i = 1;
 	sqlite3_bind_int64(stmt, i++, event_id);
 	sqlite3_bind_int64(stmt, i++, origin->article_id);
@@ -881,30 +920,55 @@ static int mention_insert(struct store *store, int64_t event_id, const char *add
 	bind_text(stmt, i++, ev->target_text, -1);
 	bind_text(stmt, i++, ev->pattern, -1);
 	bind_text(stmt, i++, ev->pattern_origin, -1);
-	return run(store, STMT_MENTION_INSERT);
+	int r = run(store, STMT_MENTION_INSERT);
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(store->db) == 0)
+		return 0;
+	*ret_id = sqlite3_last_insert_rowid(store->db);
+	return 1;
 }
 
+/*
+ * The counts on events are kept here, in the transaction that stores the report: a new
+ * event is written with one mention, article and source; a known one's counts follow
+ * each new mention. Mentions are never deleted on their own (retention keeps them,
+ * without their article), so the counts stay the number of reports ever stored.
+ */
 int store_event_add(struct store *store, const struct store_report_origin *origin,
 	const struct store_event *event)
 {
-	char day[16], added[DATE_TEXT_SIZE];
+	char day[16], added[DATE_TEXT_SIZE], source_name[256];
 	const char *target = event->target ? event->target : "";
 	date_format_day(event->event_day, day);
 	date_format(origin->added, added);
-	int64_t event_id = 0;
-	int r = event_find(store, day, event, target, &event_id);
+	source_name_of(origin->url, source_name, sizeof(source_name));
+	if (!source_name[0])
+		source_name_of(origin->feed_url, source_name, sizeof(source_name));
+	int64_t event_id = 0, mention_id = 0;
+	int r = event_insert(store, day, added, origin, event, target, &event_id);
 	if (r < 0)
 		return r;
-	bool is_new = r == 0;
-	if (is_new) {
-		r = event_insert(store, day, added, origin, event, target, &event_id);
+	bool is_new = r == 1;
+	if (!is_new) {
+		r = event_find(store, day, event, target, &event_id);
 		if (r < 0)
 			return r;
+		if (r == 0) {
+			snprintf(store->errmsg, sizeof(store->errmsg), "event vanished while storing");
+			return -EIO;
+		}
 	}
-	r = mention_insert(store, event_id, added, origin, event);
-	if (r < 0)
-		return r;
-	return is_new ? 1 : 0;
+	r = mention_insert(store, event_id, added, origin, event, source_name, &mention_id);
+	if (r <= 0 || is_new)
+		return r < 0 ? r : is_new;
+	sqlite3_stmt *stmt = store->stmts[STMT_EVENT_COUNT];
+	sqlite3_bind_int64(stmt, 1, event_id);
+	sqlite3_bind_int64(stmt, 2, origin->article_id);
+	sqlite3_bind_int64(stmt, 3, mention_id);
+	bind_text(stmt, 4, source_name, -1);
+	r = run(store, STMT_EVENT_COUNT);
+	return r < 0 ? r : 0;
 }
 
 /* --- retention and housekeeping --- */
