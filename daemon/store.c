@@ -32,6 +32,7 @@ enum stmt_id {
 	STMT_FEED_RECORD_FAIL,
 	STMT_ARTICLE_INSERT,
 	STMT_ARTICLE_SEEN_PRUNED,
+	STMT_PRUNED_ANY,
 	STMT_ARTICLE_FTS_INSERT,
 	STMT_EVENT_FIND,
 	STMT_EVENT_INSERT,
@@ -67,16 +68,16 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FEED_RECORD_FAIL] =
 		"UPDATE feeds SET last_fetch_at = datetime(?2, 'unixepoch'), last_status = ?3, "
 		"last_error = ?4, consecutive_failures = consecutive_failures + 1 WHERE id = ?1",
-	/* A key retention pruned stays out: the feed may still carry the item. */
 	[STMT_ARTICLE_INSERT] =
 		"INSERT INTO articles (feed_id, item_key, url, title, summary, published_at, "
-		"published_is_fallback, fetched_at) SELECT ?1, ?2, ?3, ?4, ?5, "
-		"datetime(?6, 'unixepoch'), ?7, datetime(?8, 'unixepoch') "
-		"WHERE NOT EXISTS (SELECT 1 FROM pruned_articles WHERE feed_id = ?1 AND item_key = ?2) "
+		"published_is_fallback, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 		"ON CONFLICT (feed_id, item_key) DO NOTHING",
+	/* A key retention pruned stays out (the feed may still carry the item), and is kept
+	 * a while longer for each fetch that shows it. */
 	[STMT_ARTICLE_SEEN_PRUNED] =
 		"UPDATE pruned_articles SET last_seen_at = datetime(?3, 'unixepoch') "
 		"WHERE feed_id = ?1 AND item_key = ?2",
+	[STMT_PRUNED_ANY] = "SELECT EXISTS (SELECT 1 FROM pruned_articles)",
 	/* The articles this transaction added, in one statement at commit (schema/0004
 	 * says why). */
 	[STMT_ARTICLE_FTS_INSERT] =
@@ -206,8 +207,30 @@ struct store {
 	/* The first article the open transaction added, 0 if none: it and every later one
 	 * get their full-text entries at commit. */
 	int64_t fts_from;
+	/* Whether retention remembers any pruned key; only then does a new article need
+	 * checking against them. */
+	bool pruned_keys;
+	/* The last times formatted: an ingest stores many reports with the same fetch time
+	 * and many with the same article time. */
+	struct date_memo {
+		int64_t time;
+		char text[DATE_TEXT_SIZE];
+	} added_memo, published_memo, day_memo;
 	char errmsg[512];
 };
+
+/* `time` as date_format() writes it (or, for day_memo, date_format_day() of a day). */
+static const char *memo_date(struct date_memo *memo, int64_t time, bool day)
+{
+	if (!memo->text[0] || memo->time != time) {
+		if (day)
+			date_format_day((int32_t)time, memo->text);
+		else
+			date_format(time, memo->text);
+		memo->time = time;
+	}
+	return memo->text;
+}
 
 static int errno_of(int rc)
 {
@@ -305,13 +328,12 @@ static int run(struct store *store, enum stmt_id id)
 static void event_code_parts(const char *code, char ret_base[5], char ret_root[3])
 {
 	const struct cameo_event_code *known = cameo_event_lookup(code);
-	if (known) {
-		snprintf(ret_base, 5, "%s", known->base);
-		snprintf(ret_root, 3, "%s", known->root);
-		return;
-	}
-	snprintf(ret_base, 5, "%.3s", code);
-	snprintf(ret_root, 3, "%.2s", code);
+	const char *base = known ? known->base : code, *root = known ? known->root : code;
+	size_t base_len = strnlen(base, known ? 4 : 3), root_len = strnlen(root, 2);
+	memcpy(ret_base, base, base_len);
+	ret_base[base_len] = '\0';
+	memcpy(ret_root, root, root_len);
+	ret_root[root_len] = '\0';
 }
 
 /*
@@ -588,8 +610,23 @@ fail_rc:
 	return errno_of(rc);
 }
 
+/* Reads whether retention remembers any pruned key into store->pruned_keys. */
+static int refresh_pruned_keys(struct store *store)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_PRUNED_ANY];
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		store->pruned_keys = sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? 0 : fail_with(store, rc);
+}
+
 struct store *store_open(const char *path, char **ret_error)
 {
+	/* Memory statistics cost a global mutex around every allocation, and nothing reads
+	 * them. Only possible before SQLite's first use in the process; later calls fail
+	 * harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	struct store *store = xcalloc(1, sizeof(*store));
 	int rc = sqlite3_open_v2(path, &store->db,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -629,6 +666,10 @@ struct store *store_open(const char *path, char **ret_error)
 				sqlite3_errmsg(store->db));
 			goto fail;
 		}
+	}
+	if (refresh_pruned_keys(store) < 0) {
+		*ret_error = xasprintf("cannot read database %s: %s", path, store->errmsg);
+		goto fail;
 	}
 	return store;
 fail:
@@ -782,52 +823,61 @@ int store_feed_record(struct store *store, int64_t feed_id, const struct store_f
 
 /* --- articles, events, mentions --- */
 
+/* Returns 1 if the feed's key `item_key` was pruned (and notes that the feed still shows
+ * it), 0 if not, or -errno. */
+static int article_was_pruned(struct store *store, int64_t feed_id, const char *item_key,
+	int64_t now)
+{
+	if (!store->pruned_keys)
+		return 0;
+	sqlite3_stmt *stmt = store->stmts[STMT_ARTICLE_SEEN_PRUNED];
+	sqlite3_bind_int64(stmt, 1, feed_id);
+	bind_text(stmt, 2, item_key, -1);
+	sqlite3_bind_int64(stmt, 3, now);
+	int r = run(store, STMT_ARTICLE_SEEN_PRUNED);
+	return r < 0 ? r : sqlite3_changes(store->db) > 0;
+}
+
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,
 	int64_t *ret_article_id)
 {
+	int r = article_was_pruned(store, feed_id, article->item_key, article->fetched);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	char published[DATE_TEXT_SIZE];
+	date_format(article->published, published);
 	sqlite3_stmt *stmt = store->stmts[STMT_ARTICLE_INSERT];
 	sqlite3_bind_int64(stmt, 1, feed_id);
 	bind_text(stmt, 2, article->item_key, -1);
 	bind_text(stmt, 3, article->url, -1);
 	bind_text(stmt, 4, article->title, -1);
 	bind_text(stmt, 5, article->summary, -1);
-	sqlite3_bind_int64(stmt, 6, article->published);
+	bind_text(stmt, 6, published, -1);
 	sqlite3_bind_int(stmt, 7, article->published_is_fallback);
-	sqlite3_bind_int64(stmt, 8, article->fetched);
-	int r = run(store, STMT_ARTICLE_INSERT);
+	bind_text(stmt, 8, memo_date(&store->added_memo, article->fetched, false), -1);
+	r = run(store, STMT_ARTICLE_INSERT);
 	if (r < 0)
 		return r;
-	if (sqlite3_changes(store->db) == 0) {
-		/* Known, or pruned: a pruned key the feed still shows is kept a while longer. */
-		stmt = store->stmts[STMT_ARTICLE_SEEN_PRUNED];
-		sqlite3_bind_int64(stmt, 1, feed_id);
-		bind_text(stmt, 2, article->item_key, -1);
-		sqlite3_bind_int64(stmt, 3, article->fetched);
-		r = run(store, STMT_ARTICLE_SEEN_PRUNED);
-		return r < 0 ? r : 0;
-	}
+	if (sqlite3_changes(store->db) == 0)
+		return 0; /* known */
 	*ret_article_id = sqlite3_last_insert_rowid(store->db);
 	if (!store->fts_from)
 		store->fts_from = *ret_article_id;
 	return 1;
 }
 
-/* Binds an actor's full code, name and GDELT parts from `index` on; returns the next index. */
-static int bind_actor(sqlite3_stmt *stmt, int index, const char *code, const char *words)
+/* Binds an actor's full code, name and GDELT parts (split into *parts, which must
+ * outlive the statement's step) from `index` on; returns the next index. */
+static int bind_actor(sqlite3_stmt *stmt, int index, const char *code, const char *words,
+	struct cameo_actor_parts *parts)
 {
-	struct cameo_actor_parts parts;
-	cameo_actor_split(code, &parts);
+	cameo_actor_split(code, parts);
 	bind_text(stmt, index++, code, -1);
 	bind_optional(stmt, index++, words);
-	const char *fields[8] = {parts.country, parts.known_group, parts.ethnic, parts.religion1,
-		parts.religion2, parts.type1, parts.type2, parts.type3};
-	/* The parts live on this stack frame: SQLite must copy them. */
-	for (size_t i = 0; i < 8; i++) {
-		if (fields[i][0])
-			sqlite3_bind_text(stmt, index++, fields[i], -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(stmt, index++);
-	}
+	const char *fields[8] = {parts->country, parts->known_group, parts->ethnic,
+		parts->religion1, parts->religion2, parts->type1, parts->type2, parts->type3};
+	for (size_t i = 0; i < 8; i++)
+		bind_optional(stmt, index++, fields[i]);
 	return index;
 }
 
@@ -860,11 +910,12 @@ static int event_insert(struct store *store, const char *day, const char *added,
 {
 	sqlite3_stmt *stmt = store->stmts[STMT_EVENT_INSERT];
 	char base[5], root[3];
+	struct cameo_actor_parts source_parts, target_parts;
 	event_code_parts(ev->event_code, base, root);
 	int i = 1;
 	bind_text(stmt, i++, day, -1);
-	i = bind_actor(stmt, i, ev->source, ev->source_text);
-	i = bind_actor(stmt, i, target, ev->target_text);
+	i = bind_actor(stmt, i, ev->source, ev->source_text, &source_parts);
+	i = bind_actor(stmt, i, target, ev->target_text, &target_parts);
 	sqlite3_bind_int(stmt, i++, ev->in_lead);
 	bind_text(stmt, i++, ev->event_code, -1);
 	bind_text(stmt, i++, base, -1);
@@ -902,8 +953,7 @@ static int mention_insert(struct store *store, int64_t event_id, const char *add
 	const char *source_name, int64_t *ret_id)
 {
 	sqlite3_stmt *stmt = store->stmts[STMT_MENTION_INSERT];
-	char published[DATE_TEXT_SIZE];
-	date_format(origin->published, published);
+	const char *published = memo_date(&store->published_memo, origin->published, false);
 	int i = 1;
 	sqlite3_bind_int64(stmt, i++, event_id);
 	sqlite3_bind_int64(stmt, i++, origin->article_id);
@@ -938,10 +988,10 @@ static int mention_insert(struct store *store, int64_t event_id, const char *add
 int store_event_add(struct store *store, const struct store_report_origin *origin,
 	const struct store_event *event)
 {
-	char day[16], added[DATE_TEXT_SIZE], source_name[256];
+	char source_name[256];
 	const char *target = event->target ? event->target : "";
-	date_format_day(event->event_day, day);
-	date_format(origin->added, added);
+	const char *day = memo_date(&store->day_memo, event->event_day, true);
+	const char *added = memo_date(&store->added_memo, origin->added, false);
 	source_name_of(origin->url, source_name, sizeof(source_name));
 	if (!source_name[0])
 		source_name_of(origin->feed_url, source_name, sizeof(source_name));
@@ -1007,7 +1057,8 @@ int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit)
 	r = store_commit(store);
 	if (r < 0)
 		goto fail;
-	return deleted;
+	r = refresh_pruned_keys(store);
+	return r < 0 ? r : deleted;
 fail:
 	store_rollback(store);
 	return r;

@@ -733,6 +733,12 @@ static void test_retention(void)
 		"a pruned item still in the feed is not stored again");
 	store_commit(store);
 	is_str(shell(db, "SELECT count(*) FROM articles"), "1", "so its events are not counted twice");
+	store_close(store);
+	store = open_or_die(db);
+	store_begin(store);
+	is_int(store_article_add(store, feed, &again, &id), 0,
+		"nor after the daemon restarts");
+	store_commit(store);
 
 	/* A key no fetch has shown for the retention period and a year is forgotten; one
 	 * not shown for the retention period alone is kept (the feed may be answering 304). */
