@@ -14,8 +14,10 @@ README's queries on a database of a million events.
    show what each costs.
 2. Queries: `bench-db build` fills a database with --events events (dated over the last
    year) through the store, kept in build-bench/ for the next run; then every query of
-   README.md's Querying section runs in the sqlite3 shell with `.timer on`, five times;
-   the best and the worst time are reported with the rows each returns.
+   README.md's Querying section runs in the sqlite3 shell with `.timer on`, six times:
+   the first run is reported on its own (it may read the file from disk, when the OS
+   has dropped it from its cache), then the best and the worst of the other five, with
+   the rows each returns.
 """
 import argparse
 import json
@@ -80,7 +82,7 @@ def usable(bench, db, events):
         return schema_of(fresh) == schema_of(db)
 
 
-def time_query(db, query, runs=5):
+def time_query(db, query, runs=6):
     script = '.output /dev/null\n.timer on\n' + (query.strip() + '\n') * runs
     out = subprocess.run(['sqlite3', db], input=script, capture_output=True, text=True,
                          check=True)
@@ -150,18 +152,24 @@ def bench_queries(args):
                             capture_output=True, text=True, check=True).stdout.strip().split('|')
     print('database: %s events, %s mentions, %s articles, %.0f MB' % (
         counts[0], counts[1], counts[2], os.path.getsize(db) / 1e6))
-    print('$ sqlite3 %s  (.timer on, each query 5 times; load average %.2f)'
+    print('$ sqlite3 %s  (.timer on, each query 6 times; load average %.2f)'
           % (os.path.relpath(db, TOP), os.getloadavg()[0]))
-    slow = 0
-    print('wall: elapsed, best and worst of 5; cpu: user + sys of the best run')
-    print('%8s %8s %8s %6s  %s' % ('best ms', 'worst ms', 'cpu ms', 'rows', 'question'))
+    slow = slow_first = 0
+    print('wall: elapsed of the first run, best and worst of the next 5; '
+          'cpu: user + sys of the best run')
+    print('%8s %8s %8s %8s %6s  %s' % ('first ms', 'best ms', 'worst ms', 'cpu ms', 'rows',
+                                       'question'))
     for question, query in readme_queries():
         times, cpu, rows = time_query(db, query)
+        first, times, cpu = times[0], times[1:], cpu[1:]
         slow += max(times) >= BAR_QUERY_MS
+        slow_first += first >= BAR_QUERY_MS
         best = times.index(min(times))
-        print('%8.1f %8.1f %8.1f %6d  %s' % (min(times), max(times), cpu[best], rows, question))
-    print('bar: every query under %.0f ms: %s' % (BAR_QUERY_MS, 'met' if not slow else
-                                                   'NOT met (%d over)' % slow))
+        print('%8.1f %8.1f %8.1f %8.1f %6d  %s' % (first, min(times), max(times), cpu[best],
+                                                   rows, question))
+    print('bar: every query under %.0f ms: %s; first runs: %s' % (
+        BAR_QUERY_MS, 'met' if not slow else 'NOT met (%d over)' % slow,
+        'all under' if not slow_first else '%d over' % slow_first))
 
 
 if __name__ == '__main__':
