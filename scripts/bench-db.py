@@ -62,8 +62,10 @@ def ingest_row(what, r):
 
 
 def schema_of(db):
+    """The schema and the full-text index's settings (kept in a table, not the schema)."""
     out = subprocess.run(['sqlite3', db, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM "
-                          "sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name)"],
+                          "sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name); "
+                          "SELECT * FROM articles_fts_config ORDER BY k"],
                          capture_output=True, text=True)
     return out.stdout if out.returncode == 0 else None
 

@@ -189,6 +189,10 @@ static void make_articles(struct bench_article *out, size_t count, size_t first,
 	}
 }
 
+/* The longest transaction store_articles() took, in seconds: how long one ingest holds
+ * the daemon's loop. */
+static double slowest_fetch;
+
 /* Stores articles[0..count) through the store, BATCH per transaction. Returns the
  * number of new events, or -1. */
 static long store_articles(struct store *store, const int64_t *feed_ids,
@@ -196,6 +200,7 @@ static long store_articles(struct store *store, const int64_t *feed_ids,
 {
 	long new_events = 0;
 	for (size_t i = 0; i < count; i += BATCH) {
+		double fetch_start = now_seconds();
 		if (store_begin(store) < 0)
 			return -1;
 		for (size_t j = i; j < i + BATCH && j < count; j++) {
@@ -248,6 +253,8 @@ static long store_articles(struct store *store, const int64_t *feed_ids,
 			return -1;
 		if (store_commit(store) < 0)
 			return -1;
+		if (now_seconds() - fetch_start > slowest_fetch)
+			slowest_fetch = now_seconds() - fetch_start;
 	}
 	return new_events;
 }
@@ -651,11 +658,12 @@ static int bench_ingest(const char *dir, size_t count, const char *drop)
 	       "\"store_rows_per_s\": %.0f, \"store_rows_per_cpu_s\": %.0f, "
 	       "\"raw_seconds\": %.3f, \"raw_cpu_seconds\": %.3f, \"raw_sys_seconds\": %.3f, "
 	       "\"raw_rows_per_s\": %.0f, \"raw_rows_per_cpu_s\": %.0f, "
-	       "\"ratio\": %.3f, \"cpu_ratio\": %.3f}\n",
+	       "\"ratio\": %.3f, \"cpu_ratio\": %.3f, \"slowest_fetch_ms\": %.1f}\n",
 		drop ? drop : "", count, count * EVENTS_PER_ARTICLE, new_events, BATCH, stored,
 		stored_cpu, stored_sys, (double)rows / stored, (double)rows / stored_cpu, raw,
 		raw_cpu, raw_sys,
-		(double)rows / raw, (double)rows / raw_cpu, raw / stored, raw_cpu / stored_cpu);
+		(double)rows / raw, (double)rows / raw_cpu, raw / stored, raw_cpu / stored_cpu,
+		slowest_fetch * 1000);
 	free(articles);
 	free(raw_path);
 	free(store_path);
@@ -689,8 +697,9 @@ static int bench_build(const char *path, long want_events)
 	}
 	store_maintain(store);
 	store_close(store);
-	printf("{\"articles\": %zu, \"events\": %ld, \"seconds\": %.1f}\n", made, events,
-		now_seconds() - start);
+	printf("{\"articles\": %zu, \"events\": %ld, \"seconds\": %.1f, "
+	       "\"slowest_fetch_ms\": %.1f}\n",
+		made, events, now_seconds() - start, slowest_fetch * 1000);
 	free(articles);
 	return 0;
 }
