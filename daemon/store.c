@@ -735,16 +735,22 @@ int store_begin(struct store *store)
 	return run(store, STMT_BEGIN);
 }
 
+/* Writes the full-text entries of the articles added since store->fts_from. */
+static int index_new_articles(struct store *store)
+{
+	if (!store->fts_from)
+		return 0;
+	sqlite3_bind_int64(store->stmts[STMT_ARTICLE_FTS_INSERT], 1, store->fts_from);
+	int r = run(store, STMT_ARTICLE_FTS_INSERT);
+	if (r == 0)
+		store->fts_from = 0;
+	return r;
+}
+
 int store_commit(struct store *store)
 {
-	if (store->fts_from) {
-		sqlite3_bind_int64(store->stmts[STMT_ARTICLE_FTS_INSERT], 1, store->fts_from);
-		int r = run(store, STMT_ARTICLE_FTS_INSERT);
-		if (r < 0)
-			return r;
-		store->fts_from = 0;
-	}
-	return run(store, STMT_COMMIT);
+	int r = index_new_articles(store);
+	return r < 0 ? r : run(store, STMT_COMMIT);
 }
 
 void store_rollback(struct store *store)
@@ -860,9 +866,13 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 		return r;
 	if (sqlite3_changes(store->db) == 0)
 		return 0; /* known */
-	*ret_article_id = sqlite3_last_insert_rowid(store->db);
+	int64_t id = sqlite3_last_insert_rowid(store->db);
 	if (!store->fts_from)
-		store->fts_from = *ret_article_id;
+		store->fts_from = id;
+	/* Outside a transaction the article is already committed: so is its entry. */
+	if (sqlite3_get_autocommit(store->db) && (r = index_new_articles(store)) < 0)
+		return r;
+	*ret_article_id = id;
 	return 1;
 }
 

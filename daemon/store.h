@@ -120,7 +120,7 @@ int store_feed_record(struct store *store, int64_t feed_id, const struct store_f
 /*
  * Adds an article unless the feed already has one with the same item_key, or had one
  * that retention pruned. Returns 1 and sets *ret_article_id if it was new, 0 if not, or
- * -errno.
+ * -errno. Inside a transaction, full-text search finds the article once it commits.
  */
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,
 	int64_t *ret_article_id);

@@ -756,6 +756,29 @@ static void test_retention(void)
 	free(db);
 }
 
+static void test_search_follows_commit(void)
+{
+	char *db = path_in_dir("search.db");
+	struct store *store = open_or_die(db);
+	int64_t feed = add_feed(store, "https://z.example/rss");
+	store_begin(store);
+	add_article(store, feed, "a", "https://z.example/a", "Ceasefire talks resume", 1);
+	add_article(store, feed, "b", "https://z.example/b", "Ceasefire holds", 2);
+	store_rollback(store);
+	store_begin(store);
+	add_article(store, feed, "c", "https://z.example/c", "Ceasefire collapses", 3);
+	store_commit(store);
+	add_article(store, feed, "d", "https://z.example/d", "Ceasefire extended", 4);
+	store_close(store);
+	is_str(shell(db, "SELECT a.item_key FROM articles_fts JOIN articles a ON a.id = "
+			 "articles_fts.rowid WHERE articles_fts MATCH 'ceasefire' ORDER BY a.id"),
+		"c;d", "search finds what was committed, in a transaction or without one, and "
+		       "nothing rolled back");
+	is_str(shell(db, "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"), "",
+		"the full-text index matches the articles");
+	free(db);
+}
+
 static void test_rollback_leaves_nothing(void)
 {
 	char *db = path_in_dir("rollback.db");
@@ -787,6 +810,7 @@ int main(void)
 	test_migrates_schema1_data();
 	test_migrates_schema3_data();
 	test_retention();
+	test_search_follows_commit();
 	test_rollback_leaves_nothing();
 	char *cmd = NULL;
 	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0 && system(cmd) != 0)
