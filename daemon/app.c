@@ -49,6 +49,8 @@ struct app_feed {
 	char *etag;
 	char *last_modified;
 	char *body_hash;     /* of the last body parsed */
+	uint64_t *known_keys; /* item keys of the last stored document (ingest_key_hash) */
+	size_t known_key_count;
 	unsigned ttl_s;      /* the feed's own <ttl>, from the last parse */
 	enum store_feed_health health;
 	int64_t failing_since; /* UTC seconds; 0 while healthy */
@@ -228,6 +230,7 @@ static void feed_free(struct app_feed *feed)
 	free(feed->etag);
 	free(feed->last_modified);
 	free(feed->body_hash);
+	free(feed->known_keys);
 	free(feed->last_error);
 	free(feed);
 }
@@ -533,6 +536,8 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		.last_modified = res->last_modified,
 		.now = now,
 		.unchanged = unchanged,
+		.known_keys = feed->known_keys,
+		.known_key_count = feed->known_key_count,
 		.before_commit = write_success,
 		.before_commit_ctx = &plan,
 	};
@@ -553,6 +558,11 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		return OUTCOME_FAILED;
 	}
 	/* Committed: the feed in memory becomes what write_success() stored. */
+	if (stats.keys) {
+		free(feed->known_keys);
+		feed->known_keys = stats.keys;
+		feed->known_key_count = stats.key_count;
+	}
 	if (res->http_status == 200) {
 		replace(&feed->etag, res->etag);
 		replace(&feed->last_modified, res->last_modified);

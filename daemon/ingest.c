@@ -108,16 +108,44 @@ static const char *item_key(const struct feed_item *item)
 	return item->title;
 }
 
+uint64_t ingest_key_hash(const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool known(const struct ingest_input *in, uint64_t hash)
+{
+	return in->known_key_count &&
+		bsearch(&hash, in->known_keys, in->known_key_count, sizeof(hash), compare_u64);
+}
+
 static int store_items(struct store *store, struct coder *coder, const struct ingest_input *in,
 	const struct feed_doc *doc, struct ingest_stats *stats)
 {
 	struct buf text = {0};
 	int r = 0;
+	stats->keys = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*stats->keys));
+	stats->key_count = 0;
 	for (size_t i = 0; i < doc->item_count; i++) {
 		const struct feed_item *item = &doc->items[i];
 		const char *key = item_key(item);
 		if (!key)
 			continue; /* nothing to tell this item from the next poll's copy */
+		uint64_t hash = ingest_key_hash(key);
+		stats->keys[stats->key_count++] = hash;
+		if (known(in, hash))
+			continue;
 		struct store_article article = {
 			.item_key = key,
 			.url = item->link,
@@ -227,10 +255,13 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	if (r < 0)
 		goto db_fail;
 	feed_doc_free(doc);
+	if (stats.keys && stats.key_count > 1)
+		qsort(stats.keys, stats.key_count, sizeof(*stats.keys), compare_u64);
 	*ret_stats = stats;
 	return 0;
 
 db_fail:
+	free(stats.keys);
 	*ret_error = xasprintf("database: %s", store_errmsg(store));
 	store_rollback(store);
 	feed_doc_free(doc);

@@ -28,6 +28,11 @@ struct ingest_input {
 	const char *last_modified;
 	int64_t now;              /* UTC seconds: fetch time */
 	bool unchanged;           /* a 200 whose body is the one parsed last time: skip the parse */
+	/* Hashes (ingest_key_hash) of the item keys of the feed's last stored document,
+	 * sorted: those items are known to be stored already and are skipped without a
+	 * database lookup. A news feed repeats most of its items on every poll. May be NULL. */
+	const uint64_t *known_keys;
+	size_t known_key_count;
 	/* Called inside the fetch's transaction, after the feed's row is written and before
 	 * the commit, so the caller's own records of the fetch (schedule, fetch log) commit or
 	 * roll back with the articles. A negative return rolls back and fails the ingest with
@@ -45,7 +50,14 @@ struct ingest_stats {
 	unsigned ttl_minutes; /* the feed's <ttl>; 0 when absent or not parsed */
 	double parse_seconds; /* time in the feed parser */
 	double code_seconds;  /* time in the coder, storing its events excluded */
+	/* On success with a parsed document: the hashes of its item keys, sorted, for the
+	 * next fetch's known_keys. The caller frees them (free()); NULL otherwise. */
+	uint64_t *keys;
+	size_t key_count;
 };
+
+/* The hash ingest uses for an item key (64-bit FNV-1a). */
+uint64_t ingest_key_hash(const char *key);
 
 /*
  * Stores one fetch. Returns 0 and fills *ret_stats when the document was stored (or was
