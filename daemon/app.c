@@ -371,6 +371,10 @@ static int write_success(struct store *store, const struct ingest_stats *stats, 
 			(char *)plan->res->permanent_url : NULL;
 	if (plan->body_hash)
 		state.body_hash = (char *)plan->body_hash;
+	if (stats->keys) {
+		state.item_keys = stats->keys;
+		state.item_key_count = stats->key_count;
+	}
 	return write_fetch_records(feed->app, feed->id, &state, plan->entry);
 }
 
@@ -676,6 +680,9 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	feed->last_modified = state.last_modified;
 	feed->body_hash = fetch_state.body_hash;
 	fetch_state.body_hash = NULL;
+	feed->known_keys = fetch_state.item_keys;
+	feed->known_key_count = fetch_state.item_key_count;
+	fetch_state.item_keys = NULL;
 	feed->health = fetch_state.health;
 	feed->failing_since = fetch_state.failing_since;
 	/* last_error stays NULL: each process logs a failing feed's reason once itself. */

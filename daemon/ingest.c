@@ -234,6 +234,8 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 		r = store_items(store, coder, in, doc, &stats);
 		if (r < 0)
 			goto db_fail;
+		if (stats.key_count > 1)
+			qsort(stats.keys, stats.key_count, sizeof(*stats.keys), compare_u64);
 	}
 	struct store_fetch_record rec = {
 		.time = in->now,
@@ -255,8 +257,6 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	if (r < 0)
 		goto db_fail;
 	feed_doc_free(doc);
-	if (stats.keys && stats.key_count > 1)
-		qsort(stats.keys, stats.key_count, sizeof(*stats.keys), compare_u64);
 	*ret_stats = stats;
 	return 0;
 

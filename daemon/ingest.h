@@ -50,8 +50,9 @@ struct ingest_stats {
 	unsigned ttl_minutes; /* the feed's <ttl>; 0 when absent or not parsed */
 	double parse_seconds; /* time in the feed parser */
 	double code_seconds;  /* time in the coder, storing its events excluded */
-	/* On success with a parsed document: the hashes of its item keys, sorted, for the
-	 * next fetch's known_keys. The caller frees them (free()); NULL otherwise. */
+	/* With a parsed document: the hashes of its item keys, sorted, for the next fetch's
+	 * known_keys (already set when before_commit runs). On success the caller frees
+	 * them (free()); NULL otherwise. */
 	uint64_t *keys;
 	size_t key_count;
 };

@@ -202,13 +202,18 @@ struct store_feed_fetch_state {
 	unsigned consecutive_failures; /* read only: store_feed_record() counts them */
 	char *last_error;              /* read only: store_feed_record() writes it */
 	long last_status;              /* read only: the last fetch's HTTP status, 0 if none */
+	/* Hashes of the item keys of the last stored document, sorted (see ingest.h); owned
+	 * by the struct when read. On set, NULL keeps the stored ones. */
+	uint64_t *item_keys;
+	size_t item_key_count;
 };
 
 /* Reads a feed's fetch state into *ret_state. Returns 0, -ENOENT or -errno. */
 int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 	struct store_feed_fetch_state *ret_state);
 void store_feed_fetch_state_clear(struct store_feed_fetch_state *state);
-/* Writes health, fetch_url, body_hash, failing_since and next_poll. Returns 0 or -errno. */
+/* Writes health, fetch_url, body_hash, failing_since, next_poll and (when given)
+ * item_keys. Returns 0 or -errno. */
 int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
 	const struct store_feed_fetch_state *state);
 
