@@ -818,6 +818,68 @@ static void add_actor(struct coder *c, int start, int end, const char *code, uin
 	c->nactors++;
 }
 
+/* Does word t, joined by a hyphen to the word after it, make that word an adjective
+ * of which it is no part ("pro-Russian", "anti-US", "ex-Soviet", "non-NATO")? */
+static bool hyphen_prefix(const struct tok *t)
+{
+	static const char *const prefixes[] = {"PRO", "ANTI", "EX", "POST", "PRE", "NON",
+		"NEO", "PAN", "PSEUDO", "QUASI", "SEMI", "MID", "CROSS", "TRANS", "INTRA",
+		"INTER", "SUB", "SUPER", "ULTRA", "COUNTER"};
+	if (!(t->flags & TEXT_WORD) || t->len > 7)
+		return false;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (word_is(t, prefixes[i]))
+			return true;
+	return false;
+}
+
+/*
+ * "US-backed forces", "China-brokered talks", "Iranian-made drones": a name joined by a
+ * hyphen to a participle (or a word like BORN, STYLE) is an adjective about something
+ * else, not the actor. Kept: "US-led", "Saudi-owned", "British-flagged", "Israel-linked",
+ * "state-run", "a Somalia-based group", where what follows belongs to or sits in the
+ * name's country; and names joined to names or nouns ("US-South Korean drills", "the
+ * Russia-Ukraine war").
+ */
+static bool hyphen_belonging(const struct tok *t)
+{
+	static const char *const keep[] = {"LED", "RUN", "OWNED", "FLAGGED", "LINKED",
+		"REGISTERED", "OPERATED", "COMMANDED", "STATE", "BASED", "HEADQUARTERED"};
+	if (!(t->flags & TEXT_WORD) || !(t->flags & TEXT_HYPHEN))
+		return false;
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		if (word_is(t, keep[i]))
+			return true;
+	return false;
+}
+
+static bool hyphen_modifier(const struct tok *t)
+{
+	static const char *const words[] = {"BORN", "MADE", "BUILT", "HELD", "STYLE", "ERA",
+		"BOUND", "FRIENDLY", "WIDE", "LANGUAGE", "INSPIRED", "BRED", "GROWN", "ORIGIN",
+		"FOCUSED", "CENTRIC", "LEANING", "SPEAKING", "AFFILIATED", "BACKED"};
+	if (!(t->flags & TEXT_WORD) || !(t->flags & TEXT_HYPHEN) || (t->flags & TEXT_NUMBER) ||
+		hyphen_belonging(t))
+		return false;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (word_is(t, words[i]))
+			return true;
+	return t->len > 4 && (memcmp(t->w + t->len - 2, "ED", 2) == 0 ||
+				     memcmp(t->w + t->len - 2, "EN", 2) == 0 ||
+				     memcmp(t->w + t->len - 3, "ING", 3) == 0);
+}
+
+/* Is the phrase at [start, end] part of a hyphenated adjective (news mode)? */
+static bool in_hyphen_adjective(const struct coder *c, int start, int end)
+{
+	if (!c->opt.nearest_subject)
+		return false;
+	if ((c->toks[start].flags & TEXT_HYPHEN) && start > 0 && hyphen_prefix(&c->toks[start - 1]))
+		return true;
+	return end + 1 < c->ntoks && c->toks[end + 1].type == T_FREE &&
+		hyphen_modifier(&c->toks[end + 1]);
+}
+
 static void tag_actors(struct coder *c)
 {
 	const struct dict *d = c->dict;
@@ -832,6 +894,10 @@ static void tag_actors(struct coder *c)
 		if (hit.end == i && c->toks[i].len <= 3 && (c->toks[i].flags & TEXT_HAS_LOWER) &&
 			d->phrases[a->phrase].count == 1)
 			continue;
+		if (in_hyphen_adjective(c, i, hit.end)) {
+			mark(c, &hit, i, T_NOUN, -1);
+			continue;
+		}
 		const char *code = actor_code_on(d, a, c->date);
 		if (!code || strcmp(code, DICT_CODE_NULL) == 0) {
 			mark(c, &hit, i, T_NOUN, -1); /* null-coded actors are nouns */
@@ -868,6 +934,12 @@ static void tag_plain_and_verbs(struct coder *c)
 		if (t->type != T_FREE || !(t->flags & TEXT_WORD))
 			continue;
 		if (best_phrase(c, i, CLASS_AGENT, -1, &hit)) {
+			/* "pro-government militias": no government here */
+			if ((t->flags & TEXT_HYPHEN) && c->opt.nearest_subject && i > 0 &&
+				hyphen_prefix(&c->toks[i - 1])) {
+				mark(c, &hit, i, T_NOUN, -1);
+				continue;
+			}
 			mark(c, &hit, i, T_AGENT, -1);
 			for (int k = i; k <= hit.end; k++)
 				if (hit.used[k])
@@ -1018,22 +1090,46 @@ static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_e
  */
 static bool domestic_role(const char *role)
 {
-	static const char *const roles[] = {"OPP", "COP", "REB", "CVL", "LAB", "EDU", "JUD",
-		"LEG", "MED", "BUS", "CRM", "REF", "HLH", "AGR", "REL", "NGO", "ENV", "SPY"};
+	static const char *const roles[] = {"OPP", "COP", "REB", "INS", "SEP", "UAF", "CVL",
+		"LAB", "EDU", "JUD", "LEG", "MED", "BUS", "CRM", "REF", "HLH", "AGR", "REL", "NGO",
+		"ENV", "SPY"};
 	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
 		if (strncmp(role, roles[i], 3) == 0)
 			return true;
 	return false;
 }
 
-/* The one country the sentence's actors name, into out[4]; "" if none or several. */
-static void sentence_country(struct coder *c, char out[4])
+static bool is_preposition(const struct tok *t);
+
+/*
+ * The one country the sentence names for the agent at [s, e], into out[4]; "" if none
+ * or several. For armed men and criminals (`armed`), who cross borders, a country named
+ * after the agent's verb is the other party, not their home ("militants fired rockets
+ * at Israel", "hackers attacked Italian websites"), unless it is where things happen
+ * ("gunmen kidnapped students in northwest Nigeria").
+ */
+static void sentence_country(struct coder *c, int e, bool armed, char out[4])
 {
 	out[0] = '\0';
 	for (int a = 0; a < c->nactors; a++) {
 		const char *code = c->actors[a].code;
 		if (c->actors[a].kind != ACT_NAME || strchr(code, '/') || !is_country_code(c, code))
 			continue;
+		int at = c->actors[a].start;
+		if (armed && at > e) {
+			bool verb = false, place = false;
+			for (int k = e + 1; k < at && !verb; k++)
+				verb = c->toks[k].type == T_VERB;
+			int b = at - 1;
+			while (b > e && (c->toks[b].word == W_DETERMINER || c->toks[b].type == T_FREE) &&
+				!is_preposition(&c->toks[b]) && b > at - 3)
+				b--;
+			place = b > e && (word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "ACROSS") ||
+						 word_is(&c->toks[b], "THROUGHOUT") ||
+						 word_is(&c->toks[b], "INSIDE") || word_is(&c->toks[b], "AROUND"));
+			if (verb && !place)
+				continue;
+		}
 		if (out[0] && strncmp(out, code, 3) != 0) {
 			out[0] = '\0';
 			return;
@@ -1067,6 +1163,10 @@ static void attach_agents(struct coder *c)
 			former = true;
 			b--;
 		}
+		/* "US-led forces", "Saudi-owned firms" */
+		if (b > 0 && c->opt.nearest_subject && c->toks[b].type == T_FREE &&
+			hyphen_belonging(&c->toks[b]))
+			b--;
 		if (b >= 0 && c->toks[b].type == T_ACTOR && c->toks[b].actor >= 0) {
 			struct actor *a = &c->actors[c->toks[b].actor];
 			if (a->end == b) {
@@ -1111,8 +1211,12 @@ static void attach_agents(struct coder *c)
 			/* "the president": someone named before, if anyone has the role */
 			if (!(s > 0 && word_is(&c->toks[s - 1], "THE") &&
 				    the_role(c, s, known, sizeof known, &known_end)) &&
-				domestic_role(dict_str(c->dict, ag->code)))
-				sentence_country(c, home);
+				domestic_role(dict_str(c->dict, ag->code))) {
+				const char *role = dict_str(c->dict, ag->code);
+				bool armed = strncmp(role, "UAF", 3) == 0 || strncmp(role, "INS", 3) == 0 ||
+					strncmp(role, "SEP", 3) == 0 || strncmp(role, "CRM", 3) == 0;
+				sentence_country(c, e, armed, home);
+			}
 		}
 		if (!attached && (c->opt.convert_agents || home[0] || known[0]) &&
 			c->nactors < MAX_ACTORS) {
@@ -1360,7 +1464,10 @@ static void find_compounds(struct coder *c)
 				conj = true;
 				p++;
 			}
-			if (!comma && !conj)
+			/* news: "US-Iranian talks", "the Russia-Ukraine war" */
+			bool hyphen = !comma && !conj && c->opt.nearest_subject && p < c->ntoks &&
+				(c->toks[p].flags & TEXT_HYPHEN) && actor_starting_at(c, p) == last + 1;
+			if (!comma && !conj && !hyphen)
 				break;
 			int nfirst, nend;
 			int nlast = np_at(c, p, &nfirst, &nend);
@@ -1372,7 +1479,7 @@ static void find_compounds(struct coder *c)
 				c->toks[nend + 1].type == T_VERB && !ing_form(&c->toks[nend + 1]) &&
 				verb_before(c, c->actors[first].start))
 				break;
-			if (!conj) {
+			if (!conj && !hyphen) {
 				/* a comma list must end in a conjunction: look ahead for it */
 				int q = nend + 1, qf, qe;
 				bool ok = false;
@@ -2261,13 +2368,29 @@ static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end,
 			c->opt.nearest_subject)
 			aux = true;
 	}
-	if (!aux)
+	/* headlines drop the auxiliary: "Students Abducted From School by Insurgents" is
+	 * passive when a participle is followed by BY and an actor */
+	bool headline = false;
+	if (!aux && c->opt.nearest_subject) {
+		const struct tok *v = &c->toks[vs];
+		if (v->len > 3 && (memcmp(v->w + v->len - 2, "ED", 2) == 0 ||
+					  memcmp(v->w + v->len - 2, "EN", 2) == 0))
+			headline = true;
+	}
+	if (!aux && !headline)
 		return false;
 	/* TABARI: BY right after the verb (or after one modifier); ours: anywhere in the
 	 * clause before another actor ("were imposed on Iran by the EU") */
 	int reach = c->opt.nearest_subject ? clause_end : ve + 2;
 	for (int k = ve + 1; k <= reach && k <= clause_end; k++) {
 		if (c->toks[k].word == W_BY) {
+			if (headline) {
+				int p = k + 1;
+				while (p <= clause_end && p <= k + 3 && c->toks[p].type != T_ACTOR)
+					p++;
+				if (p > clause_end || p > k + 3)
+					return false;
+			}
 			*ret_by = k;
 			return true;
 		}

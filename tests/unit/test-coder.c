@@ -136,6 +136,16 @@ static void test_actors(void)
 		"but soldiers are not assumed to be the country's they fight");
 	is_str(code("Russia, China Criticize Ukraine"), "RUS 111 UKR; CHN 111 UKR",
 		"a headline's comma list before the verb is a compound");
+	is_str(code("US-backed forces attacked Iran."), "",
+		"a name joined to a participle (US-backed) is an adjective, not the actor");
+	is_str(code("Pro-Russian separatists criticized Ukraine."), "",
+		"and so is one after PRO-, ANTI-, EX-");
+	is_str(code("US-led troops attacked Iran."), "USAMIL 190 IRN",
+		"but US-led forces are the US's");
+	is_str(code("China criticized US-Iranian talks."), "CHN 111 USA; CHN 111 IRN",
+		"two names joined by a hyphen are both actors");
+	is_str(code("Soldiers attacked Ukraine's president."), "",
+		"an agent with no actor does not take the country it acts against");
 }
 
 static void test_grammar(void)
@@ -144,6 +154,10 @@ static void test_grammar(void)
 		"passive voice: the actor after BY is the source");
 	is_str(code("Ukraine was attacked on Monday by Russia."), "RUS 190 UKR",
 		"also when BY does not follow the verb at once");
+	is_str(code("Ukraine Attacked by Russian Troops"), "RUSMIL 190 UKR",
+		"a headline's passive has no auxiliary");
+	is_str(code("Russia attacked Ukraine by surprise."), "RUS 190 UKR",
+		"BY without an actor after it is no passive");
 	is_str(code("Sanctions were imposed on Iran by the European Union."), "EUR 163 IRN",
 		"a passive pattern names the target; the source is the actor after the verb");
 	is_str(code("The European Union imposed sanctions on Iran."), "EUR 163 IRN", "active voice");
