@@ -869,6 +869,38 @@ static bool hyphen_modifier(const struct tok *t)
 				     memcmp(t->w + t->len - 3, "ING", 3) == 0);
 }
 
+/*
+ * A one-word name of up to three letters is an abbreviation or a short name, and an
+ * ordinary word in lower case ("us", "un", "eu"): it matches only a capitalised word
+ * (all capitals for two letters: "Us" is not the US) or any word of an all-capitals
+ * sentence, and takes no plural ending ("uses" is not the US's).
+ */
+static bool short_name_fits(const struct coder *c, int i, const struct dict_actor *a)
+{
+	const struct dict *d = c->dict;
+	const struct dict_phrase *ph = &d->phrases[a->phrase];
+	const struct dict_elem *e = &d->elems[ph->first];
+	if (ph->count != 1 || e->kind != ELEM_WORD || d->lex[e->id].len > 3)
+		return true;
+	const struct tok *t = &c->toks[i];
+	uint16_t len = d->lex[e->id].len;
+	if (t->len != len && !(t->len == len + 2 && memcmp(t->w + len, "'S", 2) == 0))
+		return false;
+	if (c->all_caps)
+		return true;
+	if (!(t->flags & TEXT_CAPITALIZED))
+		return false;
+	if (len <= 2) {
+		const char *src = c->doc + t->src_offset;
+		for (uint16_t k = 0, letters = 0; k < t->src_len && letters < len; k++) {
+			if (src[k] >= 'a' && src[k] <= 'z')
+				return false;
+			letters += src[k] >= 'A' && src[k] <= 'Z';
+		}
+	}
+	return true;
+}
+
 /* Is the phrase at [start, end] part of a hyphenated adjective (news mode)? */
 static bool in_hyphen_adjective(const struct coder *c, int start, int end)
 {
@@ -891,8 +923,10 @@ static void tag_actors(struct coder *c)
 			continue;
 		const struct dict_actor *a = &d->actors[hit.entry];
 		/* "us" is not the US, "un" not the UN: a short one-word name wants capitals */
-		if (hit.end == i && c->toks[i].len <= 3 && (c->toks[i].flags & TEXT_HAS_LOWER) &&
-			d->phrases[a->phrase].count == 1)
+		if (c->opt.nearest_subject ? !short_name_fits(c, i, a) :
+					     hit.end == i && c->toks[i].len <= 3 &&
+						     (c->toks[i].flags & TEXT_HAS_LOWER) &&
+						     d->phrases[a->phrase].count == 1)
 			continue;
 		if (in_hyphen_adjective(c, i, hit.end)) {
 			mark(c, &hit, i, T_NOUN, -1);
