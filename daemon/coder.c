@@ -948,6 +948,77 @@ static void tag_actors(struct coder *c)
 	}
 }
 
+static bool is_country_code(struct coder *c, const char *code);
+static int actor_starting_at(const struct coder *c, int pos);
+
+/* Removes actor a (tokens become nouns) and renumbers the token references. */
+static void remove_actor(struct coder *c, int a)
+{
+	for (int k = 0; k < c->ntoks; k++) {
+		if (c->toks[k].type != T_ACTOR)
+			continue;
+		if (c->toks[k].actor == a) {
+			c->toks[k].type = T_NOUN;
+			c->toks[k].actor = -1;
+		} else if (c->toks[k].actor > a) {
+			c->toks[k].actor--;
+		}
+	}
+	memmove(&c->actors[a], &c->actors[a + 1], (size_t)(c->nactors - a - 1) * sizeof *c->actors);
+	c->nactors--;
+}
+
+/*
+ * News: "in Atlanta, Georgia", "near Tbilisi, Georgia": a place after a locative
+ * preposition, a comma and a country or state name is one place. When the two name the
+ * same country they are one actor; when they do not, the dictionaries cannot tell which
+ * reading is meant (Georgia the state, Moscow the town in Idaho), and neither is coded.
+ * A list ("in Russia, China and Iran") is not an appositive.
+ */
+static void place_appositives(struct coder *c)
+{
+	for (int a = 0; a + 1 < c->nactors; a++) {
+		struct actor *x = &c->actors[a], *y = &c->actors[a + 1];
+		int comma = x->end + 1;
+		if (comma >= c->ntoks || !(c->toks[comma].flags & TEXT_COMMA) || y->start != comma + 1 ||
+			strlen(x->code) != 3 || strlen(y->code) != 3 || !is_country_code(c, x->code) ||
+			!is_country_code(c, y->code))
+			continue;
+		int b = x->start - 1;
+		while (b >= 0 && c->toks[b].word == W_DETERMINER)
+			b--;
+		if (b < 0 || !(word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "AT") ||
+				      word_is(&c->toks[b], "NEAR") || word_is(&c->toks[b], "OUTSIDE") ||
+				      word_is(&c->toks[b], "INSIDE") || word_is(&c->toks[b], "FROM")))
+			continue;
+		/* a list goes on: ", Z" or "and Z" after Y */
+		int p = y->end + 1;
+		if (p < c->ntoks && (c->toks[p].flags & TEXT_COMMA))
+			p++;
+		if (p < c->ntoks && c->toks[p].word == W_CONJ)
+			p++;
+		if (p > y->end + 1 && actor_starting_at(c, p) >= 0)
+			continue;
+		if (strcmp(x->code, y->code) != 0) {
+			remove_actor(c, a + 1);
+			remove_actor(c, a);
+			a--;
+			continue;
+		}
+		for (int k = y->start; k <= y->end; k++)
+			if (c->toks[k].type == T_ACTOR)
+				c->toks[k].actor = (int16_t)a;
+		c->toks[comma].type = T_ACTOR;
+		c->toks[comma].actor = (int16_t)a;
+		c->toks[comma].protect = 1;
+		/* and the comma closing the appositive: "Police in Tbilisi, Georgia, fired" */
+		if (y->end + 1 < c->ntoks && (c->toks[y->end + 1].flags & TEXT_COMMA))
+			c->toks[y->end + 1].protect = 1;
+		x->end = y->end;
+		remove_actor(c, a + 1);
+	}
+}
+
 static void tag_plain_and_verbs(struct coder *c)
 {
 	const struct dict *d = c->dict;
@@ -3182,6 +3253,8 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	c->title_case = c->opt.title_case && title_case_sentence(c);
 
 	tag_actors(c);
+	if (c->opt.nearest_subject)
+		place_appositives(c);
 	tag_plain_and_verbs(c);
 	shift_verbs_to_nouns(c);
 	attach_agents(c);

@@ -149,6 +149,12 @@ static void test_actors(void)
 		"two names joined by a hyphen are both actors");
 	is_str(code("Soldiers attacked Ukraine's president."), "",
 		"an agent with no actor does not take the country it acts against");
+	is_str(code("Russia attacked targets in Tbilisi, Georgia."), "RUS 190 GEO",
+		"\"in Tbilisi, Georgia\" is one place");
+	is_str(code("Russia attacked targets in Atlanta, Georgia."), "",
+		"\"in Atlanta, Georgia\": two countries for one place, neither is coded");
+	is_str(code("Iran criticized talks in Russia, China and Ukraine."),
+		"IRN 111 RUS; IRN 111 CHN; IRN 111 UKR", "but a list after IN is a list");
 }
 
 static void test_grammar(void)
