@@ -2476,10 +2476,12 @@ static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end,
 	/* headlines drop the auxiliary: "Students Abducted From School by Insurgents" is
 	 * passive when a participle is followed by BY and an actor */
 	bool headline = false;
-	if (!aux && c->opt.nearest_subject) {
-		const struct tok *v = &c->toks[vs];
+	if (!aux && c->opt.nearest_subject && ve + 1 <= clause_end) {
+		/* and the participle takes no object: "Russia denied claims by Ukraine" */
+		const struct tok *v = &c->toks[vs], *next = &c->toks[ve + 1];
 		if (v->len > 3 && (memcmp(v->w + v->len - 2, "ED", 2) == 0 ||
-					  memcmp(v->w + v->len - 2, "EN", 2) == 0))
+					  memcmp(v->w + v->len - 2, "EN", 2) == 0) &&
+			(next->word == W_BY || is_preposition(next)))
 			headline = true;
 	}
 	if (!aux && !headline)
@@ -3104,8 +3106,13 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			clause_source = sg;
 			bool sub = ev->flags & EVENT_SUBORDINATE;
 			if (!sub && c->opt.statements_subordinate) {
+				/* statements give way to the events they report ("X said Y attacked
+				 * Z"), except those that frame what follows as no event: declining
+				 * to comment, considering, claiming, denying ("Seoul mulls sanctions
+				 * on Pyongyang", "Russia denied attacking Ukraine") */
 				const char *code = dict_str(c->dict, ev->code);
-				sub = code[0] == '0' && code[1] == '1';
+				sub = code[0] == '0' && code[1] == '1' && !(code[2] == '1' || code[2] == '4' ||
+										    code[2] == '5' || code[2] == '6');
 			}
 			for (int k = n0; k < c->nsentence_events; k++)
 				c->sentence_events[k].subordinate = sub;

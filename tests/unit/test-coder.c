@@ -171,11 +171,15 @@ static void test_grammar(void)
 		"a passive pattern names the target; the source is the actor after the verb");
 	is_str(code("The European Union imposed sanctions on Iran."), "EUR 163 IRN", "active voice");
 	is_str(code("Russia did not attack Ukraine."), "", "a negated verb codes nothing");
-	is_str(code("Russia denied claims by Ukraine that it attacked Georgia."), "",
-		"a claim that is denied is not an event");
+	is_str(code("Russia denied claims by Ukraine that it attacked Georgia."), "RUS 016 UKR",
+		"a claim that is denied is not an event; the denial is, against the accuser");
 	is_str(code("Ukraine said that Russia attacked Georgia."), "RUS 190 GEO",
 		"attribution: X said that Y attacked Z codes Y against Z");
 	is_str(code("Ukraine said on Monday."), "", "a statement without a target: nothing");
+	is_str(code("Russia denied attacking Ukraine."), "RUS 016 UKR",
+		"a denial frames what follows: no attack is coded");
+	is_str(code("Russia considered attacking Ukraine."), "RUS 014 UKR",
+		"and so does considering an option");
 	is_str(code("Putin visited China."), "RUSGOV 042 CHN; CHN 043 RUSGOV",
 		"a paired code gives the reverse event");
 	is_str(code("The US President has warned Russia that all options are on the table."),
