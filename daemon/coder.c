@@ -1499,13 +1499,26 @@ static bool any_verb_before(const struct coder *c, int pos)
 	return false;
 }
 
-/* Is the actor at pos the direct object of a verb (the verb right before it)? */
+/*
+ * Is the actor at pos the direct object of a verb (the verb right before it)? Not after
+ * a verb of saying, whose object is a clause: "The Kremlin said Putin and Erdogan
+ * discussed ..." (news mode).
+ */
 static bool verb_before(const struct coder *c, int pos)
 {
 	int k = pos - 1;
 	while (k >= 0 && c->toks[k].word == W_DETERMINER)
 		k--;
-	return k >= 0 && c->toks[k].type == T_VERB;
+	if (k < 0 || c->toks[k].type != T_VERB)
+		return false;
+	if (c->opt.nearest_subject && c->toks[k].verb >= 0) {
+		const struct dict *d = c->dict;
+		const struct dict_verb *dv = &d->verbs[c->verbs[c->toks[k].verb].entry];
+		const char *code = dict_str(d, d->events[dv->event].code);
+		if (code[0] == '0' && code[1] == '1')
+			return false;
+	}
+	return true;
 }
 
 static bool ing_form(const struct tok *t)
