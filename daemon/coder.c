@@ -1499,6 +1499,15 @@ static bool any_verb_before(const struct coder *c, int pos)
 	return false;
 }
 
+/* Is verb v one of saying (its own code a 01x statement: SAY, TELL, ANNOUNCE)? */
+static bool statement_verb(const struct coder *c, int v)
+{
+	const struct dict *d = c->dict;
+	const struct dict_verb *dv = &d->verbs[c->verbs[v].entry];
+	const char *code = dict_str(d, d->events[dv->event].code);
+	return code[0] == '0' && code[1] == '1';
+}
+
 /*
  * Is the actor at pos the direct object of a verb (the verb right before it)? Not after
  * a verb of saying, whose object is a clause: "The Kremlin said Putin and Erdogan
@@ -1511,14 +1520,7 @@ static bool verb_before(const struct coder *c, int pos)
 		k--;
 	if (k < 0 || c->toks[k].type != T_VERB)
 		return false;
-	if (c->opt.nearest_subject && c->toks[k].verb >= 0) {
-		const struct dict *d = c->dict;
-		const struct dict_verb *dv = &d->verbs[c->verbs[c->toks[k].verb].entry];
-		const char *code = dict_str(d, d->events[dv->event].code);
-		if (code[0] == '0' && code[1] == '1')
-			return false;
-	}
-	return true;
+	return !(c->opt.nearest_subject && c->toks[k].verb >= 0 && statement_verb(c, c->toks[k].verb));
 }
 
 static bool ing_form(const struct tok *t)
@@ -3056,8 +3058,21 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				tg = first_distinct_group(c, vb->end + 1, ce, sg);
 				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
 					default_target = c->opt.default_target;
+				/* TABARI looks before the verb too; news mode not at the speaker of
+				 * a statement the verb reports ("Iran said Russia and China met") */
+				int tfrom = cs;
+				for (int k = vb->start - 1; c->opt.nearest_subject && k > cs; k--) {
+					const struct tok *t = &c->toks[k];
+					if (t->word == W_SUBORDINATOR || word_is(t, "AS"))
+						break; /* "claim victory as Y agrees to demands" */
+					if ((t->type == T_VERB && t->verb != vi && statement_verb(c, t->verb)) ||
+						t->word == W_THAT) {
+						tfrom = k + 1;
+						break;
+					}
+				}
 				if (tg < 0 && !default_target)
-					tg = first_distinct_group(c, cs, vb->start - 1, sg);
+					tg = first_distinct_group(c, tfrom, vb->start - 1, sg);
 				if (tg < 0 && !default_target && sg >= 0 && is_compound(c, sg)) {
 					tg = sg;
 					plan.pairing = PAIR_COMPOUND_ONE;
