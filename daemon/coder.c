@@ -1244,6 +1244,48 @@ static void sentence_country(struct coder *c, int e, bool armed, char out[4])
 	}
 }
 
+static bool premodifier(const struct tok *t)
+{
+	static const char *const words[] = {"CURRENT", "NEW", "TOP", "SENIOR", "ACTING",
+		"INTERIM", "OUTGOING", "INCOMING", "LONGTIME", "VETERAN", "POWERFUL", "EMBATTLED",
+		"EXILED", "JAILED", "DETAINED", "NEWLY", "ELECTED", "CAPTURED", "SUSPECTED",
+		"ALLEGED", "ARMED", "UNIDENTIFIED", "MASKED", "ELITE", "HARDLINE", "LOCAL",
+		"REGIONAL", "PROVINCIAL", "VISITING", "RULING", "RIVAL", "LEADING", "OFFICIAL",
+		"SEVERAL", "MANY", "SOME", "TWO", "THREE", "FOUR", "FIVE", "DOZENS", "HUNDREDS"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (word_is(t, words[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Back from the token before an agent (b) over the words that may stand between it and
+ * its name: after a possessive ("Poland's current interior minister") up to two words
+ * that are not prepositions, conjunctions or verbs; after a plain name one listed
+ * modifier ("Iranian senior officials"). Returns the token the name should end at, or
+ * b unchanged.
+ */
+static int skip_premodifiers(const struct coder *c, int b)
+{
+	int k = b, n = 0;
+	while (k > 0 && n < 2) {
+		const struct tok *t = &c->toks[k];
+		if (t->type != T_FREE || t->word != W_NONE || !(t->flags & TEXT_WORD) ||
+			is_preposition(t) || (t->flags & TEXT_NUMBER && n > 0))
+			break;
+		k--;
+		n++;
+		const struct tok *e = &c->toks[k];
+		if (e->type != T_ACTOR || e->actor < 0 || c->actors[e->actor].end != k)
+			continue;
+		bool possessive = e->len > 2 && memcmp(e->w + e->len - 2, "'S", 2) == 0;
+		if (possessive || (n == 1 && premodifier(&c->toks[b])))
+			return k;
+		break;
+	}
+	return b;
+}
+
 /*
  * Agents join the actor right before or after them, or the actor after IN/OF:
  * "Russian troops", "President Putin", "ambassador of Arnor". FORMER turns the
@@ -1272,6 +1314,10 @@ static void attach_agents(struct coder *c)
 		if (b > 0 && c->opt.nearest_subject && c->toks[b].type == T_FREE &&
 			hyphen_belonging(&c->toks[b]))
 			b--;
+		/* "Poland's current interior minister", "Russia's new deputy envoy", "Iranian
+		 * senior officials": modifiers between a name and its agent (news mode) */
+		if (c->opt.nearest_subject)
+			b = skip_premodifiers(c, b);
 		if (b >= 0 && c->toks[b].type == T_ACTOR && c->toks[b].actor >= 0) {
 			struct actor *a = &c->actors[c->toks[b].actor];
 			if (a->end == b) {

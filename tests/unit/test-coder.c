@@ -129,6 +129,10 @@ static void test_actors(void)
 		"\"X joined Y in criticizing Z\": both criticize Z");
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
 		"an agent after a compound applies to all of it");
+	is_str(code("Iran's current president criticized China."), "IRNGOV 111 CHN",
+		"words between a possessive name and its agent");
+	is_str(code("Russia's war on troops criticized China."), "RUS 111 CHN",
+		"but not across a preposition (no RUSMIL)");
 	is_str(code("Russia criticized us."), "", "\"us\" in lower case is not the US");
 	is_str(code("Iran criticized uses of force."), "", "nor \"uses\" (no plural of a short name)");
 	is_str(code("Let Us Criticize Russia"), "", "a two-letter name wants all capitals");
