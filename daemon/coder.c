@@ -189,6 +189,7 @@ struct coder {
 	int nverbs;
 	int title_case, all_caps;
 	bool discard, complex;
+	char attributed[MAX_CODE]; /* speaker of a dropped ", X said" clause, or "" */
 
 	/* compaction scratch */
 	struct tok toks2[MAX_TOKENS];
@@ -989,7 +990,16 @@ static void place_appositives(struct coder *c)
 			b--;
 		if (b < 0 || !(word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "AT") ||
 				      word_is(&c->toks[b], "NEAR") || word_is(&c->toks[b], "OUTSIDE") ||
-				      word_is(&c->toks[b], "INSIDE") || word_is(&c->toks[b], "FROM")))
+				      word_is(&c->toks[b], "INSIDE")))
+			continue;
+		/* "... its troops in Ukraine, Britain says": after a verb, a name before a
+		 * verb opens a new clause */
+		bool verb_before = false;
+		for (int k = 0; k < b && !verb_before; k++)
+			verb_before = c->toks[k].type == T_VERB && !c->verbs[c->toks[k].verb].noun;
+		int after = y->end + 1;
+		if (verb_before && after < c->ntoks && c->toks[after].type == T_VERB &&
+			!c->verbs[c->toks[after].verb].noun)
 			continue;
 		/* a list goes on: ", Z" or "and Z" after Y */
 		int p = y->end + 1;
@@ -1221,6 +1231,12 @@ static void sentence_country(struct coder *c, int e, bool armed, char out[4])
 		if (c->actors[a].kind != ACT_NAME || strchr(code, '/') || !is_country_code(c, code))
 			continue;
 		int at = c->actors[a].start;
+		/* a name inside a quotation is not the home of reporters outside it */
+		int quotes = 0;
+		for (int k = at < e ? at : e; k < (at < e ? e : at); k++)
+			quotes += (c->toks[k].flags & TEXT_QUOTE) != 0;
+		if (quotes % 2)
+			continue;
 		if (armed && at > e) {
 			bool verb = false, place = false;
 			for (int k = e + 1; k < at && !verb; k++)
@@ -1722,6 +1738,35 @@ static void protect_noun_phrases(struct coder *c)
 
 /* ---- comma-delimited clauses -------------------------------------------------------- */
 
+static bool statement_verb(const struct coder *c, int v);
+static void remembered(const struct coder *c, char *code, size_t cap);
+
+/*
+ * A comma clause about to be dropped that says who spoke (", the Polish president told
+ * reporters", ", he says,") names the speaker of the rest of the sentence: remembered
+ * for reported demands ("Russia has to get out").
+ */
+static void note_attribution(struct coder *c, int from, int to)
+{
+	bool says = false;
+	for (int k = from; k < to && !says; k++)
+		says = c->toks[k].type == T_VERB && c->toks[k].verb >= 0 &&
+			!c->verbs[c->toks[k].verb].noun && statement_verb(c, c->toks[k].verb);
+	if (!says)
+		return;
+	for (int k = from; k < to; k++) {
+		const struct tok *t = &c->toks[k];
+		if (t->type == T_ACTOR && t->actor >= 0) {
+			snprintf(c->attributed, sizeof c->attributed, "%s", c->actors[t->actor].code);
+			return;
+		}
+		if (t->word == W_PRONOUN && !word_is(t, "IT") && c->last_subject[0]) {
+			remembered(c, c->attributed, sizeof c->attributed);
+			return;
+		}
+	}
+}
+
 static void drop_comma_clauses(struct coder *c)
 {
 	if (!c->opt.comma_on)
@@ -1772,6 +1817,8 @@ static void drop_comma_clauses(struct coder *c)
 			}
 		}
 		if (!keep && !opening_consumed && words > lo && words <= hi) {
+			if (c->opt.nearest_subject)
+				note_attribution(c, dfrom, dto);
 			for (int k = dfrom; k < dto; k++)
 				c->toks[k].gone = 1;
 			opening_consumed = seg < ncommas;
@@ -2152,6 +2199,10 @@ static void resolve_pronouns(struct coder *c)
 				speaker_pos = found[k].pos;
 				snprintf(speaker, sizeof speaker, "%s", found[k].code);
 			}
+		/* '"We demand ...," the Philippine foreign minister said': the attribution
+		 * was dropped as a comma clause, its speaker kept */
+		if (!speaker[0])
+			snprintf(speaker, sizeof speaker, "%s", c->attributed);
 		for (int i = 0; i < c->ntoks && speaker[0] && nfound < MAX_ACTORS; i++) {
 			const struct tok *t = &c->toks[i];
 			if (t->word != W_FIRST_PERSON || !quoted[i] ||
@@ -2221,7 +2272,7 @@ static bool is_barrier(const struct match_state *m, const struct tok *t)
 		return true;
 	if (!m->c->opt.nearest_subject)
 		return false;
-	if (t->flags & TEXT_DASH)
+	if (t->flags & (TEXT_DASH | TEXT_QUOTE))
 		return true;
 	if (t->word == W_SUBORDINATOR || t->word == W_THAT)
 		return true;
@@ -2885,6 +2936,14 @@ static int adjacent_subject(const struct coder *c, int vs, int cs)
 {
 	for (int k = vs - 1, steps = 0; k >= cs && steps < 5; k--, steps++) {
 		const struct tok *t = &c->toks[k];
+		/* "Russia has to get out", "Iran needs to stop" */
+		if (word_is(t, "TO") && k > cs && (word_is(&c->toks[k - 1], "HAS") ||
+							  word_is(&c->toks[k - 1], "HAVE") ||
+							  word_is(&c->toks[k - 1], "HAD") ||
+							  word_is(&c->toks[k - 1], "NEEDS") ||
+							  word_is(&c->toks[k - 1], "NEED") ||
+							  word_is(&c->toks[k - 1], "OUGHT")))
+			continue;
 		if (t->type == T_ACTOR && t->actor >= 0) {
 			int g = c->actors[t->actor].group;
 			if (g < 0 || c->groups[g].end != k || c->excluded[g])
@@ -2953,6 +3012,108 @@ static int between_compound(const struct coder *c, int from, int cs, int ce)
 	return -1;
 }
 
+/*
+ * "Russia has to get out", "Israel must stop bombing Gaza", "Iran should release the
+ * sailors": a modal of obligation before the verb (MUST, SHOULD, HAS/HAVE/NEEDS/OUGHT
+ * TO, with a filler or STOP between) makes it something demanded, not something done.
+ * Sets *ret_stop when STOP, END, HALT or CEASE governs the verb.
+ */
+static bool obligation(const struct coder *c, int vs, int cs, bool *ret_stop)
+{
+	int k = vs - 1;
+	*ret_stop = false;
+	if (k >= cs && (word_is(&c->toks[k], "STOP") || word_is(&c->toks[k], "END") ||
+			       word_is(&c->toks[k], "HALT") || word_is(&c->toks[k], "CEASE"))) {
+		*ret_stop = true;
+		k--;
+	}
+	const struct tok *t = k >= cs ? &c->toks[k] : NULL;
+	if (t && t->len > 4 && memcmp(t->w + t->len - 2, "LY", 2) == 0 && t->type == T_FREE)
+		t = --k >= cs ? &c->toks[k] : NULL; /* "must immediately withdraw" */
+	if (!t)
+		return false;
+	if (word_is(t, "MUST") || word_is(t, "SHOULD"))
+		return true;
+	if (!word_is(t, "TO") || k - 1 < cs)
+		return false;
+	const struct tok *m = &c->toks[k - 1];
+	return word_is(m, "HAS") || word_is(m, "HAVE") || word_is(m, "HAD") || word_is(m, "NEEDS") ||
+		word_is(m, "NEED") || word_is(m, "OUGHT");
+}
+
+/*
+ * The demand (10x, CAMEO 1.1b3) for an action that is demanded: release (084) is 1053,
+ * withdrawal and de-escalation (087) 1056, talks (036, 04x) 106, mediation 108, aid
+ * 103, and so on; stopping a hostile act is de-escalation. False for a hostile act
+ * demanded outright ("X must attack"), which is no CAMEO demand.
+ */
+static bool demand_code(const char *code, bool stop, char out[8])
+{
+	static const struct {
+		const char *from, *to;
+	} map[] = {
+		{"0871", "1056"}, {"087", "1056"}, {"0841", "1053"}, {"0842", "1053"}, {"084", "1053"},
+		{"0811", "1051"}, {"081", "1051"}, {"082", "1052"}, {"0831", "1041"}, {"0832", "1042"},
+		{"0833", "1043"}, {"0834", "1044"}, {"083", "104"}, {"085", "1054"}, {"086", "1055"},
+		{"080", "105"}, {"0351", "1051"}, {"0352", "1052"}, {"0353", "1053"},
+		{"0354", "1054"}, {"0355", "1055"}, {"0356", "1056"}, {"035", "105"}, {"036", "106"},
+		{"038", "108"}, {"039", "108"}, {"045", "108"}, {"04", "106"}, {"037", "107"},
+		{"0311", "1011"}, {"0312", "1012"}, {"0313", "1013"}, {"0314", "1014"}, {"031", "101"},
+		{"061", "1011"}, {"062", "1012"}, {"063", "1013"}, {"064", "1014"}, {"06", "101"},
+		{"032", "102"}, {"05", "102"}, {"0331", "1031"}, {"0332", "1032"}, {"0333", "1033"},
+		{"0334", "1034"}, {"033", "103"}, {"071", "1031"}, {"072", "1032"}, {"073", "1033"},
+		{"074", "1034"}, {"07", "103"}, {"0341", "1041"}, {"0342", "1042"}, {"0343", "1043"},
+		{"0344", "1044"}, {"034", "104"}, {"1661", "1056"}, {"166", "1056"},
+	};
+	if (stop) {
+		snprintf(out, 8, "1056");
+		return true;
+	}
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strncmp(code, map[i].from, strlen(map[i].from)) == 0) {
+			snprintf(out, 8, "%s", map[i].to);
+			return true;
+		}
+	if (code[0] == '0' || (code[0] == '1' && (code[1] == '0' || code[1] == '6'))) {
+		snprintf(out, 8, "100");
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Who demands what the obligation at verb vi names of group `subject`: the subject of a
+ * verb of saying elsewhere in the sentence (outside the quotation, if the obligation is
+ * quoted), else the speaker of a dropped ", X said" clause, else for a quotation the
+ * first actor outside it. Returns a group, or -1 with *ret_code set to the remembered
+ * speaker ("" if none).
+ */
+static int demand_speaker(const struct coder *c, int vi, int subject, const bool *quoted,
+	const char **ret_code)
+{
+	bool in_quote = quoted[c->verbs[vi].start];
+	*ret_code = "";
+	for (int v = 0; v < c->nverbs; v++) {
+		if (v == vi || c->verbs[v].noun || !statement_verb(c, v) ||
+			(in_quote && quoted[c->verbs[v].start]))
+			continue;
+		int g = adjacent_subject(c, c->verbs[v].start, 0);
+		if (g < 0)
+			g = first_subject_in(c, 0, c->verbs[v].start - 1, -1);
+		if (g >= 0 && !same_codes(c, g, subject))
+			return g;
+	}
+	if (c->attributed[0]) {
+		*ret_code = c->attributed;
+		return -1;
+	}
+	if (in_quote)
+		for (int g = 0; g < c->ngroups; g++)
+			if (!quoted[c->groups[g].start] && !same_codes(c, g, subject))
+				return g;
+	return -1;
+}
+
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
 static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
 	int *ret_n)
@@ -2995,6 +3156,12 @@ static void code_clauses(struct coder *c, unsigned sentence)
 
 	int carried = -1; /* the subject carried into later clauses */
 	bool sentence_done = false;
+	bool quoted[MAX_TOKENS];
+	for (int i = 0, in = 0; i < c->ntoks; i++) {
+		if (c->toks[i].flags & TEXT_QUOTE)
+			in = !in;
+		quoted[i] = in;
+	}
 	for (int ci = 0; ci < nclauses && !sentence_done; ci++) {
 		int cs = clauses[ci].start, ce = clauses[ci].end;
 		if (cs > ce)
@@ -3064,7 +3231,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					int from = cs;
 					for (int k = vb->start - 1; k > cs; k--)
 						if ((c->toks[k].type == T_VERB && c->toks[k].verb != vi) ||
-							c->toks[k].word == W_THAT) {
+							c->toks[k].word == W_THAT ||
+							((c->toks[k].flags & TEXT_QUOTE) && quoted[k + 1])) {
 							from = k + 1;
 							break;
 						}
@@ -3153,6 +3321,43 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					default_source = default_target;
 					default_target = dtmp;
 				}
+			}
+			/* news: an obligation reported by a speaker is the speaker's demand of
+			 * its subject ("Russia has to get out", the president says) */
+			bool stop;
+			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS &&
+				obligation(c, vb->start, cs, &stop)) {
+				char demand[8];
+				if (sg < 0 || !demand_code(dict_str(c->dict, ev->code), stop, demand))
+					continue;
+				const char *literal;
+				int speaker = demand_speaker(c, vi, sg, quoted, &literal);
+				char scodes[16][MAX_CODE], tcodes[16][MAX_CODE];
+				int ns, nt;
+				plan_side(c, speaker, literal, scodes, &ns);
+				plan_side(c, sg, NULL, tcodes, &nt);
+				int n0 = c->nsentence_events;
+				for (int a = 0; a < ns; a++)
+					for (int b = 0; b < nt; b++)
+						if (strcmp(scodes[a], tcodes[b]) != 0)
+							add_pending(c, sentence, speaker, sg, scodes[a], tcodes[b],
+								demand, vi, r.pattern, r.span_start, r.span_end,
+								false, false, ci);
+				if (c->nsentence_events == n0)
+					continue;
+				clause_source = speaker;
+				if (c->opt.code_by == BY_CLAUSE && sub_start >= 0) {
+					int keep = c->nsentence_events - n0;
+					memmove(&c->sentence_events[sub_start], &c->sentence_events[n0],
+						(size_t)keep * sizeof c->sentence_events[0]);
+					c->nsentence_events = sub_start + keep;
+					sub_start = -1;
+				}
+				if (c->opt.code_by == BY_CLAUSE)
+					coded = true;
+				else if (c->opt.code_by == BY_SENTENCE)
+					sentence_done = true;
+				continue;
 			}
 			plan.sg = sg;
 			plan.tg = tg;
@@ -3322,6 +3527,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	}
 	c->ntoks = kept;
 	c->budget = SENTENCE_BUDGET;
+	c->attributed[0] = '\0';
 	if (words == 0 || words < c->opt.min_words)
 		return;
 	if (++c->stamp == 0) {
@@ -3334,10 +3540,10 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	c->title_case = c->opt.title_case && title_case_sentence(c);
 
 	tag_actors(c);
-	if (c->opt.nearest_subject)
-		place_appositives(c);
 	tag_plain_and_verbs(c);
 	shift_verbs_to_nouns(c);
+	if (c->opt.nearest_subject)
+		place_appositives(c);
 	attach_agents(c);
 	if (c->opt.merge_actors)
 		merge_adjacent_actors(c);

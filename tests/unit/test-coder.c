@@ -180,6 +180,13 @@ static void test_grammar(void)
 	is_str(code("Ukraine said that Russia attacked Georgia."), "RUS 190 GEO",
 		"attribution: X said that Y attacked Z codes Y against Z");
 	is_str(code("Ukraine said on Monday."), "", "a statement without a target: nothing");
+	is_str(code("Russia must back down, Iran says."), "IRN 1056 RUS",
+		"an obligation a speaker reports is the speaker's demand (CAMEO 1.1b3 codes)");
+	is_str(code("\"Russia has to back down,\" Iran said."), "IRN 1056 RUS",
+		"also in a quotation, and with HAS TO");
+	is_str(code("Iran says Russia should stop attacking Ukraine."), "IRN 1056 RUS",
+		"stopping a hostile act is de-escalation");
+	is_str(code("Russia must back down."), "", "with no speaker an obligation is no event");
 	is_str(code("Russia denied attacking Ukraine."), "RUS 016 UKR",
 		"a denial frames what follows: no attack is coded");
 	is_str(code("Russia considered attacking Ukraine."), "RUS 014 UKR",
