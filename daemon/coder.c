@@ -1590,6 +1590,15 @@ static bool ing_form(const struct tok *t)
 	return t->len > 4 && memcmp(t->w + t->len - 3, "ING", 3) == 0;
 }
 
+/* Does the actor at pos follow a preposition ("At the United Nations, Zelensky ...")? */
+static bool opening_place(const struct coder *c, int pos)
+{
+	int b = pos - 1;
+	while (b >= 0 && c->toks[b].word == W_DETERMINER)
+		b--;
+	return b >= 0 && is_preposition(&c->toks[b]);
+}
+
 /* After the actor ending at `end`: ", and C and D" (another pair)? */
 static bool pair_follows(const struct coder *c, int end)
 {
@@ -1678,7 +1687,8 @@ static void find_compounds(struct coder *c)
 					 * South Korea's military said" is an attribution) */
 					if (c->opt.nearest_subject && q2 < c->ntoks &&
 						c->toks[q2].type == T_VERB &&
-						!any_verb_before(c, c->actors[first].start)) {
+						!any_verb_before(c, c->actors[first].start) &&
+						!opening_place(c, c->actors[first].start)) {
 						ok = true;
 						if (cm)
 							c->toks[q].protect = 1;
@@ -1815,6 +1825,21 @@ static void drop_comma_clauses(struct coder *c)
 					(t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun))
 					keep = false;
 			}
+			/* nor a main clause after an opening phrase that has no verb ("At the
+			 * United Nations, Zelensky accused Russia ..."): an actor, then a verb */
+			bool rest_verb = false, actor = false, subject = false;
+			for (int k = 0; k < c->ntoks; k++) {
+				const struct tok *t = &c->toks[k];
+				bool verb = t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun;
+				if ((k >= dfrom && k < dto)) {
+					actor |= t->type == T_ACTOR;
+					subject |= verb && actor;
+				} else if (!t->gone) {
+					rest_verb |= verb;
+				}
+			}
+			if (!rest_verb && subject)
+				keep = true;
 		}
 		if (!keep && !opening_consumed && words > lo && words <= hi) {
 			if (c->opt.nearest_subject)
@@ -3249,6 +3274,13 @@ static void code_clauses(struct coder *c, unsigned sentence)
 							first_group_in(c, cs, vb->start - 1);
 					else
 						sg = carried;
+					/* news: not a place in an opening phrase ("At the White House, Ms
+					 * Rosales said ...") */
+					if (own && sg >= 0 && c->opt.nearest_subject &&
+						c->groups[sg].end + 1 < vb->start &&
+						(c->toks[c->groups[sg].end + 1].flags & TEXT_COMMA) &&
+						after_preposition(c, sg, cs))
+						sg = -1;
 				}
 				if (c->opt.default_source[0] && c->opt.default_source_prior && !prior) {
 					sg = -1;

@@ -125,6 +125,10 @@ static void test_actors(void)
 		"a short main clause after an opening phrase is not dropped as a comma clause");
 	is_str(code("Russia attacked on Monday, an Iranian official said."), "",
 		"but a closing attribution is: its actor is not the target");
+	is_str(code("At the White House, Iran criticized China."), "IRN 111 CHN",
+		"a place in an opening phrase is not a subject in a list with the next name");
+	is_str(code("At the White House, the envoy criticized China."), "",
+		"nor the subject when the sentence names none");
 	is_str(code("Iran joined Russia in criticizing Ukraine."), "IRN 111 UKR; RUS 111 UKR",
 		"\"X joined Y in criticizing Z\": both criticize Z");
 	is_str(code("Russian and Chinese troops attacked Ukraine."), "RUSMIL 190 UKR; CHNMIL 190 UKR",
