@@ -871,10 +871,10 @@ static bool hyphen_modifier(const struct tok *t)
 }
 
 /*
- * A one-word name of up to three letters is an abbreviation or a short name, and an
- * ordinary word in lower case ("us", "un", "eu"): it matches only a capitalised word
- * (all capitals for two letters: "Us" is not the US) or any word of an all-capitals
- * sentence, and takes no plural ending ("uses" is not the US's).
+ * A one-word name of up to three letters is an abbreviation or a short name, and may be
+ * an ordinary word in lower case ("us", "un", "eu"): it matches only a capitalised word
+ * (all capitals for two letters that are also a common word: "Us" is not the US) or any
+ * word of an all-capitals sentence, and takes no plural ending ("uses" is not the US's).
  */
 static bool short_name_fits(const struct coder *c, int i, const struct dict_actor *a)
 {
@@ -891,7 +891,16 @@ static bool short_name_fits(const struct coder *c, int i, const struct dict_acto
 		return true;
 	if (!(t->flags & TEXT_CAPITALIZED))
 		return false;
-	if (len <= 2) {
+	/* two letters that are also a common word ("Us", "Un", "It"): all capitals; other
+	 * two-letter names ("Xi", "Li") need only their capital */
+	static const char *const words[] = {"US", "UN", "AU", "EU", "IS", "IT", "AS", "AT", "BE",
+		"BY", "DO", "GO", "HE", "IF", "IN", "ME", "MY", "NO", "OF", "ON", "OR", "SO", "TO",
+		"UP", "WE", "AM", "AN", "OH", "OK", "LA", "LE", "DE", "EL", "DI", "DA", "DU", "EN",
+		"ET", "IL", "YA", "YE"};
+	bool word = false;
+	for (size_t w = 0; len == 2 && w < sizeof words / sizeof words[0] && !word; w++)
+		word = memcmp(t->w, words[w], 2) == 0;
+	if (word) {
 		const char *src = c->doc + t->src_offset;
 		for (uint16_t k = 0, letters = 0; k < t->src_len && letters < len; k++) {
 			if (src[k] >= 'a' && src[k] <= 'z')
