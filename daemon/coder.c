@@ -188,6 +188,7 @@ struct coder {
 	struct verb verbs[MAX_VERBS];
 	int nverbs;
 	int title_case, all_caps;
+	bool headline; /* no closing punctuation: a headline's grammar */
 	bool discard, complex;
 	char attributed[MAX_CODE]; /* speaker of a dropped ", X said" clause, or "" */
 
@@ -2730,15 +2731,15 @@ struct event_plan {
 };
 
 static int emit_plan(struct coder *c, unsigned sentence, const struct event_plan *p,
-	const struct dict_event_code *ev, int vi, uint32_t pattern, int span_start, int span_end,
-	int clause)
+	const struct dict_event_code *ev, const char *recoded, int vi, uint32_t pattern,
+	int span_start, int span_end, int clause)
 {
 	const struct dict *d = c->dict;
-	const char *code = dict_str(d, ev->code);
+	const char *code = recoded ? recoded : dict_str(d, ev->code);
 	const char *reverse = dict_str(d, ev->reverse);
 	bool sub = ev->flags & EVENT_SUBORDINATE;
 	bool dom = ev->flags & EVENT_DOMINANT;
-	bool paired = ev->flags & EVENT_PAIRED;
+	bool paired = (ev->flags & EVENT_PAIRED) && !recoded;
 	int n0 = c->nsentence_events;
 	if (p->pairing == PAIR_CROSS) {
 		for (int s = 0; s < p->ns; s++)
@@ -3075,6 +3076,101 @@ static bool obligation(const struct coder *c, int vs, int cs, bool *ret_stop)
 		word_is(m, "NEED") || word_is(m, "OUGHT");
 }
 
+enum mood { MOOD_FACT, MOOD_INTENT, MOOD_THREAT, MOOD_POSSIBLE };
+
+/*
+ * What governs the verb at vs: an intention ("vows to", "plans to", "agrees to", WILL,
+ * WOULD), a threat ("threatens to") or a possibility (MAY, MIGHT, COULD). A verb so
+ * governed names something not (yet) done.
+ */
+static enum mood verb_mood(const struct coder *c, int vs, int cs)
+{
+	static const char *const intents[] = {"PROMISE", "VOW", "PLEDGE", "PLAN", "INTEND", "AIM",
+		"SEEK", "SOUGHT", "WANT", "HOPE", "OFFER", "AGREE", "DECIDE", "PREPARE", "VOTE",
+		"EXPECT", "COMMIT", "READY", "WILLING", "SET", "DUE", "VOTED"};
+	int k = vs - 1;
+	if (k >= cs && c->toks[k].type == T_FREE && c->toks[k].len > 4 &&
+		memcmp(c->toks[k].w + c->toks[k].len - 2, "LY", 2) == 0)
+		k--;
+	if (k < cs)
+		return MOOD_FACT;
+	const struct tok *t = &c->toks[k];
+	if (word_is(t, "WILL") || word_is(t, "WOULD") || word_is(t, "SHALL"))
+		return MOOD_INTENT;
+	if (word_is(t, "MAY") || word_is(t, "MIGHT") || word_is(t, "COULD"))
+		return MOOD_POSSIBLE;
+	if (!word_is(t, "TO") || k - 1 < cs)
+		return MOOD_FACT;
+	const struct tok *g = &c->toks[k - 1];
+	if (g->len >= 8 && memcmp(g->w, "THREATEN", 8) == 0)
+		return MOOD_THREAT;
+	for (size_t i = 0; i < sizeof intents / sizeof intents[0]; i++) {
+		size_t n = strlen(intents[i]);
+		if (g->len >= n && memcmp(g->w, intents[i], n) == 0 && g->len <= n + 3)
+			return MOOD_INTENT;
+	}
+	return MOOD_FACT;
+}
+
+/* Does the pattern name a word before its verb (TO_*, WILL_*: it codes the mood)? */
+static bool pattern_has_lead(const struct coder *c, uint32_t pattern)
+{
+	if (pattern == UINT32_MAX)
+		return false;
+	const struct dict *d = c->dict;
+	const struct dict_phrase *p = &d->phrases[d->patterns[pattern].phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_VERB)
+			return false;
+		if (e->kind == ELEM_WORD || e->kind == ELEM_ALT || e->kind == ELEM_SYNSET)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The code for an act that is intended (03x: yielding is 035x, talks 036, aid 033x ...)
+ * or threatened (13x: sanctions 1312, cutting ties 1313, repression 137, attack 1384 ...)
+ * rather than done; false when CAMEO has none (hostile intentions are threats; hopes
+ * for cooperation that are only possible are nothing).
+ */
+static bool mood_code(const char *code, enum mood mood, char out[8])
+{
+	static const struct {
+		const char *from, *intent, *threat;
+	} map[] = {
+		{"0811", "0351", NULL}, {"0812", "0351", NULL}, {"0813", "0351", NULL},
+		{"0814", "0351", NULL}, {"081", "0351", NULL}, {"082", "0352", NULL},
+		{"0831", "0341", NULL}, {"0832", "0342", NULL}, {"0833", "0343", NULL},
+		{"0834", "0344", NULL}, {"083", "034", NULL}, {"084", "0353", NULL},
+		{"085", "0354", NULL}, {"086", "0355", NULL}, {"087", "0356", NULL},
+		{"080", "035", NULL}, {"04", "036", NULL}, {"057", "030", NULL}, {"05", "032", NULL},
+		{"061", "0311", NULL}, {"062", "0312", NULL}, {"063", "0313", NULL},
+		{"064", "0314", NULL}, {"06", "031", NULL}, {"071", "0331", NULL},
+		{"072", "0332", NULL}, {"073", "0333", NULL}, {"074", "0334", NULL}, {"07", "033", NULL},
+		{"03", "", NULL}, {"14", "133", "133"}, {"15", "138", "138"}, {"160", "131", "131"},
+		{"161", "1313", "1313"}, {"162", "1311", "1311"}, {"163", "1312", "1312"},
+		{"164", "134", "134"}, {"165", "135", "135"}, {"166", "136", "136"},
+		{"1721", "1321", "1321"}, {"1722", "1322", "1322"}, {"1723", "1323", "1323"},
+		{"1724", "1324", "1324"}, {"172", "132", "132"}, {"17", "137", "137"},
+		{"18", "1383", "1383"}, {"191", "1381", "1381"}, {"192", "1382", "1382"},
+		{"19", "1384", "1384"}, {"204", "1385", "1385"}, {"20", "138", "138"},
+		{"13", "", ""},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (strncmp(code, map[i].from, strlen(map[i].from)) != 0)
+			continue;
+		/* an intention to cooperate is 03x; a hostile one, threatened or possible, 13x */
+		const char *to = mood == MOOD_INTENT ? map[i].intent : map[i].threat;
+		if (!to)
+			return false;
+		snprintf(out, 8, "%s", to[0] ? to : code);
+		return true;
+	}
+	return false;
+}
+
 /*
  * The demand (10x, CAMEO 1.1b3) for an action that is demanded: release (084) is 1053,
  * withdrawal and de-escalation (087) 1056, talks (036, 04x) 106, mediation 108, aid
@@ -3146,6 +3242,52 @@ static int demand_speaker(const struct coder *c, int vi, int subject, const bool
 			if (!quoted[c->groups[g].start] && !same_codes(c, g, subject))
 				return g;
 	return -1;
+}
+
+/*
+ * Can an event of this code stand with a source alone (news mode)? Acts that need no
+ * other party: appeals for aid, aid, yielding, investigations, rejections, protests,
+ * force posture, cutting ties, coercion and violence. Not statements, intentions and
+ * threats (an intent with no object says nothing), consultations, cooperation, demands
+ * or criticism, nor sanctions with no one sanctioned (mostly the noun: "while sanctions
+ * remain"); not companies or the media as the source, outside protests; not a bare
+ * participle after its subject in violence ("President Moise assassinated at home" is
+ * a passive with its doer unnamed).
+ */
+static bool one_sided(const struct coder *c, const char *code, const char *source, int vs)
+{
+	static const char *const codes[] = {"023", "07", "08", "09", "12", "14", "15", "161",
+		"162", "164", "165", "166", "17", "18", "19", "20"};
+	bool ok = false;
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0] && !ok; i++)
+		ok = strncmp(code, codes[i], strlen(codes[i])) == 0;
+	if (!ok)
+		return false;
+	bool protest = code[0] == '1' && code[1] == '4';
+	if (!protest && (strncmp(source, "MNC", 3) == 0 || strstr(source + 3, "BUS") ||
+				strstr(source + 3, "MED")))
+		return false;
+	const struct tok *v = &c->toks[vs];
+	static const char *const irregular[] = {"SHOT", "HIT", "HELD", "STRUCK", "CAUGHT", "HURT",
+		"SLAIN", "FOUGHT", "TAKEN", "SENT", "KEPT", "PUT", "SET", "CUT", "LOST", "BUILT",
+		"HUNG", "BOMBED", "BEATEN", "SEEN", "GIVEN", "DRIVEN", "THROWN", "BLOWN"};
+	bool participle = v->len > 3 && (memcmp(v->w + v->len - 2, "ED", 2) == 0 ||
+						memcmp(v->w + v->len - 2, "EN", 2) == 0);
+	for (size_t i = 0; i < sizeof irregular / sizeof irregular[0] && !participle; i++)
+		participle = word_is(v, irregular[i]);
+	/* "the US was attacked": the subject of a passive is its target */
+	int k = vs - 1;
+	if (k >= 0 && c->toks[k].type == T_FREE && c->toks[k].len > 4 &&
+		memcmp(c->toks[k].w + c->toks[k].len - 2, "LY", 2) == 0)
+		k--;
+	if (participle && k >= 0 && c->toks[k].word == W_AUX)
+		return false;
+	/* a headline's bare participle after its subject is a passive too ("Haitian
+	 * President Moise assassinated at his home"); a sentence's is a past tense */
+	bool violence = code[0] == '2' || (code[0] == '1' && code[1] >= '7');
+	if (violence && c->headline && vs > 0 && c->toks[vs - 1].type == T_ACTOR && participle)
+		return false;
+	return true;
 }
 
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
@@ -3400,6 +3542,16 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					sentence_done = true;
 				continue;
 			}
+			/* news: what is intended, threatened or possible is not done ("vows to
+			 * withdraw" is 0356, "threatens to expel observers" 136, "could suspend
+			 * relations" 1313), unless the pattern itself reads the mood (TO_*) */
+			char recoded[8] = "";
+			if (c->opt.nearest_subject && !pattern_has_lead(c, r.pattern)) {
+				enum mood mood = verb_mood(c, vb->start, cs);
+				if (mood != MOOD_FACT &&
+					!mood_code(dict_str(c->dict, ev->code), mood, recoded))
+					continue;
+			}
 			plan.sg = sg;
 			plan.tg = tg;
 			plan_side(c, sg, default_source, plan.scodes, &plan.ns);
@@ -3416,10 +3568,20 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				}
 			}
 			plan_side(c, tg, default_target, plan.tcodes, &plan.nt);
+			/* news: an act with no other party is still an event ("Haiti teachers
+			 * go on strike", "Army pulls forces out", "Government rejects request");
+			 * statements, consultations, cooperation, demands and criticism need one */
+			if (plan.pairing == PAIR_CROSS && plan.nt == 0 && plan.ns > 0 &&
+				c->opt.nearest_subject &&
+				one_sided(c, dict_str(c->dict, ev->code), plan.scodes[0], vb->start)) {
+				plan.tcodes[0][0] = '\0';
+				plan.nt = 1;
+			}
 			if (plan.ns == 0 || (plan.pairing == PAIR_CROSS && plan.nt == 0))
 				continue;
 			int n0 = c->nsentence_events;
-			int emitted = emit_plan(c, sentence, &plan, ev, vi, r.pattern, r.span_start,
+			int emitted = emit_plan(c, sentence, &plan, ev, recoded[0] ? recoded : NULL, vi,
+				r.pattern, r.span_start,
 				r.span_end, ci);
 			if (emitted == 0)
 				continue;
@@ -3579,6 +3741,12 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		c->lex_stamp[c->lms[i].lex] = c->stamp;
 	c->all_caps = !lower;
 	c->title_case = c->opt.title_case && title_case_sentence(c);
+	size_t last = end;
+	while (last > start && (text[last - 1] == ' ' || text[last - 1] == '\n' ||
+				       text[last - 1] == '\r' || text[last - 1] == '\t'))
+		last--;
+	c->headline = last > start && text[last - 1] != '.' && text[last - 1] != '!' &&
+		text[last - 1] != '"' && (unsigned char)text[last - 1] < 0x80;
 
 	tag_actors(c);
 	tag_plain_and_verbs(c);

@@ -90,7 +90,7 @@ static void test_basics(void)
 	is_str(code("Ukraine criticised Russia."), "UKR 111 RUS", "an irregular form in {braces}");
 	is_str(code("Mr Guaidó criticized Russia."), "VENOPP 111 RUS",
 		"accents fold: Guaidó is GUAIDO");
-	is_str(code("Russia attacked."), "", "no target, no event");
+	is_str(code("Russia attacked."), "RUS 190 ", "no target: an attack with an empty target");
 	is_str(code("The attack on Ukraine worried Russia."), "",
 		"a verb after a determiner is a noun");
 }
@@ -123,7 +123,7 @@ static void test_actors(void)
 		"but not one inside a phrase that modifies the subject");
 	is_str(code("During the meeting, Russia attacked Ukraine."), "RUS 190 UKR",
 		"a short main clause after an opening phrase is not dropped as a comma clause");
-	is_str(code("Russia attacked on Monday, an Iranian official said."), "",
+	is_str(code("Russia attacked on Monday, an Iranian official said."), "RUS 190 ",
 		"but a closing attribution is: its actor is not the target");
 	is_str(code("At the White House, Iran criticized China."), "IRN 111 CHN",
 		"a place in an opening phrase is not a subject in a list with the next name");
@@ -160,7 +160,7 @@ static void test_actors(void)
 		"an agent with no actor does not take the country it acts against");
 	is_str(code("Russia attacked targets in Tbilisi, Georgia."), "RUS 190 GEO",
 		"\"in Tbilisi, Georgia\" is one place");
-	is_str(code("Russia attacked targets in Atlanta, Georgia."), "",
+	is_str(code("Russia attacked targets in Atlanta, Georgia."), "RUS 190 ",
 		"\"in Atlanta, Georgia\": two countries for one place, neither is coded");
 	is_str(code("Iran criticized talks in Russia, China and Ukraine."),
 		"IRN 111 RUS; IRN 111 CHN; IRN 111 UKR", "but a list after IN is a list");
@@ -192,6 +192,17 @@ static void test_grammar(void)
 	is_str(code("Iran says Russia should stop attacking Ukraine."), "IRN 1056 RUS",
 		"stopping a hostile act is de-escalation");
 	is_str(code("Russia must back down."), "", "with no speaker an obligation is no event");
+	is_str(code("Russian troops attacked."), "RUSMIL 190 ",
+		"an act with no other party is coded with an empty target");
+	is_str(code("Russia said."), "", "but not a statement");
+	is_str(code("The United States was attacked."), "", "nor a passive with its doer unnamed");
+	is_str(code("Russia vowed to attack Ukraine."), "RUS 1384 UKR",
+		"a hostile intention is a threat (13x), not the act");
+	is_str(code("Russia threatened to impose sanctions on Ukraine."), "RUS 1312 UKR",
+		"a threatened sanction is 1312");
+	is_str(code("Russia could attack Ukraine."), "RUS 1384 UKR", "and so is a possible attack");
+	is_str(code("Russia agreed to back down."), "RUS 0356 ",
+		"an intention to yield is 035x");
 	is_str(code("Russia denied attacking Ukraine."), "RUS 016 UKR",
 		"a denial frames what follows: no attack is coded");
 	is_str(code("Russia considered attacking Ukraine."), "RUS 014 UKR",
@@ -230,7 +241,7 @@ static void test_documents(void)
 		"\"the president\" is the last actor named with that role");
 	is_str(code("\u201CRussia attacked us,\u201D Ukraine said."), "RUS 190 UKR",
 		"\"us\" in a quotation is its speaker");
-	is_str(code("Russia attacked us."), "", "but not outside one");
+	is_str(code("Russia attacked us."), "RUS 190 ", "but not outside one (no US)");
 	is_str(code("Russian planes landed in Venezuela. Russia attacked the country."),
 		"RUS 190 VEN", "\"the country\" is the last country named");
 
