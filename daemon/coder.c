@@ -3244,6 +3244,24 @@ static int demand_speaker(const struct coder *c, int vi, int subject, const bool
 	return -1;
 }
 
+/* Codes of acts done together: consultations (04x), intent to meet (036), signing (057),
+ * material cooperation (06x). */
+static bool reciprocal(const char *code)
+{
+	return (code[0] == '0' && (code[1] == '4' || code[1] == '6')) ||
+		strncmp(code, "036", 3) == 0 || strncmp(code, "057", 3) == 0;
+}
+
+/* Is group g governed by IN, AT or NEAR (a place)? */
+static bool locative(const struct coder *c, int g)
+{
+	int b = c->groups[g].start - 1;
+	while (b >= 0 && c->toks[b].word == W_DETERMINER)
+		b--;
+	return b >= 0 && (word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "AT") ||
+				 word_is(&c->toks[b], "NEAR") || word_is(&c->toks[b], "INSIDE"));
+}
+
 /*
  * Can an event of this code stand with a source alone (news mode)? Acts that need no
  * other party: appeals for aid, aid, yielding, investigations, rejections, protests,
@@ -3476,6 +3494,16 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				}
 				if (tg < 0 && !default_target && c->opt.default_target[0])
 					default_target = c->opt.default_target;
+			}
+			/* news: "A and B meet in C", "A and B hold talks in C": meeting, talks and
+			 * agreements between the members of a compound subject are with each
+			 * other; a place after IN or AT is where, not with whom */
+			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS && sg >= 0 &&
+				r.target < 0 && is_compound(c, sg) &&
+				reciprocal(dict_str(c->dict, ev->code)) &&
+				(tg < 0 || (tg != sg && locative(c, tg)))) {
+				tg = sg;
+				plan.pairing = PAIR_COMPOUND_BOTH;
 			}
 			/* news: "clashes between A and B" with no subject before the verb codes
 			 * A and B against each other */

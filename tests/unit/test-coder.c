@@ -217,6 +217,8 @@ static void test_grammar(void)
 		"no subject, a compound after BETWEEN: its members against each other");
 	is_str(code("Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
 		"a compound source is its own target (paired code both ways)");
+	is_str(code("Russia and China met in Iran."), "RUS 036 CHN; CHN 036 RUS",
+		"a compound that meets does so with itself; IN names the place");
 	is_str(code("Iran said Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
 		"after a verb of saying, \"A and B\" before a verb is its compound subject");
 }
