@@ -2609,6 +2609,26 @@ static int first_distinct_group(const struct coder *c, int from, int to, int sou
 	return -1;
 }
 
+/*
+ * Could token t be a past participle? Regular -ED forms and the irregular ones news uses
+ * most; not -EN verbs such as THREATEN, OPEN or STRENGTHEN.
+ */
+static bool past_participle(const struct tok *t)
+{
+	static const char *const irregular[] = {"TAKEN", "GIVEN", "BEATEN", "BROKEN", "STOLEN",
+		"CHOSEN", "WRITTEN", "DRIVEN", "THROWN", "SHOWN", "BLOWN", "SEEN", "KNOWN", "DRAWN",
+		"FALLEN", "HIDDEN", "SPOKEN", "FROZEN", "SWORN", "TORN", "BORN", "SHAKEN", "SLAIN",
+		"SHOT", "HIT", "HELD", "STRUCK", "CAUGHT", "HURT", "FOUGHT", "SENT", "KEPT", "PUT",
+		"CUT", "LOST", "BUILT", "HUNG", "LEFT", "SOLD", "TOLD", "BROUGHT", "BOUGHT", "SOUGHT",
+		"FOUND", "BOUND", "LED", "FLED", "SPENT", "FELT", "MET", "WON", "RUN", "OUSTED"};
+	if (t->len > 3 && memcmp(t->w + t->len - 2, "ED", 2) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof irregular / sizeof irregular[0]; i++)
+		if (word_is(t, irregular[i]))
+			return true;
+	return false;
+}
+
 static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end, int *ret_by)
 {
 	bool aux = false;
@@ -2626,9 +2646,7 @@ static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end,
 	if (!aux && c->opt.nearest_subject && ve + 1 <= clause_end) {
 		/* and the participle takes no object: "Russia denied claims by Ukraine" */
 		const struct tok *v = &c->toks[vs], *next = &c->toks[ve + 1];
-		if (v->len > 3 && (memcmp(v->w + v->len - 2, "ED", 2) == 0 ||
-					  memcmp(v->w + v->len - 2, "EN", 2) == 0) &&
-			(next->word == W_BY || is_preposition(next)))
+		if (past_participle(v) && (next->word == W_BY || is_preposition(next)))
 			headline = true;
 	}
 	if (!aux && !headline)
@@ -3245,11 +3263,44 @@ static int demand_speaker(const struct coder *c, int vi, int subject, const bool
 }
 
 /* Codes of acts done together: consultations (04x), intent to meet (036), signing (057),
- * material cooperation (06x). */
+ * material cooperation (06x), truces and settlements (0356, 037, 087). */
 static bool reciprocal(const char *code)
 {
 	return (code[0] == '0' && (code[1] == '4' || code[1] == '6')) ||
-		strncmp(code, "036", 3) == 0 || strncmp(code, "057", 3) == 0;
+		strncmp(code, "036", 3) == 0 || strncmp(code, "057", 3) == 0 ||
+		strncmp(code, "0356", 4) == 0 || strncmp(code, "037", 3) == 0 ||
+		strncmp(code, "087", 3) == 0;
+}
+
+/* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
+static bool agent_of_participle(const struct coder *c, int g)
+{
+	int b = c->groups[g].start - 1;
+	while (b >= 0 && c->toks[b].word == W_DETERMINER)
+		b--;
+	if (b < 1 || c->toks[b].word != W_BY)
+		return false;
+	const struct tok *p = &c->toks[b - 1];
+	return p->len > 3 && (memcmp(p->w + p->len - 2, "ED", 2) == 0 ||
+				     memcmp(p->w + p->len - 2, "EN", 2) == 0);
+}
+
+/*
+ * A headline's past participle right after its subject, with no BY and no object, is a
+ * passive whose doer is not named ("Iran's top nuclear scientist assassinated near
+ * Tehran", "three US troops killed in drone attack"): no event.
+ */
+static bool headline_passive(const struct coder *c, int vs, int ve)
+{
+	if (!c->headline || vs < 1 || c->toks[vs - 1].type != T_ACTOR)
+		return false;
+	const struct tok *v = &c->toks[vs];
+	if (!past_participle(v))
+		return false;
+	if (ve + 1 >= c->ntoks)
+		return true;
+	const struct tok *n = &c->toks[ve + 1];
+	return is_preposition(n) && n->word != W_BY;
 }
 
 /* Is group g governed by IN, AT or NEAR (a place)? */
@@ -3286,13 +3337,7 @@ static bool one_sided(const struct coder *c, const char *code, const char *sourc
 				strstr(source + 3, "MED")))
 		return false;
 	const struct tok *v = &c->toks[vs];
-	static const char *const irregular[] = {"SHOT", "HIT", "HELD", "STRUCK", "CAUGHT", "HURT",
-		"SLAIN", "FOUGHT", "TAKEN", "SENT", "KEPT", "PUT", "SET", "CUT", "LOST", "BUILT",
-		"HUNG", "BOMBED", "BEATEN", "SEEN", "GIVEN", "DRIVEN", "THROWN", "BLOWN"};
-	bool participle = v->len > 3 && (memcmp(v->w + v->len - 2, "ED", 2) == 0 ||
-						memcmp(v->w + v->len - 2, "EN", 2) == 0);
-	for (size_t i = 0; i < sizeof irregular / sizeof irregular[0] && !participle; i++)
-		participle = word_is(v, irregular[i]);
+	bool participle = past_participle(v);
 	/* "the US was attacked": the subject of a passive is its target */
 	int k = vs - 1;
 	if (k >= 0 && c->toks[k].type == T_FREE && c->toks[k].len > 4 &&
@@ -3401,6 +3446,10 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				continue;
 			if (c->opt.negation && denied_claim(c, vb->start, cs))
 				continue;
+			/* and the rest of its clause is about what was done to the subject, not
+			 * by it ("Lawmaker Killed in Targeted Attack") */
+			if (c->opt.nearest_subject && r.source < 0 && headline_passive(c, vb->start, vb->end))
+				break;
 			memset(c->excluded, 0, sizeof c->excluded);
 			for (int s = 0; s < r.nskips; s++)
 				c->excluded[r.skips[s]] = 1;
@@ -3438,9 +3487,23 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				}
 				if (sg < 0) {
 					bool own = ci == 0 || carried < 0 || group_starting_at(c, cs, cs, &(int){0}) >= 0;
+					/* news: nor the speaker of a statement that reports this verb
+					 * ("Jordan says three US troops killed in drone attack") */
+					int ofrom = cs;
+					for (int k = vb->start - 1; c->opt.nearest_subject && k > cs; k--)
+						if ((c->toks[k].type == T_VERB && c->toks[k].verb != vi &&
+							    statement_verb(c, c->toks[k].verb)) ||
+							c->toks[k].word == W_THAT) {
+							/* unless the statement names the act itself ("Rebels
+							 * announce suspension of attacks", "Leader said to
+							 * reject meeting"): no one stands between */
+							if (first_group_in(c, k + 1, vb->start - 1) >= 0)
+								ofrom = k + 1;
+							break;
+						}
 					if (own)
-						sg = tg >= 0 ? first_distinct_group(c, cs, vb->start - 1, tg) :
-							first_group_in(c, cs, vb->start - 1);
+						sg = tg >= 0 ? first_distinct_group(c, ofrom, vb->start - 1, tg) :
+							first_group_in(c, ofrom, vb->start - 1);
 					else
 						sg = carried;
 					/* news: not a place in an opening phrase ("At the White House, Ms
@@ -3501,7 +3564,7 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS && sg >= 0 &&
 				r.target < 0 && is_compound(c, sg) &&
 				reciprocal(dict_str(c->dict, ev->code)) &&
-				(tg < 0 || (tg != sg && locative(c, tg)))) {
+				(tg < 0 || (tg != sg && (locative(c, tg) || agent_of_participle(c, tg))))) {
 				tg = sg;
 				plan.pairing = PAIR_COMPOUND_BOTH;
 			}

@@ -176,6 +176,8 @@ static void test_grammar(void)
 		"a headline's passive has no auxiliary");
 	is_str(code("Russia attacked Ukraine by surprise."), "RUS 190 UKR",
 		"BY without an actor after it is no passive");
+	is_str(code("Ukrainian President Attacked in Russia"), "",
+		"a headline's bare participle with no BY is a passive whose doer is unnamed");
 	is_str(code("Sanctions were imposed on Iran by the European Union."), "EUR 163 IRN",
 		"a passive pattern names the target; the source is the actor after the verb");
 	is_str(code("The European Union imposed sanctions on Iran."), "EUR 163 IRN", "active voice");
