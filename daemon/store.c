@@ -32,9 +32,12 @@ enum stmt_id {
 	STMT_FEED_RECORD_FAIL,
 	STMT_ARTICLE_INSERT,
 	STMT_ARTICLE_SEEN_PRUNED,
+	STMT_PRUNED_ANY,
+	STMT_ARTICLE_FTS_INSERT,
 	STMT_EVENT_FIND,
 	STMT_EVENT_INSERT,
 	STMT_MENTION_INSERT,
+	STMT_EVENT_COUNT,
 	STMT_PRUNE_REMEMBER,
 	STMT_PRUNE_DELETE,
 	STMT_PRUNE_FORGET,
@@ -65,19 +68,26 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FEED_RECORD_FAIL] =
 		"UPDATE feeds SET last_fetch_at = datetime(?2, 'unixepoch'), last_status = ?3, "
 		"last_error = ?4, consecutive_failures = consecutive_failures + 1 WHERE id = ?1",
-	/* A key retention pruned stays out: the feed may still carry the item. */
 	[STMT_ARTICLE_INSERT] =
 		"INSERT INTO articles (feed_id, item_key, url, title, summary, published_at, "
-		"published_is_fallback, fetched_at) SELECT ?1, ?2, ?3, ?4, ?5, "
-		"datetime(?6, 'unixepoch'), ?7, datetime(?8, 'unixepoch') "
-		"WHERE NOT EXISTS (SELECT 1 FROM pruned_articles WHERE feed_id = ?1 AND item_key = ?2) "
+		"published_is_fallback, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 		"ON CONFLICT (feed_id, item_key) DO NOTHING",
+	/* A key retention pruned stays out (the feed may still carry the item), and is kept
+	 * a while longer for each fetch that shows it. */
 	[STMT_ARTICLE_SEEN_PRUNED] =
 		"UPDATE pruned_articles SET last_seen_at = datetime(?3, 'unixepoch') "
 		"WHERE feed_id = ?1 AND item_key = ?2",
+	[STMT_PRUNED_ANY] = "SELECT EXISTS (SELECT 1 FROM pruned_articles)",
+	/* The articles this transaction added, in one statement at commit (schema/0004
+	 * says why). */
+	[STMT_ARTICLE_FTS_INSERT] =
+		"INSERT INTO articles_fts (rowid, title, summary) "
+		"SELECT id, title, summary FROM articles WHERE id >= ?1",
 	[STMT_EVENT_FIND] = "SELECT id FROM events WHERE event_date = ?1 AND actor1_code = ?2 "
 			    "AND event_code = ?3 AND actor2_code = ?4",
-	/* GDELT's names are upper case without the sentence's trailing punctuation. */
+	/* GDELT's names are upper case without the sentence's trailing punctuation. A new
+	 * event has one report; when the event is already there nothing is written and the
+	 * report becomes a mention of it (the one probe of the unique index is the lookup). */
 	[STMT_EVENT_INSERT] =
 		"INSERT INTO events (event_date, "
 		"actor1_code, actor1_name, actor1_country_code, actor1_known_group_code, "
@@ -88,16 +98,28 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"actor2_type1_code, actor2_type2_code, actor2_type3_code, "
 		"is_root_event, event_code, event_base_code, event_root_code, quad_class, "
 		"goldstein_scale, action_country_code, date_added, source_url, article_id, "
-		"sentence_id, sentence, actor1_text, action_text, actor2_text, pattern) "
+		"sentence_id, sentence, actor1_text, action_text, actor2_text, pattern, "
+		"num_mentions, num_sources, num_articles) "
 		"VALUES (?, ?, upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 		"upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, "
-		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, 1) "
+		"ON CONFLICT (event_date, actor1_code, event_code, actor2_code) DO NOTHING",
 	[STMT_MENTION_INSERT] =
 		"INSERT INTO mentions (event_id, article_id, feed_id, published_at, added_at, "
 		"source_name, url, sentence_id, doc_len, sentence, actor1_text, action_text, "
 		"actor2_text, pattern, pattern_origin) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 		"ON CONFLICT (event_id, article_id, sentence_id) DO NOTHING",
+	/* A known event's new mention ?3: one more report, and one more article and source
+	 * unless another of its mentions has them. Both probes read the mentions of one event
+	 * through the (event_id, article_id, sentence_id) index. */
+	[STMT_EVENT_COUNT] =
+		"UPDATE events SET num_mentions = num_mentions + 1, "
+		"num_articles = num_articles + NOT EXISTS (SELECT 1 FROM mentions m "
+		"WHERE m.event_id = ?1 AND m.article_id = ?2 AND m.id <> ?3), "
+		"num_sources = num_sources + NOT EXISTS (SELECT 1 FROM mentions m "
+		"WHERE m.event_id = ?1 AND m.source_name = ?4 AND m.id <> ?3) "
+		"WHERE id = ?1",
 	/* Oldest first, and the same rows for both statements: same order, same limit,
 	 * inside one transaction. */
 	[STMT_PRUNE_REMEMBER] =
@@ -182,8 +204,33 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];
 	bool readonly;
+	/* The first article the open transaction added, 0 if none: it and every later one
+	 * get their full-text entries at commit. */
+	int64_t fts_from;
+	/* Whether retention remembers any pruned key; only then does a new article need
+	 * checking against them. */
+	bool pruned_keys;
+	/* The last times formatted: an ingest stores many reports with the same fetch time
+	 * and many with the same article time. */
+	struct date_memo {
+		int64_t time;
+		char text[DATE_TEXT_SIZE];
+	} added_memo, published_memo, day_memo;
 	char errmsg[512];
 };
+
+/* `time` as date_format() writes it (or, for day_memo, date_format_day() of a day). */
+static const char *memo_date(struct date_memo *memo, int64_t time, bool day)
+{
+	if (!memo->text[0] || memo->time != time) {
+		if (day)
+			date_format_day((int32_t)time, memo->text);
+		else
+			date_format(time, memo->text);
+		memo->time = time;
+	}
+	return memo->text;
+}
 
 static int errno_of(int rc)
 {
@@ -281,13 +328,12 @@ static int run(struct store *store, enum stmt_id id)
 static void event_code_parts(const char *code, char ret_base[5], char ret_root[3])
 {
 	const struct cameo_event_code *known = cameo_event_lookup(code);
-	if (known) {
-		snprintf(ret_base, 5, "%s", known->base);
-		snprintf(ret_root, 3, "%s", known->root);
-		return;
-	}
-	snprintf(ret_base, 5, "%.3s", code);
-	snprintf(ret_root, 3, "%.2s", code);
+	const char *base = known ? known->base : code, *root = known ? known->root : code;
+	size_t base_len = strnlen(base, known ? 4 : 3), root_len = strnlen(root, 2);
+	memcpy(ret_base, base, base_len);
+	ret_base[base_len] = '\0';
+	memcpy(ret_root, root, root_len);
+	ret_root[root_len] = '\0';
 }
 
 /*
@@ -564,8 +610,23 @@ fail_rc:
 	return errno_of(rc);
 }
 
+/* Reads whether retention remembers any pruned key into store->pruned_keys. */
+static int refresh_pruned_keys(struct store *store)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_PRUNED_ANY];
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		store->pruned_keys = sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_reset(stmt);
+	return rc == SQLITE_ROW ? 0 : fail_with(store, rc);
+}
+
 struct store *store_open(const char *path, char **ret_error)
 {
+	/* Memory statistics cost a global mutex around every allocation, and nothing reads
+	 * them. Only possible before SQLite's first use in the process; later calls fail
+	 * harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	struct store *store = xcalloc(1, sizeof(*store));
 	int rc = sqlite3_open_v2(path, &store->db,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -605,6 +666,10 @@ struct store *store_open(const char *path, char **ret_error)
 				sqlite3_errmsg(store->db));
 			goto fail;
 		}
+	}
+	if (refresh_pruned_keys(store) < 0) {
+		*ret_error = xasprintf("cannot read database %s: %s", path, store->errmsg);
+		goto fail;
 	}
 	return store;
 fail:
@@ -670,13 +735,27 @@ int store_begin(struct store *store)
 	return run(store, STMT_BEGIN);
 }
 
+/* Writes the full-text entries of the articles added since store->fts_from. */
+static int index_new_articles(struct store *store)
+{
+	if (!store->fts_from)
+		return 0;
+	sqlite3_bind_int64(store->stmts[STMT_ARTICLE_FTS_INSERT], 1, store->fts_from);
+	int r = run(store, STMT_ARTICLE_FTS_INSERT);
+	if (r == 0)
+		store->fts_from = 0;
+	return r;
+}
+
 int store_commit(struct store *store)
 {
-	return run(store, STMT_COMMIT);
+	int r = index_new_articles(store);
+	return r < 0 ? r : run(store, STMT_COMMIT);
 }
 
 void store_rollback(struct store *store)
 {
+	store->fts_from = 0;
 	if (!sqlite3_get_autocommit(store->db))
 		run(store, STMT_ROLLBACK);
 }
@@ -750,50 +829,65 @@ int store_feed_record(struct store *store, int64_t feed_id, const struct store_f
 
 /* --- articles, events, mentions --- */
 
+/* Returns 1 if the feed's key `item_key` was pruned (and notes that the feed still shows
+ * it), 0 if not, or -errno. */
+static int article_was_pruned(struct store *store, int64_t feed_id, const char *item_key,
+	int64_t now)
+{
+	if (!store->pruned_keys)
+		return 0;
+	sqlite3_stmt *stmt = store->stmts[STMT_ARTICLE_SEEN_PRUNED];
+	sqlite3_bind_int64(stmt, 1, feed_id);
+	bind_text(stmt, 2, item_key, -1);
+	sqlite3_bind_int64(stmt, 3, now);
+	int r = run(store, STMT_ARTICLE_SEEN_PRUNED);
+	return r < 0 ? r : sqlite3_changes(store->db) > 0;
+}
+
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,
 	int64_t *ret_article_id)
 {
+	int r = article_was_pruned(store, feed_id, article->item_key, article->fetched);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	char published[DATE_TEXT_SIZE];
+	date_format(article->published, published);
 	sqlite3_stmt *stmt = store->stmts[STMT_ARTICLE_INSERT];
 	sqlite3_bind_int64(stmt, 1, feed_id);
 	bind_text(stmt, 2, article->item_key, -1);
 	bind_text(stmt, 3, article->url, -1);
 	bind_text(stmt, 4, article->title, -1);
 	bind_text(stmt, 5, article->summary, -1);
-	sqlite3_bind_int64(stmt, 6, article->published);
+	bind_text(stmt, 6, published, -1);
 	sqlite3_bind_int(stmt, 7, article->published_is_fallback);
-	sqlite3_bind_int64(stmt, 8, article->fetched);
-	int r = run(store, STMT_ARTICLE_INSERT);
+	bind_text(stmt, 8, memo_date(&store->added_memo, article->fetched, false), -1);
+	r = run(store, STMT_ARTICLE_INSERT);
 	if (r < 0)
 		return r;
-	if (sqlite3_changes(store->db) == 0) {
-		/* Known, or pruned: a pruned key the feed still shows is kept a while longer. */
-		stmt = store->stmts[STMT_ARTICLE_SEEN_PRUNED];
-		sqlite3_bind_int64(stmt, 1, feed_id);
-		bind_text(stmt, 2, article->item_key, -1);
-		sqlite3_bind_int64(stmt, 3, article->fetched);
-		r = run(store, STMT_ARTICLE_SEEN_PRUNED);
-		return r < 0 ? r : 0;
-	}
-	*ret_article_id = sqlite3_last_insert_rowid(store->db);
+	if (sqlite3_changes(store->db) == 0)
+		return 0; /* known */
+	int64_t id = sqlite3_last_insert_rowid(store->db);
+	if (!store->fts_from)
+		store->fts_from = id;
+	/* Outside a transaction the article is already committed: so is its entry. */
+	if (sqlite3_get_autocommit(store->db) && (r = index_new_articles(store)) < 0)
+		return r;
+	*ret_article_id = id;
 	return 1;
 }
 
-/* Binds an actor's full code, name and GDELT parts from `index` on; returns the next index. */
-static int bind_actor(sqlite3_stmt *stmt, int index, const char *code, const char *words)
+/* Binds an actor's full code, name and GDELT parts (split into *parts, which must
+ * outlive the statement's step) from `index` on; returns the next index. */
+static int bind_actor(sqlite3_stmt *stmt, int index, const char *code, const char *words,
+	struct cameo_actor_parts *parts)
 {
-	struct cameo_actor_parts parts;
-	cameo_actor_split(code, &parts);
+	cameo_actor_split(code, parts);
 	bind_text(stmt, index++, code, -1);
 	bind_optional(stmt, index++, words);
-	const char *fields[8] = {parts.country, parts.known_group, parts.ethnic, parts.religion1,
-		parts.religion2, parts.type1, parts.type2, parts.type3};
-	/* The parts live on this stack frame: SQLite must copy them. */
-	for (size_t i = 0; i < 8; i++) {
-		if (fields[i][0])
-			sqlite3_bind_text(stmt, index++, fields[i], -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(stmt, index++);
-	}
+	const char *fields[8] = {parts->country, parts->known_group, parts->ethnic,
+		parts->religion1, parts->religion2, parts->type1, parts->type2, parts->type3};
+	for (size_t i = 0; i < 8; i++)
+		bind_optional(stmt, index++, fields[i]);
 	return index;
 }
 
@@ -818,17 +912,20 @@ static int event_find(struct store *store, const char *day, const struct store_e
 	return r;
 }
 
+/* Inserts the event unless it exists. Returns 1 and sets *ret_id for a new event, 0 if
+ * it existed, or -errno. */
 static int event_insert(struct store *store, const char *day, const char *added,
 	const struct store_report_origin *origin, const struct store_event *ev,
 	const char *target, int64_t *ret_id)
 {
 	sqlite3_stmt *stmt = store->stmts[STMT_EVENT_INSERT];
 	char base[5], root[3];
+	struct cameo_actor_parts source_parts, target_parts;
 	event_code_parts(ev->event_code, base, root);
 	int i = 1;
 	bind_text(stmt, i++, day, -1);
-	i = bind_actor(stmt, i, ev->source, ev->source_text);
-	i = bind_actor(stmt, i, target, ev->target_text);
+	i = bind_actor(stmt, i, ev->source, ev->source_text, &source_parts);
+	i = bind_actor(stmt, i, target, ev->target_text, &target_parts);
 	sqlite3_bind_int(stmt, i++, ev->in_lead);
 	bind_text(stmt, i++, ev->event_code, -1);
 	bind_text(stmt, i++, base, -1);
@@ -851,20 +948,22 @@ static int event_insert(struct store *store, const char *day, const char *added,
 	bind_text(stmt, i++, ev->target_text, -1);
 	bind_text(stmt, i++, ev->pattern, -1);
 	int r = run(store, STMT_EVENT_INSERT);
-	if (r == 0)
-		*ret_id = sqlite3_last_insert_rowid(store->db);
-	return r;
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(store->db) == 0)
+		return 0;
+	*ret_id = sqlite3_last_insert_rowid(store->db);
+	return 1;
 }
 
+/* Returns 1 if the mention is new (its id in *ret_id), 0 if it was stored before, or
+ * -errno. */
 static int mention_insert(struct store *store, int64_t event_id, const char *added,
-	const struct store_report_origin *origin, const struct store_event *ev)
+	const struct store_report_origin *origin, const struct store_event *ev,
+	const char *source_name, int64_t *ret_id)
 {
 	sqlite3_stmt *stmt = store->stmts[STMT_MENTION_INSERT];
-	char published[DATE_TEXT_SIZE], source_name[256];
-	date_format(origin->published, published);
-	source_name_of(origin->url, source_name, sizeof(source_name));
-	if (!source_name[0])
-		source_name_of(origin->feed_url, source_name, sizeof(source_name));
+	const char *published = memo_date(&store->published_memo, origin->published, false);
 	int i = 1;
 	sqlite3_bind_int64(stmt, i++, event_id);
 	sqlite3_bind_int64(stmt, i++, origin->article_id);
@@ -881,30 +980,55 @@ static int mention_insert(struct store *store, int64_t event_id, const char *add
 	bind_text(stmt, i++, ev->target_text, -1);
 	bind_text(stmt, i++, ev->pattern, -1);
 	bind_text(stmt, i++, ev->pattern_origin, -1);
-	return run(store, STMT_MENTION_INSERT);
+	int r = run(store, STMT_MENTION_INSERT);
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(store->db) == 0)
+		return 0;
+	*ret_id = sqlite3_last_insert_rowid(store->db);
+	return 1;
 }
 
+/*
+ * The counts on events are kept here, in the transaction that stores the report: a new
+ * event is written with one mention, article and source; a known one's counts follow
+ * each new mention. Mentions are never deleted on their own (retention keeps them,
+ * without their article), so the counts stay the number of reports ever stored.
+ */
 int store_event_add(struct store *store, const struct store_report_origin *origin,
 	const struct store_event *event)
 {
-	char day[16], added[DATE_TEXT_SIZE];
+	char source_name[256];
 	const char *target = event->target ? event->target : "";
-	date_format_day(event->event_day, day);
-	date_format(origin->added, added);
-	int64_t event_id = 0;
-	int r = event_find(store, day, event, target, &event_id);
+	const char *day = memo_date(&store->day_memo, event->event_day, true);
+	const char *added = memo_date(&store->added_memo, origin->added, false);
+	source_name_of(origin->url, source_name, sizeof(source_name));
+	if (!source_name[0])
+		source_name_of(origin->feed_url, source_name, sizeof(source_name));
+	int64_t event_id = 0, mention_id = 0;
+	int r = event_insert(store, day, added, origin, event, target, &event_id);
 	if (r < 0)
 		return r;
-	bool is_new = r == 0;
-	if (is_new) {
-		r = event_insert(store, day, added, origin, event, target, &event_id);
+	bool is_new = r == 1;
+	if (!is_new) {
+		r = event_find(store, day, event, target, &event_id);
 		if (r < 0)
 			return r;
+		if (r == 0) {
+			snprintf(store->errmsg, sizeof(store->errmsg), "event vanished while storing");
+			return -EIO;
+		}
 	}
-	r = mention_insert(store, event_id, added, origin, event);
-	if (r < 0)
-		return r;
-	return is_new ? 1 : 0;
+	r = mention_insert(store, event_id, added, origin, event, source_name, &mention_id);
+	if (r <= 0 || is_new)
+		return r < 0 ? r : is_new;
+	sqlite3_stmt *stmt = store->stmts[STMT_EVENT_COUNT];
+	sqlite3_bind_int64(stmt, 1, event_id);
+	sqlite3_bind_int64(stmt, 2, origin->article_id);
+	sqlite3_bind_int64(stmt, 3, mention_id);
+	bind_text(stmt, 4, source_name, -1);
+	r = run(store, STMT_EVENT_COUNT);
+	return r < 0 ? r : 0;
 }
 
 /* --- retention and housekeeping --- */
@@ -943,7 +1067,8 @@ int store_prune(struct store *store, int64_t cutoff, int64_t now, size_t limit)
 	r = store_commit(store);
 	if (r < 0)
 		goto fail;
-	return deleted;
+	r = refresh_pruned_keys(store);
+	return r < 0 ? r : deleted;
 fail:
 	store_rollback(store);
 	return r;

@@ -7,7 +7,9 @@
  * a database newer than this binary is refused. Writes happen inside store_begin() /
  * store_commit() so a reader never sees half an ingest. Events are GDELT-shaped: one row
  * per (day, source, event code, target) with its reports as mentions (schema/0002 says
- * why); the CAMEO lookup tables are loaded from the codebook compiled into the binary.
+ * why), and its counts of mentions, articles and sources kept here as each report is
+ * stored (schema/0004); the CAMEO lookup tables are loaded from the codebook compiled
+ * into the binary.
  * Never logs: errors come back as negative errno values with the SQLite message
  * available from store_errmsg().
  */
@@ -92,6 +94,13 @@ const char *store_errmsg(const struct store *store);
 /* The schema version this binary writes. */
 int store_schema_version(void);
 
+/*
+ * One transaction (BEGIN IMMEDIATE ... COMMIT): what happens between begin and commit is
+ * seen by readers all at once or not at all. store_commit() first writes the full-text
+ * entries of the articles the transaction added (schema/0004 says why there, not per
+ * article). Both return 0 or -errno; after a failed commit, call store_rollback(), which
+ * accepts a transaction SQLite already rolled back.
+ */
 int store_begin(struct store *store);
 int store_commit(struct store *store);
 void store_rollback(struct store *store);
@@ -111,7 +120,7 @@ int store_feed_record(struct store *store, int64_t feed_id, const struct store_f
 /*
  * Adds an article unless the feed already has one with the same item_key, or had one
  * that retention pruned. Returns 1 and sets *ret_article_id if it was new, 0 if not, or
- * -errno.
+ * -errno. Inside a transaction, full-text search finds the article once it commits.
  */
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,
 	int64_t *ret_article_id);

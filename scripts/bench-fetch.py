@@ -37,6 +37,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BODIES = 50
 CONCURRENCY = 50
+FRESH_ITEMS = 2
+CYCLE_NAMES = {1: 'cold', 2: 'warm', 3: 'steady'}
 
 
 def sentences():
@@ -53,12 +55,23 @@ def sentences():
     return found or ['Russia deployed troops to Venezuela on Saturday.']
 
 
-def write_bodies(directory):
-    """BODIES distinct RSS documents of about 50 KB each."""
+def write_bodies(directory, fresh=0):
+    """BODIES distinct RSS documents of about 50 KB each; with `fresh`, each body starts
+    with that many newer items the earlier bodies did not have (what a news feed looks
+    like one poll interval later)."""
     pool = sentences()
     for b in range(BODIES):
         items = []
         size = 0
+        for k in range(fresh):
+            start = (b * 11 + k * 5 + 1) % len(pool)
+            text = ' '.join(pool[(start + j) % len(pool)] for j in range(3))
+            title = pool[(start + 2) % len(pool)][:120]
+            items.append('<item><title>%s</title><link>http://127.0.0.1/a/%d/new%d</link>'
+                         '<guid isPermaLink="false">bench-%d-new%d</guid>'
+                         '<pubDate>Sun, 24 Mar 2019 %02d:%02d:00 GMT</pubDate>'
+                         '<description>%s</description></item>\n'
+                         % (html.escape(title), b, k, b, k, k % 24, b % 60, html.escape(text)))
         i = 0
         while size < 48000:
             start = (b * 7 + i * 3) % len(pool)
@@ -101,8 +114,9 @@ class Usage:
         return json.loads(out)
 
 
-def start_server(binary, bodies):
-    proc = subprocess.Popen([binary, bodies], stdout=subprocess.PIPE, text=True)
+def start_server(binary, bodies, port=None):
+    cmd = [binary, bodies] + ([str(port)] if port else [])
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     if not line.startswith('PORT '):
         raise SystemExit('bench-feedserver did not start: %r' % line)
@@ -248,15 +262,30 @@ def main():
               % (len(sizes), sum(sizes) / len(sizes) / 1024, server.pid, port,
                  ' '.join(open('/proc/loadavg').read().split()[:3])))
         for n in args.feeds:
+            if rows:
+                # The previous size ended on the steady bodies: start again from the old.
+                server.terminate()
+                server.wait()
+                write_bodies(bodies)
+                server, port = start_server(args.feedserver, bodies, port)
             urls = ['http://127.0.0.1:%d/n/%d.xml' % (port, i) for i in range(n)]
             print('## %d feeds' % n)
             curl = bench_curl(urls, work, args.repeat)
             print('curl --parallel: %.2f s wall, %.2f s CPU, %.0f MB' %
                   (curl['wall'], curl['cpu'], curl['rss_mb']))
-            for cycle in (1, 2):
-                # A cold cycle happens once per database; warm ones can be repeated.
+            for cycle in (1, 2, 3):
+                if cycle == 3:
+                    # Steady state: every feed now carries FRESH_ITEMS new items, as a news
+                    # feed does one interval later; the body is parsed again, only the new
+                    # items are coded and stored. Same port, so the same feeds.
+                    server.terminate()
+                    server.wait()
+                    write_bodies(bodies, fresh=FRESH_ITEMS)
+                    server, port = start_server(args.feedserver, bodies, port)
+                # Cold and steady cycles change the database, so they run once; the warm
+                # cycle (nothing new) can be repeated.
                 geo = best([bench_geotrackd(args.geotrackd, urls, work, cycle)
-                            for _ in range(1 if cycle == 1 else args.repeat)])
+                            for _ in range(args.repeat if cycle == 2 else 1)])
                 s = geo['split']
                 print('geotrackd --once, cycle %d: %.2f s wall (%.0f feeds/s), %.2f s CPU, '
                       '%.0f MB peak RSS; fetch %.2f, parse %.2f, code %.2f, store %.2f s; '
@@ -283,7 +312,7 @@ def main():
     print('|---:|---|---|---:|---:|---:|---:|---|')
     for n, cycle, curl, geo, nb in rows:
         s = geo['split']
-        name = 'cold' if cycle == 1 else 'warm'
+        name = CYCLE_NAMES[cycle]
         if cycle == 1:
             print('| %d | - | curl --parallel | %.2f | %.0f | %.2f | %.0f | - |'
                   % (n, curl['wall'], n / curl['wall'], curl['cpu'], curl['rss_mb']))
@@ -295,7 +324,7 @@ def main():
                   % (n, name, nb['wall'], n / nb['wall'], nb['cpu'], nb['rss_mb']))
     print()
     for n, cycle, curl, geo, nb in rows:
-        name = 'cold' if cycle == 1 else 'warm'
+        name = CYCLE_NAMES[cycle]
         if nb:
             print('%d feeds, %s: geotrackd cycle is %.1fx faster than newsboat (bar: 20x)'
                   % (n, name, nb['wall'] / geo['wall']))

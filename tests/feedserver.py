@@ -93,14 +93,18 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in headers:
             self.send_header(name, value)
         self.send_header('Content-Length', str(len(body)))
+        if self.command == 'HEAD' or not body:
+            self.landed()
         self.end_headers()
-        if self.command != 'HEAD':
+        if self.command != 'HEAD' and body:
+            self.landed()
             self.wfile.write(body)
 
     def redirect(self, status, location):
         self.send_response(status)
         self.send_header('Location', location)
         self.send_header('Content-Length', '0')
+        self.landed()
         self.end_headers()
 
     def read_feed(self, name):
@@ -120,13 +124,24 @@ class Handler(BaseHTTPRequestHandler):
             in_flight[''] += 1
             in_flight[host] = in_flight.get(host, 0) + 1
             counts = (in_flight[''], in_flight[host])
+        self.flight_host = host
         try:
             self.record(*counts)
             self.route()
         finally:
-            with flight_lock:
-                in_flight[''] -= 1
-                in_flight[host] -= 1
+            self.landed()
+
+    def landed(self):
+        """Ends this request's flight. Called before the last bytes of a response go out:
+        once the client has them it may start its next request at once, and that one must
+        not be counted alongside this one."""
+        host = getattr(self, 'flight_host', None)
+        if host is None:
+            return
+        self.flight_host = None
+        with flight_lock:
+            in_flight[''] -= 1
+            in_flight[host] -= 1
 
     def route(self):
         url = urlsplit(self.path)
@@ -174,6 +189,7 @@ class Handler(BaseHTTPRequestHandler):
                 for name, value in validators:
                     self.send_header(name, value)
                 self.send_header('Content-Length', '0')
+                self.landed()
                 self.end_headers()
                 return
             return self.send_body(200, body, ctype, validators)

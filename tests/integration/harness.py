@@ -1,6 +1,7 @@
 """Shared pieces of the integration tests: TAP output, temp dirs, the test feed server,
 the real geotrackd binary and the real sqlite3 shell."""
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -67,6 +68,52 @@ class FeedServer:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+class CaseRunner:
+    """Many small cases against one test server: a copy of the sample feeds to serve (a
+    case may add files), a fresh directory, config and database per case, and the
+    requests the server saw during each run."""
+
+    def __init__(self, binary, tap, name, fetch_prefix):
+        self.binary = binary
+        self.t = tap
+        self.fetch_prefix = fetch_prefix
+        self.work = temp_dir(name)
+        self.root = os.path.join(self.work, 'root')
+        shutil.copytree(os.path.join(SOURCE_ROOT, 'config', 'samples'), self.root)
+        self.server = FeedServer(self.root, os.path.join(self.work, 'requests.log'))
+        self.count = 0
+
+    def close(self):
+        self.server.stop()
+        cleanup(self.work)
+
+    def url(self, path, host='127.0.0.1'):
+        return 'http://%s:%d/%s' % (host, self.server.port, path.lstrip('/'))
+
+    def fresh(self, urls, fetch=''):
+        """A new directory, config and database for one case; returns (conf, db)."""
+        self.count += 1
+        directory = os.path.join(self.work, 'case%d' % self.count)
+        os.mkdir(directory)
+        conf = write_config(directory, urls, self.fetch_prefix + fetch)
+        return conf, os.path.join(directory, 'geotrack.db')
+
+    def once(self, conf):
+        """Runs one cycle; returns (process, the requests the server saw during it)."""
+        before = len(self.server.requests())
+        run = geotrackd(self.binary, ['--once', '-c', conf])
+        return run, self.server.requests()[before:]
+
+    def daemon(self, conf, seconds):
+        """Runs the daemon for `seconds`, stops it with SIGTERM; returns (stderr, requests)."""
+        before = len(self.server.requests())
+        proc = subprocess.Popen([self.binary, '-c', conf], stderr=subprocess.PIPE, text=True)
+        time.sleep(seconds)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        return err, self.server.requests()[before:]
 
 
 def temp_dir(name):

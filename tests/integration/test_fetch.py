@@ -7,14 +7,11 @@ log), the feeds and fetch_log tables through the sqlite3 shell, and the log line
 stderr. Limits are set small in each case's config so nothing waits for real minutes.
 """
 import os
-import shutil
 import socket
 import sys
 
-from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, geotrackd, sql, sql_value,
-                     temp_dir, write_config)
+from harness import CaseRunner, Tap, sql, sql_value
 
-SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
 TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>TTL test</title><link>http://example.org/</link>
 <description>d</description><ttl>30</ttl>
@@ -25,38 +22,11 @@ TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
 BASE_FETCH = '[fetch]\nhost_spacing = 0\ninterval = 60s\n'
 
 
-class Cases:
+class Cases(CaseRunner):
     def __init__(self, binary, tap):
-        self.binary = binary
-        self.t = tap
-        self.work = temp_dir('fetch')
-        self.root = os.path.join(self.work, 'root')
-        shutil.copytree(SAMPLES, self.root)
-        with open(os.path.join(self.root, 'ttl.xml'), 'w') as f:
-            f.write(TTL_FEED)
-        self.server = FeedServer(self.root, os.path.join(self.work, 'requests.log'))
-        self.count = 0
-
-    def close(self):
-        self.server.stop()
-        cleanup(self.work)
-
-    def url(self, path, host='127.0.0.1'):
-        return 'http://%s:%d/%s' % (host, self.server.port, path.lstrip('/'))
-
-    def fresh(self, urls, fetch=''):
-        """A new directory, config and database for one case; returns (conf, db)."""
-        self.count += 1
-        directory = os.path.join(self.work, 'case%d' % self.count)
-        os.mkdir(directory)
-        conf = write_config(directory, urls, BASE_FETCH + fetch)
-        return conf, os.path.join(directory, 'geotrack.db')
-
-    def once(self, conf):
-        """Runs one cycle; returns (process, the requests the server saw during it)."""
-        before = len(self.server.requests())
-        run = geotrackd(self.binary, ['--once', '-c', conf])
-        return run, self.server.requests()[before:]
+        super().__init__(binary, tap, 'fetch', BASE_FETCH)
+        with open(os.path.join(self.root, 'ttl.xml'), 'w') as out:
+            out.write(TTL_FEED)
 
     def feed(self, db, column, url):
         return sql_value(db, "SELECT %s FROM feeds WHERE url = '%s'" % (column, url))

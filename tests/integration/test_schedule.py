@@ -9,54 +9,15 @@ config (a 1 s interval, a 4 s backoff cap) so the daemon-mode cases take seconds
 """
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 
-from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, geotrackd, sql, sql_value,
-                     temp_dir, write_config)
-
-SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
+from harness import CaseRunner, Tap, sql, sql_value
 
 
-class Cases:
+
+class Cases(CaseRunner):
     def __init__(self, binary, tap):
-        self.binary = binary
-        self.t = tap
-        self.work = temp_dir('schedule')
-        self.root = os.path.join(self.work, 'root')
-        shutil.copytree(SAMPLES, self.root)
-        self.server = FeedServer(self.root, os.path.join(self.work, 'requests.log'))
-        self.count = 0
-
-    def close(self):
-        self.server.stop()
-        cleanup(self.work)
-
-    def url(self, path, host='127.0.0.1'):
-        return 'http://%s:%d/%s' % (host, self.server.port, path.lstrip('/'))
-
-    def fresh(self, urls, fetch):
-        self.count += 1
-        directory = os.path.join(self.work, 'case%d' % self.count)
-        os.mkdir(directory)
-        conf = write_config(directory, urls, '[fetch]\n' + fetch)
-        return conf, os.path.join(directory, 'geotrack.db')
-
-    def once(self, conf):
-        before = len(self.server.requests())
-        run = geotrackd(self.binary, ['--once', '-c', conf])
-        return run, self.server.requests()[before:]
-
-    def daemon(self, conf, seconds):
-        """Runs the daemon for `seconds`, stops it with SIGTERM; returns (stderr, requests)."""
-        before = len(self.server.requests())
-        proc = subprocess.Popen([self.binary, '-c', conf], stderr=subprocess.PIPE, text=True)
-        time.sleep(seconds)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-        return err, self.server.requests()[before:]
+        super().__init__(binary, tap, 'schedule', '[fetch]\n')
 
     def delay(self, db, url):
         value = sql_value(db, "SELECT CAST(strftime('%%s', next_poll_at) - "

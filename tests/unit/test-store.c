@@ -11,6 +11,8 @@
 #include "../tap.h"
 
 #define SCHEMA_1 GEOTRACK_SOURCE_ROOT "/schema/0001-initial.sql"
+#define SCHEMA_2 GEOTRACK_SOURCE_ROOT "/schema/0002-events.sql"
+#define SCHEMA_3 GEOTRACK_SOURCE_ROOT "/schema/0003-fetch.sql"
 #define GDELT_SCHEMA GEOTRACK_SOURCE_ROOT "/../shared/reference/gdelt/event_schema.tsv"
 
 static char dir[] = "/tmp/geotrack-test-store-XXXXXX";
@@ -543,6 +545,146 @@ static void test_migrates_schema1_data(void)
 	free(db);
 }
 
+/* Appends the file at `path` to the growing string *sql. */
+static void append_file(char **sql, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		abort();
+	size_t len = *sql ? strlen(*sql) : 0;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		*sql = realloc(*sql, len + n + 1);
+		if (!*sql)
+			abort();
+		memcpy(*sql + len, chunk, n);
+		len += n;
+		(*sql)[len] = '\0';
+	}
+	fclose(f);
+}
+
+/* Replaces every `from` in the string *s by `to` (no longer than `from`). */
+static void replace_all(char *s, const char *from, const char *to)
+{
+	size_t from_len = strlen(from), to_len = strlen(to);
+	for (char *p = strstr(s, from); p; p = strstr(p + to_len, from)) {
+		memcpy(p, to, to_len);
+		memmove(p + to_len, p + from_len, strlen(p + from_len) + 1);
+	}
+}
+
+/*
+ * A schema-3 database (what geotrackd wrote before schema 4) with data in it, made by
+ * the sqlite3 shell from the shipped migrations 0001 to 0003. The only statements of
+ * those that call geotrackd's own SQL functions copy schema-1 rows, of which there are
+ * none here; built-ins of the same arity stand in for them so the shell can parse them.
+ * The rows are inserted with schema 3's triggers in place, which keep the full-text
+ * index and the counts as geotrackd's schema 3 did.
+ */
+static void make_schema3_db(const char *db)
+{
+	char *sql = NULL;
+	append_file(&sql, SCHEMA_1);
+	append_file(&sql, SCHEMA_2);
+	append_file(&sql, SCHEMA_3);
+	replace_all(sql, "geotrack_cameo(", "coalesce(");
+	replace_all(sql, "geotrack_source_name(", "lower(");
+	char *all = NULL;
+	if (asprintf(&all,
+		    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; BEGIN; %s\n"
+		    "INSERT INTO feeds (id, url, title, added_at) VALUES "
+		    "(1, 'https://feeds.bbci.co.uk/news/world/rss.xml', 'BBC', '2019-03-24 00:00:00'), "
+		    "(2, 'https://rss.dw.com/rdf/rss-en-world', NULL, '2019-03-24 00:00:00');\n"
+		    "INSERT INTO articles (id, feed_id, item_key, url, title, summary, published_at, "
+		    "fetched_at) VALUES "
+		    "(1, 1, 'bbc-1', 'https://www.bbc.co.uk/news/1', 'Russian troops deploy to "
+		    "Venezuela', 'Two planes landed in Caracas.', '2019-03-24 18:20:00', "
+		    "'2019-03-24 18:30:00'), "
+		    "(2, 2, 'dw-1', 'https://www.dw.com/en/a-1', 'Russia deploys troops to Venezuela', "
+		    "'Washington condemns Moscow.', '2019-03-24 20:20:00', '2019-03-24 20:30:00');\n"
+		    "INSERT INTO events (id, event_date, actor1_code, actor1_country_code, "
+		    "actor1_type1_code, actor2_code, actor2_country_code, is_root_event, event_code, "
+		    "event_base_code, event_root_code, quad_class, goldstein_scale, date_added, "
+		    "source_url, article_id, sentence_id, sentence) VALUES "
+		    "(1, '2019-03-24', 'RUSMIL', 'RUS', 'MIL', 'VEN', 'VEN', 1, '154', '154', '15', 4, "
+		    "-7.2, '2019-03-24 18:30:00', 'https://www.bbc.co.uk/news/1', 1, 1, "
+		    "'Russian troops deploy to Venezuela'), "
+		    "(2, '2019-03-24', 'USA', 'USA', NULL, 'RUS', 'RUS', 0, '122', '122', '12', 3, "
+		    "-4.0, '2019-03-24 20:30:00', 'https://www.dw.com/en/a-1', 2, 3, "
+		    "'Washington condemns Moscow.');\n"
+		    "INSERT INTO mentions (event_id, article_id, feed_id, published_at, added_at, "
+		    "source_name, url, sentence_id, sentence) VALUES "
+		    "(1, 1, 1, '2019-03-24 18:20:00', '2019-03-24 18:30:00', 'bbc.co.uk', "
+		    "'https://www.bbc.co.uk/news/1', 1, 'Russian troops deploy to Venezuela'), "
+		    "(1, 2, 2, '2019-03-24 20:20:00', '2019-03-24 20:30:00', 'dw.com', "
+		    "'https://www.dw.com/en/a-1', 1, 'Russia deploys troops to Venezuela'), "
+		    "(2, 2, 2, '2019-03-24 20:20:00', '2019-03-24 20:30:00', 'dw.com', "
+		    "'https://www.dw.com/en/a-1', 3, 'Washington condemns Moscow.');\n"
+		    "PRAGMA user_version = 3; PRAGMA application_id = 1197829972; COMMIT;",
+		    sql) < 0)
+		abort();
+	shell(db, all);
+	free(all);
+	free(sql);
+}
+
+static void test_migrates_schema3_data(void)
+{
+	char *db = path_in_dir("schema3.db");
+	make_schema3_db(db);
+	is_str(shell(db, "PRAGMA user_version; SELECT id, num_mentions, num_articles, num_sources "
+			 "FROM events ORDER BY id"),
+		"3;1|2|2|2;2|1|1|1", "a schema-3 database whose triggers counted 2 and 1 reports");
+
+	store_close(open_or_die(db));
+	char want[16];
+	snprintf(want, sizeof(want), "%d", store_schema_version());
+	is_str(shell(db, "PRAGMA user_version"), want, "it is migrated to the current schema");
+	is_str(shell(db, "SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM articles), "
+			 "(SELECT count(*) FROM events), (SELECT count(*) FROM mentions)"),
+		"2|2|2|3", "feeds, articles, events and mentions are kept");
+	is_str(shell(db, "SELECT id, num_mentions, num_articles, num_sources FROM events ORDER BY id"),
+		"1|2|2|2;2|1|1|1", "and so are the counts");
+	is_str(shell(db, "SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+			 "WHERE articles_fts MATCH 'caracas OR washington' ORDER BY a.id"),
+		"1;2", "articles indexed before are still found by full-text search");
+	is_str(shell(db, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events' "
+			 "AND sql IS NOT NULL ORDER BY name"),
+		"events_article;events_day;events_sqldate", "the events have schema 4's indexes");
+	ok(strstr(shell(db, "EXPLAIN QUERY PLAN SELECT count(*) FROM gdelt_events WHERE SQLDATE >= "
+			    "20190301 AND Actor1CountryCode = 'RUS'"),
+		   "INDEX events_sqldate (<expr>>?)"),
+		"a GDELT query on SQLDATE reads a range of an index");
+	is_str(shell(db, "PRAGMA integrity_check; PRAGMA foreign_key_check; "
+			 "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"),
+		"ok", "integrity_check, foreign_key_check and the full-text index's check pass");
+
+	/* The daemon goes on where schema 3 left off: a third report of event 1 from a new
+	 * BBC article, which is searchable once committed. */
+	struct store *store = open_or_die(db);
+	store_begin(store);
+	int64_t article = add_article(store, 1, "bbc-2", "https://www.bbc.co.uk/news/2",
+		"Moscow sends soldiers to Caracas", TIME_2019_03_24 + 3600);
+	is_int(article, 3, "a new article after the migrated ones");
+	struct store_report_origin origin = origin_of(article, 1, "https://www.bbc.co.uk/news/2",
+		TIME_2019_03_24 + 3600);
+	struct store_event ev = venezuela_event(1);
+	is_int(store_event_add(store, &origin, &ev), 0, "its report of a migrated event is a mention");
+	is_int(store_event_add(store, &origin, &ev), 0, "the same report again is ignored");
+	is_str(shell(db, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'soldiers'"),
+		"0", "a reader sees nothing of the ingest before it commits");
+	is_int(store_commit(store), 0, "commit");
+	store_close(store);
+	is_str(shell(db, "SELECT num_mentions, num_articles, num_sources FROM events WHERE id = 1"),
+		"3|3|2", "the event counts 3 mentions in 3 articles from 2 sources (BBC twice)");
+	is_str(shell(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'soldiers'"), "3",
+		"the new article is found by full-text search");
+	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok");
+	free(db);
+}
+
 static void test_retention(void)
 {
 	char *db = path_in_dir("retention.db");
@@ -591,6 +733,12 @@ static void test_retention(void)
 		"a pruned item still in the feed is not stored again");
 	store_commit(store);
 	is_str(shell(db, "SELECT count(*) FROM articles"), "1", "so its events are not counted twice");
+	store_close(store);
+	store = open_or_die(db);
+	store_begin(store);
+	is_int(store_article_add(store, feed, &again, &id), 0,
+		"nor after the daemon restarts");
+	store_commit(store);
 
 	/* A key no fetch has shown for the retention period and a year is forgotten; one
 	 * not shown for the retention period alone is kept (the feed may be answering 304). */
@@ -605,6 +753,29 @@ static void test_retention(void)
 	is_int(store_maintain(store), 0, "optimize and a passive checkpoint succeed");
 	store_close(store);
 	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok after pruning");
+	free(db);
+}
+
+static void test_search_follows_commit(void)
+{
+	char *db = path_in_dir("search.db");
+	struct store *store = open_or_die(db);
+	int64_t feed = add_feed(store, "https://z.example/rss");
+	store_begin(store);
+	add_article(store, feed, "a", "https://z.example/a", "Ceasefire talks resume", 1);
+	add_article(store, feed, "b", "https://z.example/b", "Ceasefire holds", 2);
+	store_rollback(store);
+	store_begin(store);
+	add_article(store, feed, "c", "https://z.example/c", "Ceasefire collapses", 3);
+	store_commit(store);
+	add_article(store, feed, "d", "https://z.example/d", "Ceasefire extended", 4);
+	store_close(store);
+	is_str(shell(db, "SELECT a.item_key FROM articles_fts JOIN articles a ON a.id = "
+			 "articles_fts.rowid WHERE articles_fts MATCH 'ceasefire' ORDER BY a.id"),
+		"c;d", "search finds what was committed, in a transaction or without one, and "
+		       "nothing rolled back");
+	is_str(shell(db, "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"), "",
+		"the full-text index matches the articles");
 	free(db);
 }
 
@@ -637,7 +808,9 @@ int main(void)
 	test_events_and_mentions();
 	test_gdelt_view_and_export();
 	test_migrates_schema1_data();
+	test_migrates_schema3_data();
 	test_retention();
+	test_search_follows_commit();
 	test_rollback_leaves_nothing();
 	char *cmd = NULL;
 	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0 && system(cmd) != 0)
