@@ -3150,11 +3150,14 @@ static bool pattern_has_lead(const struct coder *c, uint32_t pattern)
 /*
  * The code for an act that is intended (03x: yielding is 035x, talks 036, aid 033x ...)
  * or threatened (13x: sanctions 1312, cutting ties 1313, repression 137, attack 1384 ...)
- * rather than done; false when CAMEO has none (hostile intentions are threats; hopes
- * for cooperation that are only possible are nothing).
+ * rather than done (hostile intentions are threats, possible cooperation an intent). A
+ * code the codebook does not map, or a dictionary's own code, stays as it is.
  */
-static bool mood_code(const char *code, enum mood mood, char out[8])
+static void mood_code(const char *code, enum mood mood, char out[8])
 {
+	snprintf(out, 8, "%s", code);
+	if (!cameo_event_lookup(code))
+		return;
 	static const struct {
 		const char *from, *intent, *threat;
 	} map[] = {
@@ -3179,14 +3182,13 @@ static bool mood_code(const char *code, enum mood mood, char out[8])
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		if (strncmp(code, map[i].from, strlen(map[i].from)) != 0)
 			continue;
-		/* an intention to cooperate is 03x; a hostile one, threatened or possible, 13x */
-		const char *to = mood == MOOD_INTENT ? map[i].intent : map[i].threat;
-		if (!to)
-			return false;
-		snprintf(out, 8, "%s", to[0] ? to : code);
-		return true;
+		/* an intention to cooperate is 03x; a hostile one, threatened or possible, 13x;
+		 * what is threatened but cooperative stays as it is */
+		const char *to = mood == MOOD_THREAT ? map[i].threat : map[i].intent;
+		if (to && to[0])
+			snprintf(out, 8, "%s", to);
+		return;
 	}
-	return false;
 }
 
 /*
@@ -3639,9 +3641,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			char recoded[8] = "";
 			if (c->opt.nearest_subject && !pattern_has_lead(c, r.pattern)) {
 				enum mood mood = verb_mood(c, vb->start, cs);
-				if (mood != MOOD_FACT &&
-					!mood_code(dict_str(c->dict, ev->code), mood, recoded))
-					continue;
+				const char *own = dict_str(c->dict, ev->code);
+				if (mood != MOOD_FACT)
+					mood_code(own, mood, recoded);
+				if (strcmp(recoded, own) == 0)
+					recoded[0] = '\0'; /* unchanged: a paired code keeps its pair */
 			}
 			plan.sg = sg;
 			plan.tg = tg;
