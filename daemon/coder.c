@@ -1742,10 +1742,15 @@ static void protect_noun_phrases(struct coder *c)
 		if (c->toks[i].word != W_CONJ || c->toks[i].protect)
 			continue;
 		int prev = c->toks[i - 1].type;
+		/* news: an agent with no actor is a noun ("drones and missiles at Israel") */
+		if (prev == T_AGENT && c->opt.nearest_subject)
+			prev = T_NOUN;
 		int k = i + 1;
 		while (k < c->ntoks && c->toks[k].type == T_ADJECTIVE && prev == T_NOUN)
 			k++;
 		int next = k < c->ntoks ? c->toks[k].type : -1;
+		if (next == T_AGENT && c->opt.nearest_subject)
+			next = T_NOUN;
 		if ((prev == T_NOUN && next == T_NOUN) ||
 			(prev == T_ADJECTIVE && c->toks[i + 1].type == T_ADJECTIVE))
 			c->toks[i].protect = 1;
