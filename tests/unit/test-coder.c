@@ -194,7 +194,7 @@ static void test_grammar(void)
 	is_str(code("Iran says Russia should stop attacking Ukraine."), "IRN 1056 RUS",
 		"stopping a hostile act is de-escalation");
 	is_str(code("Russia must back down."), "", "with no speaker an obligation is no event");
-	is_str(code("Russia attacked soldiers and troops in Ukraine."), "RUS 190 UKR",
+	is_str(code("Russia deployed soldiers and troops to Ukraine."), "RUS 154 UKR",
 		"agents with no actor joined by AND are one noun phrase, not two clauses");
 	is_str(code("Russian troops attacked."), "RUSMIL 190 ",
 		"an act with no other party is coded with an empty target");
