@@ -3388,8 +3388,28 @@ static void code_clauses(struct coder *c, unsigned sentence)
 		/* news: "X did A, while Y did B" is two clauses too */
 		bool contrast = c->opt.nearest_subject && c->toks[i].word == W_SUBORDINATOR &&
 			(word_is(&c->toks[i], "WHILE") || word_is(&c->toks[i], "WHEREAS"));
+		/* news: AND with no verb after it joins nouns, not clauses ("sent Patriot
+		 * systems and HIMARS to Ukraine") */
+		bool verb_after = true;
+		if (c->opt.nearest_subject && c->toks[i].word == W_CONJ) {
+			verb_after = false;
+			int n = i + 1;
+			while (n < c->ntoks && (c->toks[n].word == W_DETERMINER ||
+						       c->toks[n].type == T_ADJECTIVE))
+				n++;
+			/* a name after AND may start a clause whose verb the dictionaries lack
+			 * ("... and President Assad fled") */
+			if (n < c->ntoks && c->toks[n].type == T_ACTOR)
+				verb_after = true;
+			for (int k = i + 1; k < c->ntoks && !verb_after; k++) {
+				if (c->toks[k].word == W_CONJ && !c->toks[k].protect)
+					break;
+				verb_after = c->toks[k].type == T_VERB && c->toks[k].verb >= 0 &&
+					!c->verbs[c->toks[k].verb].noun;
+			}
+		}
 		if ((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
-			c->toks[i].type != T_ACTOR) {
+			c->toks[i].type != T_ACTOR && verb_after) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
 			nclauses++;

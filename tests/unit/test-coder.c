@@ -194,6 +194,8 @@ static void test_grammar(void)
 	is_str(code("Iran says Russia should stop attacking Ukraine."), "IRN 1056 RUS",
 		"stopping a hostile act is de-escalation");
 	is_str(code("Russia must back down."), "", "with no speaker an obligation is no event");
+	is_str(code("Russia deployed troops and more to Ukraine."), "RUS 154 UKR",
+		"AND with no verb and no name after it joins nouns, not clauses");
 	is_str(code("Russia deployed soldiers and troops to Ukraine."), "RUS 154 UKR",
 		"agents with no actor joined by AND are one noun phrase, not two clauses");
 	is_str(code("Russian troops attacked."), "RUSMIL 190 ",
