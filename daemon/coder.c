@@ -188,7 +188,9 @@ struct coder {
 	struct verb verbs[MAX_VERBS];
 	int nverbs;
 	int title_case, all_caps;
+	bool headline; /* no closing punctuation: a headline's grammar */
 	bool discard, complex;
+	char attributed[MAX_CODE]; /* speaker of a dropped ", X said" clause, or "" */
 
 	/* compaction scratch */
 	struct tok toks2[MAX_TOKENS];
@@ -818,6 +820,109 @@ static void add_actor(struct coder *c, int start, int end, const char *code, uin
 	c->nactors++;
 }
 
+/* Does word t, joined by a hyphen to the word after it, make that word an adjective
+ * of which it is no part ("pro-Russian", "anti-US", "ex-Soviet", "non-NATO")? */
+static bool hyphen_prefix(const struct tok *t)
+{
+	static const char *const prefixes[] = {"PRO", "ANTI", "EX", "POST", "PRE", "NON",
+		"NEO", "PAN", "PSEUDO", "QUASI", "SEMI", "MID", "CROSS", "TRANS", "INTRA",
+		"INTER", "SUB", "SUPER", "ULTRA", "COUNTER"};
+	if (!(t->flags & TEXT_WORD) || t->len > 7)
+		return false;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (word_is(t, prefixes[i]))
+			return true;
+	return false;
+}
+
+/*
+ * "US-backed forces", "China-brokered talks", "Iranian-made drones": a name joined by a
+ * hyphen to a participle (or a word like BORN, STYLE) is an adjective about something
+ * else, not the actor. Kept: "US-led", "Saudi-owned", "British-flagged", "Israel-linked",
+ * "state-run", "a Somalia-based group", where what follows belongs to or sits in the
+ * name's country; and names joined to names or nouns ("US-South Korean drills", "the
+ * Russia-Ukraine war").
+ */
+static bool hyphen_belonging(const struct tok *t)
+{
+	static const char *const keep[] = {"LED", "RUN", "OWNED", "FLAGGED", "LINKED",
+		"REGISTERED", "OPERATED", "COMMANDED", "STATE", "BASED", "HEADQUARTERED"};
+	if (!(t->flags & TEXT_WORD) || !(t->flags & TEXT_HYPHEN))
+		return false;
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		if (word_is(t, keep[i]))
+			return true;
+	return false;
+}
+
+static bool hyphen_modifier(const struct tok *t)
+{
+	static const char *const words[] = {"BORN", "MADE", "BUILT", "HELD", "STYLE", "ERA",
+		"BOUND", "FRIENDLY", "WIDE", "LANGUAGE", "INSPIRED", "BRED", "GROWN", "ORIGIN",
+		"FOCUSED", "CENTRIC", "LEANING", "SPEAKING", "AFFILIATED", "BACKED"};
+	if (!(t->flags & TEXT_WORD) || !(t->flags & TEXT_HYPHEN) || (t->flags & TEXT_NUMBER) ||
+		hyphen_belonging(t))
+		return false;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (word_is(t, words[i]))
+			return true;
+	return t->len > 4 && (memcmp(t->w + t->len - 2, "ED", 2) == 0 ||
+				     memcmp(t->w + t->len - 2, "EN", 2) == 0 ||
+				     memcmp(t->w + t->len - 3, "ING", 3) == 0);
+}
+
+/*
+ * A one-word name of up to three letters is an abbreviation or a short name, and may be
+ * an ordinary word in lower case ("us", "un", "eu"): it matches only a capitalised word
+ * (all capitals for two letters that are also a common word: "Us" is not the US) or any
+ * word of an all-capitals sentence, and takes no plural ending ("uses" is not the US's).
+ */
+static bool short_name_fits(const struct coder *c, int i, const struct dict_actor *a)
+{
+	const struct dict *d = c->dict;
+	const struct dict_phrase *ph = &d->phrases[a->phrase];
+	const struct dict_elem *e = &d->elems[ph->first];
+	if (ph->count != 1 || e->kind != ELEM_WORD || d->lex[e->id].len > 3)
+		return true;
+	const struct tok *t = &c->toks[i];
+	uint16_t len = d->lex[e->id].len;
+	if (t->len != len && !(t->len == len + 2 && memcmp(t->w + len, "'S", 2) == 0))
+		return false;
+	if (c->all_caps)
+		return true;
+	if (!(t->flags & TEXT_CAPITALIZED))
+		return false;
+	/* two letters that are also a common word ("Us", "Un", "It"): all capitals; other
+	 * two-letter names ("Xi", "Li") need only their capital */
+	static const char *const words[] = {"US", "UN", "AU", "EU", "IS", "IT", "AS", "AT", "BE",
+		"BY", "DO", "GO", "HE", "IF", "IN", "ME", "MY", "NO", "OF", "ON", "OR", "SO", "TO",
+		"UP", "WE", "AM", "AN", "OH", "OK", "LA", "LE", "DE", "EL", "DI", "DA", "DU", "EN",
+		"ET", "IL", "YA", "YE"};
+	bool word = false;
+	for (size_t w = 0; len == 2 && w < sizeof words / sizeof words[0] && !word; w++)
+		word = memcmp(t->w, words[w], 2) == 0;
+	if (word) {
+		const char *src = c->doc + t->src_offset;
+		for (uint16_t k = 0, letters = 0; k < t->src_len && letters < len; k++) {
+			if (src[k] >= 'a' && src[k] <= 'z')
+				return false;
+			letters += src[k] >= 'A' && src[k] <= 'Z';
+		}
+	}
+	return true;
+}
+
+/* Is the phrase at [start, end] part of a hyphenated adjective (news mode)? */
+static bool in_hyphen_adjective(const struct coder *c, int start, int end)
+{
+	if (!c->opt.nearest_subject)
+		return false;
+	if ((c->toks[start].flags & TEXT_HYPHEN) && start > 0 && hyphen_prefix(&c->toks[start - 1]))
+		return true;
+	return end + 1 < c->ntoks && c->toks[end + 1].type == T_FREE &&
+		hyphen_modifier(&c->toks[end + 1]);
+}
+
 static void tag_actors(struct coder *c)
 {
 	const struct dict *d = c->dict;
@@ -829,9 +934,15 @@ static void tag_actors(struct coder *c)
 			continue;
 		const struct dict_actor *a = &d->actors[hit.entry];
 		/* "us" is not the US, "un" not the UN: a short one-word name wants capitals */
-		if (hit.end == i && c->toks[i].len <= 3 && (c->toks[i].flags & TEXT_HAS_LOWER) &&
-			d->phrases[a->phrase].count == 1)
+		if (c->opt.nearest_subject ? !short_name_fits(c, i, a) :
+					     hit.end == i && c->toks[i].len <= 3 &&
+						     (c->toks[i].flags & TEXT_HAS_LOWER) &&
+						     d->phrases[a->phrase].count == 1)
 			continue;
+		if (in_hyphen_adjective(c, i, hit.end)) {
+			mark(c, &hit, i, T_NOUN, -1);
+			continue;
+		}
 		const char *code = actor_code_on(d, a, c->date);
 		if (!code || strcmp(code, DICT_CODE_NULL) == 0) {
 			mark(c, &hit, i, T_NOUN, -1); /* null-coded actors are nouns */
@@ -845,6 +956,86 @@ static void tag_actors(struct coder *c)
 			return;
 		mark(c, &hit, i, T_ACTOR, c->nactors);
 		add_actor(c, i, hit.end, code, hit.entry, ACT_NAME);
+	}
+}
+
+static bool is_country_code(struct coder *c, const char *code);
+static int actor_starting_at(const struct coder *c, int pos);
+
+/* Removes actor a (tokens become nouns) and renumbers the token references. */
+static void remove_actor(struct coder *c, int a)
+{
+	for (int k = 0; k < c->ntoks; k++) {
+		if (c->toks[k].type != T_ACTOR)
+			continue;
+		if (c->toks[k].actor == a) {
+			c->toks[k].type = T_NOUN;
+			c->toks[k].actor = -1;
+		} else if (c->toks[k].actor > a) {
+			c->toks[k].actor--;
+		}
+	}
+	memmove(&c->actors[a], &c->actors[a + 1], (size_t)(c->nactors - a - 1) * sizeof *c->actors);
+	c->nactors--;
+}
+
+/*
+ * News: "in Atlanta, Georgia", "near Tbilisi, Georgia": a place after a locative
+ * preposition, a comma and a country or state name is one place. When the two name the
+ * same country they are one actor; when they do not, the dictionaries cannot tell which
+ * reading is meant (Georgia the state, Moscow the town in Idaho), and neither is coded.
+ * A list ("in Russia, China and Iran") is not an appositive.
+ */
+static void place_appositives(struct coder *c)
+{
+	for (int a = 0; a + 1 < c->nactors; a++) {
+		struct actor *x = &c->actors[a], *y = &c->actors[a + 1];
+		int comma = x->end + 1;
+		if (comma >= c->ntoks || !(c->toks[comma].flags & TEXT_COMMA) || y->start != comma + 1 ||
+			strlen(x->code) != 3 || strlen(y->code) != 3 || !is_country_code(c, x->code) ||
+			!is_country_code(c, y->code))
+			continue;
+		int b = x->start - 1;
+		while (b >= 0 && c->toks[b].word == W_DETERMINER)
+			b--;
+		if (b < 0 || !(word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "AT") ||
+				      word_is(&c->toks[b], "NEAR") || word_is(&c->toks[b], "OUTSIDE") ||
+				      word_is(&c->toks[b], "INSIDE")))
+			continue;
+		/* "... its troops in Ukraine, Britain says": after a verb, a name before a
+		 * verb opens a new clause */
+		bool verb_before = false;
+		for (int k = 0; k < b && !verb_before; k++)
+			verb_before = c->toks[k].type == T_VERB && !c->verbs[c->toks[k].verb].noun;
+		int after = y->end + 1;
+		if (verb_before && after < c->ntoks && c->toks[after].type == T_VERB &&
+			!c->verbs[c->toks[after].verb].noun)
+			continue;
+		/* a list goes on: ", Z" or "and Z" after Y */
+		int p = y->end + 1;
+		if (p < c->ntoks && (c->toks[p].flags & TEXT_COMMA))
+			p++;
+		if (p < c->ntoks && c->toks[p].word == W_CONJ)
+			p++;
+		if (p > y->end + 1 && actor_starting_at(c, p) >= 0)
+			continue;
+		if (strcmp(x->code, y->code) != 0) {
+			remove_actor(c, a + 1);
+			remove_actor(c, a);
+			a--;
+			continue;
+		}
+		for (int k = y->start; k <= y->end; k++)
+			if (c->toks[k].type == T_ACTOR)
+				c->toks[k].actor = (int16_t)a;
+		c->toks[comma].type = T_ACTOR;
+		c->toks[comma].actor = (int16_t)a;
+		c->toks[comma].protect = 1;
+		/* and the comma closing the appositive: "Police in Tbilisi, Georgia, fired" */
+		if (y->end + 1 < c->ntoks && (c->toks[y->end + 1].flags & TEXT_COMMA))
+			c->toks[y->end + 1].protect = 1;
+		x->end = y->end;
+		remove_actor(c, a + 1);
 	}
 }
 
@@ -868,6 +1059,12 @@ static void tag_plain_and_verbs(struct coder *c)
 		if (t->type != T_FREE || !(t->flags & TEXT_WORD))
 			continue;
 		if (best_phrase(c, i, CLASS_AGENT, -1, &hit)) {
+			/* "pro-government militias": no government here */
+			if ((t->flags & TEXT_HYPHEN) && c->opt.nearest_subject && i > 0 &&
+				hyphen_prefix(&c->toks[i - 1])) {
+				mark(c, &hit, i, T_NOUN, -1);
+				continue;
+			}
 			mark(c, &hit, i, T_AGENT, -1);
 			for (int k = i; k <= hit.end; k++)
 				if (hit.used[k])
@@ -1018,22 +1215,52 @@ static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_e
  */
 static bool domestic_role(const char *role)
 {
-	static const char *const roles[] = {"OPP", "COP", "REB", "CVL", "LAB", "EDU", "JUD",
-		"LEG", "MED", "BUS", "CRM", "REF", "HLH", "AGR", "REL", "NGO", "ENV", "SPY"};
+	static const char *const roles[] = {"OPP", "COP", "REB", "INS", "SEP", "UAF", "CVL",
+		"LAB", "EDU", "JUD", "LEG", "MED", "BUS", "CRM", "REF", "HLH", "AGR", "REL", "NGO",
+		"ENV", "SPY"};
 	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
 		if (strncmp(role, roles[i], 3) == 0)
 			return true;
 	return false;
 }
 
-/* The one country the sentence's actors name, into out[4]; "" if none or several. */
-static void sentence_country(struct coder *c, char out[4])
+static bool is_preposition(const struct tok *t);
+
+/*
+ * The one country the sentence names for the agent at [s, e], into out[4]; "" if none
+ * or several. For armed men and criminals (`armed`), who cross borders, a country named
+ * after the agent's verb is the other party, not their home ("militants fired rockets
+ * at Israel", "hackers attacked Italian websites"), unless it is where things happen
+ * ("gunmen kidnapped students in northwest Nigeria").
+ */
+static void sentence_country(struct coder *c, int e, bool armed, char out[4])
 {
 	out[0] = '\0';
 	for (int a = 0; a < c->nactors; a++) {
 		const char *code = c->actors[a].code;
 		if (c->actors[a].kind != ACT_NAME || strchr(code, '/') || !is_country_code(c, code))
 			continue;
+		int at = c->actors[a].start;
+		/* a name inside a quotation is not the home of reporters outside it */
+		int quotes = 0;
+		for (int k = at < e ? at : e; k < (at < e ? e : at); k++)
+			quotes += (c->toks[k].flags & TEXT_QUOTE) != 0;
+		if (quotes % 2)
+			continue;
+		if (armed && at > e) {
+			bool verb = false, place = false;
+			for (int k = e + 1; k < at && !verb; k++)
+				verb = c->toks[k].type == T_VERB;
+			int b = at - 1;
+			while (b > e && (c->toks[b].word == W_DETERMINER || c->toks[b].type == T_FREE) &&
+				!is_preposition(&c->toks[b]) && b > at - 3)
+				b--;
+			place = b > e && (word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "ACROSS") ||
+						 word_is(&c->toks[b], "THROUGHOUT") ||
+						 word_is(&c->toks[b], "INSIDE") || word_is(&c->toks[b], "AROUND"));
+			if (verb && !place)
+				continue;
+		}
 		if (out[0] && strncmp(out, code, 3) != 0) {
 			out[0] = '\0';
 			return;
@@ -1041,6 +1268,48 @@ static void sentence_country(struct coder *c, char out[4])
 		memcpy(out, code, 3);
 		out[3] = '\0';
 	}
+}
+
+static bool premodifier(const struct tok *t)
+{
+	static const char *const words[] = {"CURRENT", "NEW", "TOP", "SENIOR", "ACTING",
+		"INTERIM", "OUTGOING", "INCOMING", "LONGTIME", "VETERAN", "POWERFUL", "EMBATTLED",
+		"EXILED", "JAILED", "DETAINED", "NEWLY", "ELECTED", "CAPTURED", "SUSPECTED",
+		"ALLEGED", "ARMED", "UNIDENTIFIED", "MASKED", "ELITE", "HARDLINE", "LOCAL",
+		"REGIONAL", "PROVINCIAL", "VISITING", "RULING", "RIVAL", "LEADING", "OFFICIAL",
+		"SEVERAL", "MANY", "SOME", "TWO", "THREE", "FOUR", "FIVE", "DOZENS", "HUNDREDS"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (word_is(t, words[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Back from the token before an agent (b) over the words that may stand between it and
+ * its name: after a possessive ("Poland's current interior minister") up to two words
+ * that are not prepositions, conjunctions or verbs; after a plain name one listed
+ * modifier ("Iranian senior officials"). Returns the token the name should end at, or
+ * b unchanged.
+ */
+static int skip_premodifiers(const struct coder *c, int b)
+{
+	int k = b, n = 0;
+	while (k > 0 && n < 2) {
+		const struct tok *t = &c->toks[k];
+		if (t->type != T_FREE || t->word != W_NONE || !(t->flags & TEXT_WORD) ||
+			is_preposition(t) || (t->flags & TEXT_NUMBER && n > 0))
+			break;
+		k--;
+		n++;
+		const struct tok *e = &c->toks[k];
+		if (e->type != T_ACTOR || e->actor < 0 || c->actors[e->actor].end != k)
+			continue;
+		bool possessive = e->len > 2 && memcmp(e->w + e->len - 2, "'S", 2) == 0;
+		if (possessive || (n == 1 && premodifier(&c->toks[b])))
+			return k;
+		break;
+	}
+	return b;
 }
 
 /*
@@ -1067,6 +1336,14 @@ static void attach_agents(struct coder *c)
 			former = true;
 			b--;
 		}
+		/* "US-led forces", "Saudi-owned firms" */
+		if (b > 0 && c->opt.nearest_subject && c->toks[b].type == T_FREE &&
+			hyphen_belonging(&c->toks[b]))
+			b--;
+		/* "Poland's current interior minister", "Russia's new deputy envoy", "Iranian
+		 * senior officials": modifiers between a name and its agent (news mode) */
+		if (c->opt.nearest_subject)
+			b = skip_premodifiers(c, b);
 		if (b >= 0 && c->toks[b].type == T_ACTOR && c->toks[b].actor >= 0) {
 			struct actor *a = &c->actors[c->toks[b].actor];
 			if (a->end == b) {
@@ -1111,8 +1388,12 @@ static void attach_agents(struct coder *c)
 			/* "the president": someone named before, if anyone has the role */
 			if (!(s > 0 && word_is(&c->toks[s - 1], "THE") &&
 				    the_role(c, s, known, sizeof known, &known_end)) &&
-				domestic_role(dict_str(c->dict, ag->code)))
-				sentence_country(c, home);
+				domestic_role(dict_str(c->dict, ag->code))) {
+				const char *role = dict_str(c->dict, ag->code);
+				bool armed = strncmp(role, "UAF", 3) == 0 || strncmp(role, "INS", 3) == 0 ||
+					strncmp(role, "SEP", 3) == 0 || strncmp(role, "CRM", 3) == 0;
+				sentence_country(c, e, armed, home);
+			}
 		}
 		if (!attached && (c->opt.convert_agents || home[0] || known[0]) &&
 			c->nactors < MAX_ACTORS) {
@@ -1290,18 +1571,42 @@ static bool any_verb_before(const struct coder *c, int pos)
 	return false;
 }
 
-/* Is the actor at pos the direct object of a verb (the verb right before it)? */
+/* Is verb v one of saying (its own code a 01x statement: SAY, TELL, ANNOUNCE)? */
+static bool statement_verb(const struct coder *c, int v)
+{
+	const struct dict *d = c->dict;
+	const struct dict_verb *dv = &d->verbs[c->verbs[v].entry];
+	const char *code = dict_str(d, d->events[dv->event].code);
+	return code[0] == '0' && code[1] == '1';
+}
+
+/*
+ * Is the actor at pos the direct object of a verb (the verb right before it)? Not after
+ * a verb of saying, whose object is a clause: "The Kremlin said Putin and Erdogan
+ * discussed ..." (news mode).
+ */
 static bool verb_before(const struct coder *c, int pos)
 {
 	int k = pos - 1;
 	while (k >= 0 && c->toks[k].word == W_DETERMINER)
 		k--;
-	return k >= 0 && c->toks[k].type == T_VERB;
+	if (k < 0 || c->toks[k].type != T_VERB)
+		return false;
+	return !(c->opt.nearest_subject && c->toks[k].verb >= 0 && statement_verb(c, c->toks[k].verb));
 }
 
 static bool ing_form(const struct tok *t)
 {
 	return t->len > 4 && memcmp(t->w + t->len - 3, "ING", 3) == 0;
+}
+
+/* Does the actor at pos follow a preposition ("At the United Nations, Zelensky ...")? */
+static bool opening_place(const struct coder *c, int pos)
+{
+	int b = pos - 1;
+	while (b >= 0 && c->toks[b].word == W_DETERMINER)
+		b--;
+	return b >= 0 && is_preposition(&c->toks[b]);
 }
 
 /* After the actor ending at `end`: ", and C and D" (another pair)? */
@@ -1360,7 +1665,10 @@ static void find_compounds(struct coder *c)
 				conj = true;
 				p++;
 			}
-			if (!comma && !conj)
+			/* news: "US-Iranian talks", "the Russia-Ukraine war" */
+			bool hyphen = !comma && !conj && c->opt.nearest_subject && p < c->ntoks &&
+				(c->toks[p].flags & TEXT_HYPHEN) && actor_starting_at(c, p) == last + 1;
+			if (!comma && !conj && !hyphen)
 				break;
 			int nfirst, nend;
 			int nlast = np_at(c, p, &nfirst, &nend);
@@ -1372,7 +1680,7 @@ static void find_compounds(struct coder *c)
 				c->toks[nend + 1].type == T_VERB && !ing_form(&c->toks[nend + 1]) &&
 				verb_before(c, c->actors[first].start))
 				break;
-			if (!conj) {
+			if (!conj && !hyphen) {
 				/* a comma list must end in a conjunction: look ahead for it */
 				int q = nend + 1, qf, qe;
 				bool ok = false;
@@ -1389,7 +1697,8 @@ static void find_compounds(struct coder *c)
 					 * South Korea's military said" is an attribution) */
 					if (c->opt.nearest_subject && q2 < c->ntoks &&
 						c->toks[q2].type == T_VERB &&
-						!any_verb_before(c, c->actors[first].start)) {
+						!any_verb_before(c, c->actors[first].start) &&
+						!opening_place(c, c->actors[first].start)) {
 						ok = true;
 						if (cm)
 							c->toks[q].protect = 1;
@@ -1433,10 +1742,15 @@ static void protect_noun_phrases(struct coder *c)
 		if (c->toks[i].word != W_CONJ || c->toks[i].protect)
 			continue;
 		int prev = c->toks[i - 1].type;
+		/* news: an agent with no actor is a noun ("drones and missiles at Israel") */
+		if (prev == T_AGENT && c->opt.nearest_subject)
+			prev = T_NOUN;
 		int k = i + 1;
 		while (k < c->ntoks && c->toks[k].type == T_ADJECTIVE && prev == T_NOUN)
 			k++;
 		int next = k < c->ntoks ? c->toks[k].type : -1;
+		if (next == T_AGENT && c->opt.nearest_subject)
+			next = T_NOUN;
 		if ((prev == T_NOUN && next == T_NOUN) ||
 			(prev == T_ADJECTIVE && c->toks[i + 1].type == T_ADJECTIVE))
 			c->toks[i].protect = 1;
@@ -1448,6 +1762,35 @@ static void protect_noun_phrases(struct coder *c)
 }
 
 /* ---- comma-delimited clauses -------------------------------------------------------- */
+
+static bool statement_verb(const struct coder *c, int v);
+static void remembered(const struct coder *c, char *code, size_t cap);
+
+/*
+ * A comma clause about to be dropped that says who spoke (", the Polish president told
+ * reporters", ", he says,") names the speaker of the rest of the sentence: remembered
+ * for reported demands ("Russia has to get out").
+ */
+static void note_attribution(struct coder *c, int from, int to)
+{
+	bool says = false;
+	for (int k = from; k < to && !says; k++)
+		says = c->toks[k].type == T_VERB && c->toks[k].verb >= 0 &&
+			!c->verbs[c->toks[k].verb].noun && statement_verb(c, c->toks[k].verb);
+	if (!says)
+		return;
+	for (int k = from; k < to; k++) {
+		const struct tok *t = &c->toks[k];
+		if (t->type == T_ACTOR && t->actor >= 0) {
+			snprintf(c->attributed, sizeof c->attributed, "%s", c->actors[t->actor].code);
+			return;
+		}
+		if (t->word == W_PRONOUN && !word_is(t, "IT") && c->last_subject[0]) {
+			remembered(c, c->attributed, sizeof c->attributed);
+			return;
+		}
+	}
+}
 
 static void drop_comma_clauses(struct coder *c)
 {
@@ -1497,8 +1840,25 @@ static void drop_comma_clauses(struct coder *c)
 					(t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun))
 					keep = false;
 			}
+			/* nor a main clause after an opening phrase that has no verb ("At the
+			 * United Nations, Zelensky accused Russia ..."): an actor, then a verb */
+			bool rest_verb = false, actor = false, subject = false;
+			for (int k = 0; k < c->ntoks; k++) {
+				const struct tok *t = &c->toks[k];
+				bool verb = t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun;
+				if ((k >= dfrom && k < dto)) {
+					actor |= t->type == T_ACTOR;
+					subject |= verb && actor;
+				} else if (!t->gone) {
+					rest_verb |= verb;
+				}
+			}
+			if (!rest_verb && subject)
+				keep = true;
 		}
 		if (!keep && !opening_consumed && words > lo && words <= hi) {
+			if (c->opt.nearest_subject)
+				note_attribution(c, dfrom, dto);
 			for (int k = dfrom; k < dto; k++)
 				c->toks[k].gone = 1;
 			opening_consumed = seg < ncommas;
@@ -1879,6 +2239,10 @@ static void resolve_pronouns(struct coder *c)
 				speaker_pos = found[k].pos;
 				snprintf(speaker, sizeof speaker, "%s", found[k].code);
 			}
+		/* '"We demand ...," the Philippine foreign minister said': the attribution
+		 * was dropped as a comma clause, its speaker kept */
+		if (!speaker[0])
+			snprintf(speaker, sizeof speaker, "%s", c->attributed);
 		for (int i = 0; i < c->ntoks && speaker[0] && nfound < MAX_ACTORS; i++) {
 			const struct tok *t = &c->toks[i];
 			if (t->word != W_FIRST_PERSON || !quoted[i] ||
@@ -1948,7 +2312,7 @@ static bool is_barrier(const struct match_state *m, const struct tok *t)
 		return true;
 	if (!m->c->opt.nearest_subject)
 		return false;
-	if (t->flags & TEXT_DASH)
+	if (t->flags & (TEXT_DASH | TEXT_QUOTE))
 		return true;
 	if (t->word == W_SUBORDINATOR || t->word == W_THAT)
 		return true;
@@ -2250,6 +2614,26 @@ static int first_distinct_group(const struct coder *c, int from, int to, int sou
 	return -1;
 }
 
+/*
+ * Could token t be a past participle? Regular -ED forms and the irregular ones news uses
+ * most; not -EN verbs such as THREATEN, OPEN or STRENGTHEN.
+ */
+static bool past_participle(const struct tok *t)
+{
+	static const char *const irregular[] = {"TAKEN", "GIVEN", "BEATEN", "BROKEN", "STOLEN",
+		"CHOSEN", "WRITTEN", "DRIVEN", "THROWN", "SHOWN", "BLOWN", "SEEN", "KNOWN", "DRAWN",
+		"FALLEN", "HIDDEN", "SPOKEN", "FROZEN", "SWORN", "TORN", "BORN", "SHAKEN", "SLAIN",
+		"SHOT", "HIT", "HELD", "STRUCK", "CAUGHT", "HURT", "FOUGHT", "SENT", "KEPT", "PUT",
+		"CUT", "LOST", "BUILT", "HUNG", "LEFT", "SOLD", "TOLD", "BROUGHT", "BOUGHT", "SOUGHT",
+		"FOUND", "BOUND", "LED", "FLED", "SPENT", "FELT", "MET", "WON", "RUN", "OUSTED"};
+	if (t->len > 3 && memcmp(t->w + t->len - 2, "ED", 2) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof irregular / sizeof irregular[0]; i++)
+		if (word_is(t, irregular[i]))
+			return true;
+	return false;
+}
+
 static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end, int *ret_by)
 {
 	bool aux = false;
@@ -2261,13 +2645,29 @@ static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end,
 			c->opt.nearest_subject)
 			aux = true;
 	}
-	if (!aux)
+	/* headlines drop the auxiliary: "Students Abducted From School by Insurgents" is
+	 * passive when a participle is followed by BY and an actor */
+	bool headline = false;
+	if (!aux && c->opt.nearest_subject && ve + 1 <= clause_end) {
+		/* and the participle takes no object: "Russia denied claims by Ukraine" */
+		const struct tok *v = &c->toks[vs], *next = &c->toks[ve + 1];
+		if (past_participle(v) && (next->word == W_BY || is_preposition(next)))
+			headline = true;
+	}
+	if (!aux && !headline)
 		return false;
 	/* TABARI: BY right after the verb (or after one modifier); ours: anywhere in the
 	 * clause before another actor ("were imposed on Iran by the EU") */
 	int reach = c->opt.nearest_subject ? clause_end : ve + 2;
 	for (int k = ve + 1; k <= reach && k <= clause_end; k++) {
 		if (c->toks[k].word == W_BY) {
+			if (headline) {
+				int p = k + 1;
+				while (p <= clause_end && p <= k + 3 && c->toks[p].type != T_ACTOR)
+					p++;
+				if (p > clause_end || p > k + 3)
+					return false;
+			}
 			*ret_by = k;
 			return true;
 		}
@@ -2354,15 +2754,15 @@ struct event_plan {
 };
 
 static int emit_plan(struct coder *c, unsigned sentence, const struct event_plan *p,
-	const struct dict_event_code *ev, int vi, uint32_t pattern, int span_start, int span_end,
-	int clause)
+	const struct dict_event_code *ev, const char *recoded, int vi, uint32_t pattern,
+	int span_start, int span_end, int clause)
 {
 	const struct dict *d = c->dict;
-	const char *code = dict_str(d, ev->code);
+	const char *code = recoded ? recoded : dict_str(d, ev->code);
 	const char *reverse = dict_str(d, ev->reverse);
 	bool sub = ev->flags & EVENT_SUBORDINATE;
 	bool dom = ev->flags & EVENT_DOMINANT;
-	bool paired = ev->flags & EVENT_PAIRED;
+	bool paired = (ev->flags & EVENT_PAIRED) && !recoded;
 	int n0 = c->nsentence_events;
 	if (p->pairing == PAIR_CROSS) {
 		for (int s = 0; s < p->ns; s++)
@@ -2594,6 +2994,14 @@ static int adjacent_subject(const struct coder *c, int vs, int cs)
 {
 	for (int k = vs - 1, steps = 0; k >= cs && steps < 5; k--, steps++) {
 		const struct tok *t = &c->toks[k];
+		/* "Russia has to get out", "Iran needs to stop" */
+		if (word_is(t, "TO") && k > cs && (word_is(&c->toks[k - 1], "HAS") ||
+							  word_is(&c->toks[k - 1], "HAVE") ||
+							  word_is(&c->toks[k - 1], "HAD") ||
+							  word_is(&c->toks[k - 1], "NEEDS") ||
+							  word_is(&c->toks[k - 1], "NEED") ||
+							  word_is(&c->toks[k - 1], "OUGHT")))
+			continue;
 		if (t->type == T_ACTOR && t->actor >= 0) {
 			int g = c->actors[t->actor].group;
 			if (g < 0 || c->groups[g].end != k || c->excluded[g])
@@ -2662,6 +3070,296 @@ static int between_compound(const struct coder *c, int from, int cs, int ce)
 	return -1;
 }
 
+/*
+ * "Russia has to get out", "Israel must stop bombing Gaza", "Iran should release the
+ * sailors": a modal of obligation before the verb (MUST, SHOULD, HAS/HAVE/NEEDS/OUGHT
+ * TO, with a filler or STOP between) makes it something demanded, not something done.
+ * Sets *ret_stop when STOP, END, HALT or CEASE governs the verb.
+ */
+static bool obligation(const struct coder *c, int vs, int cs, bool *ret_stop)
+{
+	int k = vs - 1;
+	*ret_stop = false;
+	if (k >= cs && (word_is(&c->toks[k], "STOP") || word_is(&c->toks[k], "END") ||
+			       word_is(&c->toks[k], "HALT") || word_is(&c->toks[k], "CEASE"))) {
+		*ret_stop = true;
+		k--;
+	}
+	const struct tok *t = k >= cs ? &c->toks[k] : NULL;
+	if (t && t->len > 4 && memcmp(t->w + t->len - 2, "LY", 2) == 0 && t->type == T_FREE)
+		t = --k >= cs ? &c->toks[k] : NULL; /* "must immediately withdraw" */
+	if (!t)
+		return false;
+	if (word_is(t, "MUST") || word_is(t, "SHOULD"))
+		return true;
+	if (!word_is(t, "TO") || k - 1 < cs)
+		return false;
+	const struct tok *m = &c->toks[k - 1];
+	return word_is(m, "HAS") || word_is(m, "HAVE") || word_is(m, "HAD") || word_is(m, "NEEDS") ||
+		word_is(m, "NEED") || word_is(m, "OUGHT");
+}
+
+enum mood { MOOD_FACT, MOOD_INTENT, MOOD_THREAT, MOOD_POSSIBLE };
+
+/*
+ * What governs the verb at vs: an intention ("vows to", "plans to", "agrees to", WILL,
+ * WOULD), a threat ("threatens to") or a possibility (MAY, MIGHT, COULD). A verb so
+ * governed names something not (yet) done.
+ */
+static enum mood verb_mood(const struct coder *c, int vs, int cs)
+{
+	static const char *const intents[] = {"PROMISE", "VOW", "PLEDGE", "PLAN", "INTEND", "AIM",
+		"SEEK", "SOUGHT", "WANT", "HOPE", "OFFER", "AGREE", "DECIDE", "PREPARE", "VOTE",
+		"EXPECT", "COMMIT", "READY", "WILLING", "SET", "DUE", "VOTED"};
+	int k = vs - 1;
+	if (k >= cs && c->toks[k].type == T_FREE && c->toks[k].len > 4 &&
+		memcmp(c->toks[k].w + c->toks[k].len - 2, "LY", 2) == 0)
+		k--;
+	if (k < cs)
+		return MOOD_FACT;
+	const struct tok *t = &c->toks[k];
+	if (word_is(t, "WILL") || word_is(t, "WOULD") || word_is(t, "SHALL"))
+		return MOOD_INTENT;
+	if (word_is(t, "MAY") || word_is(t, "MIGHT") || word_is(t, "COULD"))
+		return MOOD_POSSIBLE;
+	if (!word_is(t, "TO") || k - 1 < cs)
+		return MOOD_FACT;
+	const struct tok *g = &c->toks[k - 1];
+	if (g->len >= 8 && memcmp(g->w, "THREATEN", 8) == 0)
+		return MOOD_THREAT;
+	for (size_t i = 0; i < sizeof intents / sizeof intents[0]; i++) {
+		size_t n = strlen(intents[i]);
+		if (g->len >= n && memcmp(g->w, intents[i], n) == 0 && g->len <= n + 3)
+			return MOOD_INTENT;
+	}
+	return MOOD_FACT;
+}
+
+/* Does the pattern name a word before its verb (TO_*, WILL_*: it codes the mood)? */
+static bool pattern_has_lead(const struct coder *c, uint32_t pattern)
+{
+	if (pattern == UINT32_MAX)
+		return false;
+	const struct dict *d = c->dict;
+	const struct dict_phrase *p = &d->phrases[d->patterns[pattern].phrase];
+	for (uint16_t i = 0; i < p->count; i++) {
+		const struct dict_elem *e = &d->elems[p->first + i];
+		if (e->kind == ELEM_VERB)
+			return false;
+		if (e->kind == ELEM_WORD || e->kind == ELEM_ALT || e->kind == ELEM_SYNSET)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The code for an act that is intended (03x: yielding is 035x, talks 036, aid 033x ...)
+ * or threatened (13x: sanctions 1312, cutting ties 1313, repression 137, attack 1384 ...)
+ * rather than done (hostile intentions are threats, possible cooperation an intent). A
+ * code the codebook does not map, or a dictionary's own code, stays as it is.
+ */
+static void mood_code(const char *code, enum mood mood, char out[8])
+{
+	snprintf(out, 8, "%s", code);
+	if (!cameo_event_lookup(code))
+		return;
+	static const struct {
+		const char *from, *intent, *threat;
+	} map[] = {
+		{"0811", "0351", NULL}, {"0812", "0351", NULL}, {"0813", "0351", NULL},
+		{"0814", "0351", NULL}, {"081", "0351", NULL}, {"082", "0352", NULL},
+		{"0831", "0341", NULL}, {"0832", "0342", NULL}, {"0833", "0343", NULL},
+		{"0834", "0344", NULL}, {"083", "034", NULL}, {"084", "0353", NULL},
+		{"085", "0354", NULL}, {"086", "0355", NULL}, {"087", "0356", NULL},
+		{"080", "035", NULL}, {"04", "036", NULL}, {"057", "030", NULL}, {"05", "032", NULL},
+		{"061", "0311", NULL}, {"062", "0312", NULL}, {"063", "0313", NULL},
+		{"064", "0314", NULL}, {"06", "031", NULL}, {"071", "0331", NULL},
+		{"072", "0332", NULL}, {"073", "0333", NULL}, {"074", "0334", NULL}, {"07", "033", NULL},
+		{"03", "", NULL}, {"14", "133", "133"}, {"15", "138", "138"}, {"160", "131", "131"},
+		{"161", "1313", "1313"}, {"162", "1311", "1311"}, {"163", "1312", "1312"},
+		{"164", "134", "134"}, {"165", "135", "135"}, {"166", "136", "136"},
+		{"1721", "1321", "1321"}, {"1722", "1322", "1322"}, {"1723", "1323", "1323"},
+		{"1724", "1324", "1324"}, {"172", "132", "132"}, {"17", "137", "137"},
+		{"18", "1383", "1383"}, {"191", "1381", "1381"}, {"192", "1382", "1382"},
+		{"19", "1384", "1384"}, {"204", "1385", "1385"}, {"20", "138", "138"},
+		{"13", "", ""},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (strncmp(code, map[i].from, strlen(map[i].from)) != 0)
+			continue;
+		/* an intention to cooperate is 03x; a hostile one, threatened or possible, 13x;
+		 * what is threatened but cooperative stays as it is */
+		const char *to = mood == MOOD_THREAT ? map[i].threat : map[i].intent;
+		if (to && to[0])
+			snprintf(out, 8, "%s", to);
+		return;
+	}
+}
+
+/*
+ * The demand (10x, CAMEO 1.1b3) for an action that is demanded: release (084) is 1053,
+ * withdrawal and de-escalation (087) 1056, talks (036, 04x) 106, mediation 108, aid
+ * 103, and so on; stopping a hostile act is de-escalation. False for a hostile act
+ * demanded outright ("X must attack"), which is no CAMEO demand.
+ */
+static bool demand_code(const char *code, bool stop, char out[8])
+{
+	static const struct {
+		const char *from, *to;
+	} map[] = {
+		{"0871", "1056"}, {"087", "1056"}, {"0841", "1053"}, {"0842", "1053"}, {"084", "1053"},
+		{"0811", "1051"}, {"081", "1051"}, {"082", "1052"}, {"0831", "1041"}, {"0832", "1042"},
+		{"0833", "1043"}, {"0834", "1044"}, {"083", "104"}, {"085", "1054"}, {"086", "1055"},
+		{"080", "105"}, {"0351", "1051"}, {"0352", "1052"}, {"0353", "1053"},
+		{"0354", "1054"}, {"0355", "1055"}, {"0356", "1056"}, {"035", "105"}, {"036", "106"},
+		{"038", "108"}, {"039", "108"}, {"045", "108"}, {"04", "106"}, {"037", "107"},
+		{"0311", "1011"}, {"0312", "1012"}, {"0313", "1013"}, {"0314", "1014"}, {"031", "101"},
+		{"061", "1011"}, {"062", "1012"}, {"063", "1013"}, {"064", "1014"}, {"06", "101"},
+		{"032", "102"}, {"05", "102"}, {"0331", "1031"}, {"0332", "1032"}, {"0333", "1033"},
+		{"0334", "1034"}, {"033", "103"}, {"071", "1031"}, {"072", "1032"}, {"073", "1033"},
+		{"074", "1034"}, {"07", "103"}, {"0341", "1041"}, {"0342", "1042"}, {"0343", "1043"},
+		{"0344", "1044"}, {"034", "104"}, {"1661", "1056"}, {"166", "1056"},
+	};
+	if (stop) {
+		snprintf(out, 8, "1056");
+		return true;
+	}
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strncmp(code, map[i].from, strlen(map[i].from)) == 0) {
+			snprintf(out, 8, "%s", map[i].to);
+			return true;
+		}
+	if (code[0] == '0' || (code[0] == '1' && (code[1] == '0' || code[1] == '6'))) {
+		snprintf(out, 8, "100");
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Who demands what the obligation at verb vi names of group `subject`: the subject of a
+ * verb of saying elsewhere in the sentence (outside the quotation, if the obligation is
+ * quoted), else the speaker of a dropped ", X said" clause, else for a quotation the
+ * first actor outside it. Returns a group, or -1 with *ret_code set to the remembered
+ * speaker ("" if none).
+ */
+static int demand_speaker(const struct coder *c, int vi, int subject, const bool *quoted,
+	const char **ret_code)
+{
+	bool in_quote = quoted[c->verbs[vi].start];
+	*ret_code = "";
+	for (int v = 0; v < c->nverbs; v++) {
+		if (v == vi || c->verbs[v].noun || !statement_verb(c, v) ||
+			(in_quote && quoted[c->verbs[v].start]))
+			continue;
+		int g = adjacent_subject(c, c->verbs[v].start, 0);
+		if (g < 0)
+			g = first_subject_in(c, 0, c->verbs[v].start - 1, -1);
+		if (g >= 0 && !same_codes(c, g, subject))
+			return g;
+	}
+	if (c->attributed[0]) {
+		*ret_code = c->attributed;
+		return -1;
+	}
+	if (in_quote)
+		for (int g = 0; g < c->ngroups; g++)
+			if (!quoted[c->groups[g].start] && !same_codes(c, g, subject))
+				return g;
+	return -1;
+}
+
+/* Codes of acts done together: consultations (04x), intent to meet (036), signing (057),
+ * material cooperation (06x), truces and settlements (0356, 037, 087). */
+static bool reciprocal(const char *code)
+{
+	return (code[0] == '0' && (code[1] == '4' || code[1] == '6')) ||
+		strncmp(code, "036", 3) == 0 || strncmp(code, "057", 3) == 0 ||
+		strncmp(code, "0356", 4) == 0 || strncmp(code, "037", 3) == 0 ||
+		strncmp(code, "087", 3) == 0;
+}
+
+/* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
+static bool agent_of_participle(const struct coder *c, int g)
+{
+	int b = c->groups[g].start - 1;
+	while (b >= 0 && c->toks[b].word == W_DETERMINER)
+		b--;
+	if (b < 1 || c->toks[b].word != W_BY)
+		return false;
+	const struct tok *p = &c->toks[b - 1];
+	return p->len > 3 && (memcmp(p->w + p->len - 2, "ED", 2) == 0 ||
+				     memcmp(p->w + p->len - 2, "EN", 2) == 0);
+}
+
+/*
+ * A headline's past participle right after its subject, with no BY and no object, is a
+ * passive whose doer is not named ("Iran's top nuclear scientist assassinated near
+ * Tehran", "three US troops killed in drone attack"): no event.
+ */
+static bool headline_passive(const struct coder *c, int vs, int ve)
+{
+	if (!c->headline || vs < 1 || c->toks[vs - 1].type != T_ACTOR)
+		return false;
+	const struct tok *v = &c->toks[vs];
+	if (!past_participle(v))
+		return false;
+	if (ve + 1 >= c->ntoks)
+		return true;
+	const struct tok *n = &c->toks[ve + 1];
+	return is_preposition(n) && n->word != W_BY;
+}
+
+/* Is group g governed by IN, AT or NEAR (a place)? */
+static bool locative(const struct coder *c, int g)
+{
+	int b = c->groups[g].start - 1;
+	while (b >= 0 && c->toks[b].word == W_DETERMINER)
+		b--;
+	return b >= 0 && (word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "AT") ||
+				 word_is(&c->toks[b], "NEAR") || word_is(&c->toks[b], "INSIDE"));
+}
+
+/*
+ * Can an event of this code stand with a source alone (news mode)? Acts that need no
+ * other party: appeals for aid, aid, yielding, investigations, rejections, protests,
+ * force posture, cutting ties, coercion and violence. Not statements, intentions and
+ * threats (an intent with no object says nothing), consultations, cooperation, demands
+ * or criticism, nor sanctions with no one sanctioned (mostly the noun: "while sanctions
+ * remain"); not companies or the media as the source, outside protests; not a bare
+ * participle after its subject in violence ("President Moise assassinated at home" is
+ * a passive with its doer unnamed).
+ */
+static bool one_sided(const struct coder *c, const char *code, const char *source, int vs)
+{
+	static const char *const codes[] = {"023", "07", "08", "09", "12", "14", "15", "161",
+		"162", "164", "165", "166", "17", "18", "19", "20"};
+	bool ok = false;
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0] && !ok; i++)
+		ok = strncmp(code, codes[i], strlen(codes[i])) == 0;
+	if (!ok)
+		return false;
+	bool protest = code[0] == '1' && code[1] == '4';
+	if (!protest && (strncmp(source, "MNC", 3) == 0 || strstr(source + 3, "BUS") ||
+				strstr(source + 3, "MED")))
+		return false;
+	const struct tok *v = &c->toks[vs];
+	bool participle = past_participle(v);
+	/* "the US was attacked": the subject of a passive is its target */
+	int k = vs - 1;
+	if (k >= 0 && c->toks[k].type == T_FREE && c->toks[k].len > 4 &&
+		memcmp(c->toks[k].w + c->toks[k].len - 2, "LY", 2) == 0)
+		k--;
+	if (participle && k >= 0 && c->toks[k].word == W_AUX)
+		return false;
+	/* a headline's bare participle after its subject is a passive too ("Haitian
+	 * President Moise assassinated at his home"); a sentence's is a past tense */
+	bool violence = code[0] == '2' || (code[0] == '1' && code[1] >= '7');
+	if (violence && c->headline && vs > 0 && c->toks[vs - 1].type == T_ACTOR && participle)
+		return false;
+	return true;
+}
+
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
 static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
 	int *ret_n)
@@ -2690,8 +3388,28 @@ static void code_clauses(struct coder *c, unsigned sentence)
 		/* news: "X did A, while Y did B" is two clauses too */
 		bool contrast = c->opt.nearest_subject && c->toks[i].word == W_SUBORDINATOR &&
 			(word_is(&c->toks[i], "WHILE") || word_is(&c->toks[i], "WHEREAS"));
+		/* news: AND with no verb after it joins nouns, not clauses ("sent Patriot
+		 * systems and HIMARS to Ukraine") */
+		bool verb_after = true;
+		if (c->opt.nearest_subject && c->toks[i].word == W_CONJ) {
+			verb_after = false;
+			int n = i + 1;
+			while (n < c->ntoks && (c->toks[n].word == W_DETERMINER ||
+						       c->toks[n].type == T_ADJECTIVE))
+				n++;
+			/* a name after AND may start a clause whose verb the dictionaries lack
+			 * ("... and President Assad fled") */
+			if (n < c->ntoks && c->toks[n].type == T_ACTOR)
+				verb_after = true;
+			for (int k = i + 1; k < c->ntoks && !verb_after; k++) {
+				if (c->toks[k].word == W_CONJ && !c->toks[k].protect)
+					break;
+				verb_after = c->toks[k].type == T_VERB && c->toks[k].verb >= 0 &&
+					!c->verbs[c->toks[k].verb].noun;
+			}
+		}
 		if ((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
-			c->toks[i].type != T_ACTOR) {
+			c->toks[i].type != T_ACTOR && verb_after) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
 			nclauses++;
@@ -2704,6 +3422,12 @@ static void code_clauses(struct coder *c, unsigned sentence)
 
 	int carried = -1; /* the subject carried into later clauses */
 	bool sentence_done = false;
+	bool quoted[MAX_TOKENS];
+	for (int i = 0, in = 0; i < c->ntoks; i++) {
+		if (c->toks[i].flags & TEXT_QUOTE)
+			in = !in;
+		quoted[i] = in;
+	}
 	for (int ci = 0; ci < nclauses && !sentence_done; ci++) {
 		int cs = clauses[ci].start, ce = clauses[ci].end;
 		if (cs > ce)
@@ -2749,6 +3473,10 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				continue;
 			if (c->opt.negation && denied_claim(c, vb->start, cs))
 				continue;
+			/* and the rest of its clause is about what was done to the subject, not
+			 * by it ("Lawmaker Killed in Targeted Attack") */
+			if (c->opt.nearest_subject && r.source < 0 && headline_passive(c, vb->start, vb->end))
+				break;
 			memset(c->excluded, 0, sizeof c->excluded);
 			for (int s = 0; s < r.nskips; s++)
 				c->excluded[r.skips[s]] = 1;
@@ -2773,7 +3501,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					int from = cs;
 					for (int k = vb->start - 1; k > cs; k--)
 						if ((c->toks[k].type == T_VERB && c->toks[k].verb != vi) ||
-							c->toks[k].word == W_THAT) {
+							c->toks[k].word == W_THAT ||
+							((c->toks[k].flags & TEXT_QUOTE) && quoted[k + 1])) {
 							from = k + 1;
 							break;
 						}
@@ -2785,11 +3514,32 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				}
 				if (sg < 0) {
 					bool own = ci == 0 || carried < 0 || group_starting_at(c, cs, cs, &(int){0}) >= 0;
+					/* news: nor the speaker of a statement that reports this verb
+					 * ("Jordan says three US troops killed in drone attack") */
+					int ofrom = cs;
+					for (int k = vb->start - 1; c->opt.nearest_subject && k > cs; k--)
+						if ((c->toks[k].type == T_VERB && c->toks[k].verb != vi &&
+							    statement_verb(c, c->toks[k].verb)) ||
+							c->toks[k].word == W_THAT) {
+							/* unless the statement names the act itself ("Rebels
+							 * announce suspension of attacks", "Leader said to
+							 * reject meeting"): no one stands between */
+							if (first_group_in(c, k + 1, vb->start - 1) >= 0)
+								ofrom = k + 1;
+							break;
+						}
 					if (own)
-						sg = tg >= 0 ? first_distinct_group(c, cs, vb->start - 1, tg) :
-							first_group_in(c, cs, vb->start - 1);
+						sg = tg >= 0 ? first_distinct_group(c, ofrom, vb->start - 1, tg) :
+							first_group_in(c, ofrom, vb->start - 1);
 					else
 						sg = carried;
+					/* news: not a place in an opening phrase ("At the White House, Ms
+					 * Rosales said ...") */
+					if (own && sg >= 0 && c->opt.nearest_subject &&
+						c->groups[sg].end + 1 < vb->start &&
+						(c->toks[c->groups[sg].end + 1].flags & TEXT_COMMA) &&
+						after_preposition(c, sg, cs))
+						sg = -1;
 				}
 				if (c->opt.default_source[0] && c->opt.default_source_prior && !prior) {
 					sg = -1;
@@ -2813,14 +3563,37 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				tg = first_distinct_group(c, vb->end + 1, ce, sg);
 				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
 					default_target = c->opt.default_target;
+				/* TABARI looks before the verb too; news mode not at the speaker of
+				 * a statement the verb reports ("Iran said Russia and China met") */
+				int tfrom = cs;
+				for (int k = vb->start - 1; c->opt.nearest_subject && k > cs; k--) {
+					const struct tok *t = &c->toks[k];
+					if (t->word == W_SUBORDINATOR || word_is(t, "AS"))
+						break; /* "claim victory as Y agrees to demands" */
+					if ((t->type == T_VERB && t->verb != vi && statement_verb(c, t->verb)) ||
+						t->word == W_THAT) {
+						tfrom = k + 1;
+						break;
+					}
+				}
 				if (tg < 0 && !default_target)
-					tg = first_distinct_group(c, cs, vb->start - 1, sg);
+					tg = first_distinct_group(c, tfrom, vb->start - 1, sg);
 				if (tg < 0 && !default_target && sg >= 0 && is_compound(c, sg)) {
 					tg = sg;
 					plan.pairing = PAIR_COMPOUND_ONE;
 				}
 				if (tg < 0 && !default_target && c->opt.default_target[0])
 					default_target = c->opt.default_target;
+			}
+			/* news: "A and B meet in C", "A and B hold talks in C": meeting, talks and
+			 * agreements between the members of a compound subject are with each
+			 * other; a place after IN or AT is where, not with whom */
+			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS && sg >= 0 &&
+				r.target < 0 && is_compound(c, sg) &&
+				reciprocal(dict_str(c->dict, ev->code)) &&
+				(tg < 0 || (tg != sg && (locative(c, tg) || agent_of_participle(c, tg))))) {
+				tg = sg;
+				plan.pairing = PAIR_COMPOUND_BOTH;
 			}
 			/* news: "clashes between A and B" with no subject before the verb codes
 			 * A and B against each other */
@@ -2850,6 +3623,55 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					default_target = dtmp;
 				}
 			}
+			/* news: an obligation reported by a speaker is the speaker's demand of
+			 * its subject ("Russia has to get out", the president says) */
+			bool stop;
+			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS &&
+				obligation(c, vb->start, cs, &stop)) {
+				char demand[8];
+				if (sg < 0 || !demand_code(dict_str(c->dict, ev->code), stop, demand))
+					continue;
+				const char *literal;
+				int speaker = demand_speaker(c, vi, sg, quoted, &literal);
+				char scodes[16][MAX_CODE], tcodes[16][MAX_CODE];
+				int ns, nt;
+				plan_side(c, speaker, literal, scodes, &ns);
+				plan_side(c, sg, NULL, tcodes, &nt);
+				int n0 = c->nsentence_events;
+				for (int a = 0; a < ns; a++)
+					for (int b = 0; b < nt; b++)
+						if (strcmp(scodes[a], tcodes[b]) != 0)
+							add_pending(c, sentence, speaker, sg, scodes[a], tcodes[b],
+								demand, vi, r.pattern, r.span_start, r.span_end,
+								false, false, ci);
+				if (c->nsentence_events == n0)
+					continue;
+				clause_source = speaker;
+				if (c->opt.code_by == BY_CLAUSE && sub_start >= 0) {
+					int keep = c->nsentence_events - n0;
+					memmove(&c->sentence_events[sub_start], &c->sentence_events[n0],
+						(size_t)keep * sizeof c->sentence_events[0]);
+					c->nsentence_events = sub_start + keep;
+					sub_start = -1;
+				}
+				if (c->opt.code_by == BY_CLAUSE)
+					coded = true;
+				else if (c->opt.code_by == BY_SENTENCE)
+					sentence_done = true;
+				continue;
+			}
+			/* news: what is intended, threatened or possible is not done ("vows to
+			 * withdraw" is 0356, "threatens to expel observers" 136, "could suspend
+			 * relations" 1313), unless the pattern itself reads the mood (TO_*) */
+			char recoded[8] = "";
+			if (c->opt.nearest_subject && !pattern_has_lead(c, r.pattern)) {
+				enum mood mood = verb_mood(c, vb->start, cs);
+				const char *own = dict_str(c->dict, ev->code);
+				if (mood != MOOD_FACT)
+					mood_code(own, mood, recoded);
+				if (strcmp(recoded, own) == 0)
+					recoded[0] = '\0'; /* unchanged: a paired code keeps its pair */
+			}
 			plan.sg = sg;
 			plan.tg = tg;
 			plan_side(c, sg, default_source, plan.scodes, &plan.ns);
@@ -2866,18 +3688,33 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				}
 			}
 			plan_side(c, tg, default_target, plan.tcodes, &plan.nt);
+			/* news: an act with no other party is still an event ("Haiti teachers
+			 * go on strike", "Army pulls forces out", "Government rejects request");
+			 * statements, consultations, cooperation, demands and criticism need one */
+			if (plan.pairing == PAIR_CROSS && plan.nt == 0 && plan.ns > 0 &&
+				c->opt.nearest_subject &&
+				one_sided(c, dict_str(c->dict, ev->code), plan.scodes[0], vb->start)) {
+				plan.tcodes[0][0] = '\0';
+				plan.nt = 1;
+			}
 			if (plan.ns == 0 || (plan.pairing == PAIR_CROSS && plan.nt == 0))
 				continue;
 			int n0 = c->nsentence_events;
-			int emitted = emit_plan(c, sentence, &plan, ev, vi, r.pattern, r.span_start,
+			int emitted = emit_plan(c, sentence, &plan, ev, recoded[0] ? recoded : NULL, vi,
+				r.pattern, r.span_start,
 				r.span_end, ci);
 			if (emitted == 0)
 				continue;
 			clause_source = sg;
 			bool sub = ev->flags & EVENT_SUBORDINATE;
 			if (!sub && c->opt.statements_subordinate) {
+				/* statements give way to the events they report ("X said Y attacked
+				 * Z"), except those that frame what follows as no event: declining
+				 * to comment, considering, claiming, denying ("Seoul mulls sanctions
+				 * on Pyongyang", "Russia denied attacking Ukraine") */
 				const char *code = dict_str(c->dict, ev->code);
-				sub = code[0] == '0' && code[1] == '1';
+				sub = code[0] == '0' && code[1] == '1' && !(code[2] == '1' || code[2] == '4' ||
+										    code[2] == '5' || code[2] == '6');
 			}
 			for (int k = n0; k < c->nsentence_events; k++)
 				c->sentence_events[k].subordinate = sub;
@@ -3013,6 +3850,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	}
 	c->ntoks = kept;
 	c->budget = SENTENCE_BUDGET;
+	c->attributed[0] = '\0';
 	if (words == 0 || words < c->opt.min_words)
 		return;
 	if (++c->stamp == 0) {
@@ -3023,10 +3861,18 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		c->lex_stamp[c->lms[i].lex] = c->stamp;
 	c->all_caps = !lower;
 	c->title_case = c->opt.title_case && title_case_sentence(c);
+	size_t last = end;
+	while (last > start && (text[last - 1] == ' ' || text[last - 1] == '\n' ||
+				       text[last - 1] == '\r' || text[last - 1] == '\t'))
+		last--;
+	c->headline = last > start && text[last - 1] != '.' && text[last - 1] != '!' &&
+		text[last - 1] != '"' && (unsigned char)text[last - 1] < 0x80;
 
 	tag_actors(c);
 	tag_plain_and_verbs(c);
 	shift_verbs_to_nouns(c);
+	if (c->opt.nearest_subject)
+		place_appositives(c);
 	attach_agents(c);
 	if (c->opt.merge_actors)
 		merge_adjacent_actors(c);

@@ -264,6 +264,7 @@ struct tokenizer {
 	size_t fold_len;
 	unsigned flags;
 	bool first_letter_seen;
+	bool hyphen; /* a hyphen joins the next word to the one before it */
 };
 
 static void emit(struct tokenizer *t, size_t offset, size_t length, size_t fold_start,
@@ -334,6 +335,7 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 		pos += c.in_len;
 		if (c.cls == C_SKIP)
 			continue;
+		bool joined = false;
 		int next = peek_class(text, len, pos);
 		switch (c.cls) {
 		case C_LETTER:
@@ -343,7 +345,8 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 				t.word_start = here;
 				t.fold_start = t.folded_len;
 				t.fold_len = 0;
-				t.flags = TEXT_WORD | (c.cls == C_DIGIT ? TEXT_NUMBER : 0);
+				t.flags = TEXT_WORD | (c.cls == C_DIGIT ? TEXT_NUMBER : 0) |
+					(t.hyphen ? TEXT_HYPHEN : 0);
 				t.first_letter_seen = false;
 			}
 			if (c.cls == C_LETTER) {
@@ -395,6 +398,9 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 				emit(&t, here, c.in_len, t.folded_len, 0, TEXT_DASH);
 			break;
 		default:
+			/* "US-backed": a hyphen between word characters joins the two words */
+			joined = text[here] == '-' && t.open && is_word_class(prev_cls) &&
+				is_word_class(next);
 			close_word(&t);
 			if (text[here] == '-' && here > 0 && (text[here - 1] == ' ' || text[here - 1] == '-') &&
 				pos < len && (text[pos] == ' ' || text[pos] == '-')) {
@@ -405,6 +411,7 @@ size_t text_tokenize(const char *text, size_t len, struct text_token *tokens, si
 			break;
 		}
 		prev_cls = c.cls;
+		t.hyphen = joined;
 	}
 	if (!t.truncated)
 		close_word(&t);

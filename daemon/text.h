@@ -4,7 +4,7 @@
  * Everything the dictionaries are matched against goes through text_tokenize(): letters
  * are upper-cased and stripped of diacritics ("Guaidó" becomes GUAIDO), typographic
  * quotes and apostrophes become ASCII, hyphens separate words (the dictionaries write
- * them as '_'), commas and semicolons become comma tokens, double quotes become quote
+ * them as '_'; the word after one carries TEXT_HYPHEN), commas and semicolons become comma tokens, double quotes become quote
  * tokens, and a period survives only inside initialisms such as U.S. The folded forms
  * are written to a caller-supplied buffer so a sentence costs no allocation.
  *
@@ -26,6 +26,8 @@ enum text_token_flags {
 	TEXT_HAS_LOWER = 1 << 5,   /* some letter lower case in the original */
 	TEXT_HAS_LETTER = 1 << 6,
 	TEXT_DASH = 1 << 7,        /* a dash between words (" - ", "–", "—"): a pause */
+	TEXT_HYPHEN = 1 << 8,      /* joined to the word before by a hyphen ("US-backed":
+	                            * BACKED), which the folded forms no longer show */
 };
 
 struct text_token {

@@ -59,6 +59,19 @@ static void test_tokens(void)
 	is_str(joined(&tk), "MR SMITH OF THE U.S. SAID AL ASSAD PAID 1500 DOLLARS , \" NO \" , HE SAID",
 		"initialisms keep periods, hyphens split, 1,500 is one number, ; is a comma");
 
+	tokenize(&tk, "US-backed pro-Russian forces - a Kyiv-based  -group 2-1");
+	is_str(joined(&tk), "US BACKED PRO RUSSIAN FORCES  A KYIV BASED GROUP 2 1",
+		"hyphens split words; a free-standing dash is a pause token");
+	ok(tk.t[1].flags & TEXT_HYPHEN, "a word after a joining hyphen is marked (BACKED)");
+	ok(!(tk.t[0].flags & TEXT_HYPHEN) && (tk.t[3].flags & TEXT_HYPHEN) &&
+			!(tk.t[4].flags & TEXT_HYPHEN),
+		"the word before it and the next word are not (US, FORCES)");
+	ok((tk.t[5].flags & TEXT_DASH) && !(tk.t[6].flags & TEXT_HYPHEN),
+		"a dash between blanks joins nothing");
+	ok((tk.t[8].flags & TEXT_HYPHEN) && !(tk.t[9].flags & TEXT_HYPHEN) &&
+			(tk.t[11].flags & TEXT_HYPHEN),
+		"BASED is joined, a hyphen after a blank is not, digits join too");
+
 	tokenize(&tk, "ÆRØ Straße Łódź Şişli Ngô Đình");
 	is_str(joined(&tk), "AERO STRASSE LODZ SISLI NGO DINH", "Latin letters beyond Latin-1 fold");
 
