@@ -3330,6 +3330,37 @@ static bool locative(const struct coder *c, int g)
  * participle after its subject in violence ("President Moise assassinated at home" is
  * a passive with its doer unnamed).
  */
+/*
+ * True when the verb at vs is an infinitive whose subject is the object of a verb of
+ * asking or ordering before it ("The UN urged both sides to stop fighting": the sides,
+ * not the UN, would stop), so the clause's subject does not do it.
+ */
+static bool object_controlled(const struct coder *c, int vs)
+{
+	static const char *const stems[] = {"URG", "ASK", "CALL", "TELL", "TOLD", "ORDER",
+		"INVIT", "ENCOURAG", "PRESS", "PERSUAD", "ADVIS", "REQUEST", "IMPLOR", "BEG",
+		"BEGG", "INSTRUCT", "DIRECT", "APPEAL", "COMMAND", "PUSH", "PRESSUR", "EXHORT"};
+	/* TO just before the verb, or before the words that lead into it ("to stop fighting") */
+	int to = vs - 1;
+	while (to > 0 && to >= vs - 3 && !word_is(&c->toks[to], "TO") &&
+		(c->toks[to].flags & TEXT_WORD))
+		to--;
+	if (to < 1 || !word_is(&c->toks[to], "TO"))
+		return false;
+	/* the object sits between the verb and TO: at least one word, at most six */
+	for (int k = to - 2; k >= 0 && k >= to - 7; k--) {
+		const struct tok *t = &c->toks[k];
+		if (!(t->flags & TEXT_WORD))
+			return false;
+		for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++) {
+			size_t n = strlen(stems[i]);
+			if (t->len >= n && t->len <= n + 3 && memcmp(t->w, stems[i], n) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool one_sided(const struct coder *c, const char *code, const char *source, int vs)
 {
 	static const char *const codes[] = {"023", "07", "08", "09", "12", "14", "15", "161",
@@ -3342,6 +3373,8 @@ static bool one_sided(const struct coder *c, const char *code, const char *sourc
 	bool protest = code[0] == '1' && code[1] == '4';
 	if (!protest && (strncmp(source, "MNC", 3) == 0 || strstr(source + 3, "BUS") ||
 				strstr(source + 3, "MED")))
+		return false;
+	if (object_controlled(c, vs))
 		return false;
 	const struct tok *v = &c->toks[vs];
 	bool participle = past_participle(v);

@@ -198,6 +198,10 @@ static void test_grammar(void)
 		"AND with no verb and no name after it joins nouns, not clauses");
 	is_str(code("Russia deployed soldiers and troops to Ukraine."), "RUS 154 UKR",
 		"agents with no actor joined by AND are one noun phrase, not two clauses");
+	is_str(code("Russia urged both sides to attack."), "",
+		"an act asked of someone else is not the asker's act");
+	is_str(code("Russia decided to attack."), "RUS 1384 ",
+		"an infinitive with no object before it is the subject's (intended) act");
 	is_str(code("Russian troops attacked."), "RUSMIL 190 ",
 		"an act with no other party is coded with an empty target");
 	is_str(code("Russia said."), "", "but not a statement");
