@@ -1363,9 +1363,9 @@ static void attach_agents(struct coder *c)
 			former = true;
 			b--;
 		}
-		/* "US-led forces", "Saudi-owned firms" */
-		if (b > 0 && c->opt.nearest_subject && c->toks[b].type == T_FREE &&
-			hyphen_belonging(&c->toks[b]))
+		/* "US-led forces", "Saudi-owned firms" (LED may have been tagged as a verb) */
+		if (b > 0 && c->opt.nearest_subject && c->toks[b].type != T_ACTOR &&
+			c->toks[b].type != T_AGENT && hyphen_belonging(&c->toks[b]))
 			b--;
 		/* "Poland's current interior minister", "Russia's new deputy envoy", "Iranian
 		 * senior officials": modifiers between a name and its agent (news mode) */
