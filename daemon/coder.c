@@ -1388,9 +1388,14 @@ static void attach_agents(struct coder *c)
 			former = true;
 			f++;
 		}
-		/* "ambassador of X", "activists in X"; in news also "spokeswoman for X" */
+		/* "ambassador of X", "activists in X"; in news also "spokeswoman for X", and
+		 * "troops from X" where the agent opens the noun phrase (not "pulled its
+		 * troops from X", "evacuated diplomats from X") */
+		bool opens = s == 0 || c->toks[s - 1].word == W_DETERMINER ||
+			(c->toks[s - 1].flags & TEXT_NUMBER);
 		if (f < c->ntoks && (c->toks[f].word == W_PREPOSITION ||
-					    (c->opt.merge_actors && word_is(&c->toks[f], "FOR"))))
+					    (c->opt.merge_actors && word_is(&c->toks[f], "FOR")) ||
+					    (c->opt.merge_actors && opens && word_is(&c->toks[f], "FROM"))))
 			f++;
 		if (f < c->ntoks && c->toks[f].word == W_DETERMINER && f > e + 1)
 			f++;

@@ -108,6 +108,10 @@ static void test_actors(void)
 		"and its gunmen are its rebels");
 	is_str(code("Russian leader criticized Hamas."), "RUSGOV 111 PSEREB",
 		"while a country's leader is its government");
+	is_str(code("Troops from Russia attacked Ukraine."), "RUSMIL 190 UKR",
+		"an agent that opens the phrase takes the actor after FROM");
+	is_str(code("Russia deployed troops from Georgia to Ukraine."), "RUS 154 UKR",
+		"but not an object agent after the verb (no GEOMIL)");
 	is_str(code("Russia and China backed Maduro."), "RUS 051 VENGOV; CHN 051 VENGOV",
 		"a compound source codes one event per actor");
 	is_str(code("Ukraine criticized Russia, China and Iran."),
