@@ -1165,12 +1165,37 @@ static void agent_extent(const struct coder *c, int i, int *ret_start, int *ret_
 
 enum { AGENT_BEFORE = 1, AGENT_AFTER = 2 };
 
+/*
+ * Does an actor already coded as an armed group or the opposition take the agent in as
+ * one of its own? "Hamas leader", "Houthi officials", "Congress spokesman" are members
+ * of the group, not a government (PSEREB, not PSEREBGOV); "Boko Haram gunmen" are its
+ * rebels (NGAREB, not NGAREBUAF), a cartel's gunmen its criminals. Groups: REB INS SEP
+ * CRM (and for GOV also UAF and OPP) after the country, or an international militarized
+ * group (IMG...).
+ */
+static bool agent_of_group(const char *code, const char *agent)
+{
+	bool gov = strcmp(agent, "GOV") == 0, uaf = strcmp(agent, "UAF") == 0;
+	if (!gov && !uaf)
+		return false;
+	if (strncmp(code, "IMG", 3) == 0)
+		return true;
+	static const char *const groups[] = {"REB", "INS", "SEP", "CRM", "UAF", "OPP"};
+	size_t cl = strlen(code);
+	for (size_t i = 3; i + 3 <= cl; i += 3)
+		for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+			if (memcmp(code + i, groups[g], 3) == 0 && (gov || g < 4))
+				return true;
+	return false;
+}
+
 static void apply_agent(struct coder *c, struct actor *a, const struct dict_agent *ag,
 	bool former, int side)
 {
 	const char *code = former ? "ELI" : dict_str(c->dict, ag->code);
 	bool suffix = former ? true : ag->suffix;
-	combine_code(a->code, code, suffix);
+	if (!(suffix && agent_of_group(a->code, code)))
+		combine_code(a->code, code, suffix);
 	a->agent_side = (uint8_t)side;
 	a->agent_suffix = suffix;
 	snprintf(a->agent, sizeof a->agent, "%s", code);
@@ -1199,6 +1224,8 @@ static void spread_agents(struct coder *c)
 		for (int a = gr->first; a < gr->first + gr->count; a++) {
 			struct actor *ac = &c->actors[a];
 			if (ac->agent_side || ac->kind == ACT_PRONOUN || strchr(ac->code, '/'))
+				continue;
+			if (from->agent_suffix && agent_of_group(ac->code, from->agent))
 				continue;
 			combine_code(ac->code, from->agent, from->agent_suffix);
 		}
@@ -1336,9 +1363,9 @@ static void attach_agents(struct coder *c)
 			former = true;
 			b--;
 		}
-		/* "US-led forces", "Saudi-owned firms" */
-		if (b > 0 && c->opt.nearest_subject && c->toks[b].type == T_FREE &&
-			hyphen_belonging(&c->toks[b]))
+		/* "US-led forces", "Saudi-owned firms" (LED may have been tagged as a verb) */
+		if (b > 0 && c->opt.nearest_subject && c->toks[b].type != T_ACTOR &&
+			c->toks[b].type != T_AGENT && hyphen_belonging(&c->toks[b]))
 			b--;
 		/* "Poland's current interior minister", "Russia's new deputy envoy", "Iranian
 		 * senior officials": modifiers between a name and its agent (news mode) */
@@ -1361,9 +1388,14 @@ static void attach_agents(struct coder *c)
 			former = true;
 			f++;
 		}
-		/* "ambassador of X", "activists in X"; in news also "spokeswoman for X" */
+		/* "ambassador of X", "activists in X"; in news also "spokeswoman for X", and
+		 * "troops from X" where the agent opens the noun phrase (not "pulled its
+		 * troops from X", "evacuated diplomats from X") */
+		bool opens = s == 0 || c->toks[s - 1].word == W_DETERMINER ||
+			(c->toks[s - 1].flags & TEXT_NUMBER);
 		if (f < c->ntoks && (c->toks[f].word == W_PREPOSITION ||
-					    (c->opt.merge_actors && word_is(&c->toks[f], "FOR"))))
+					    (c->opt.merge_actors && word_is(&c->toks[f], "FOR")) ||
+					    (c->opt.merge_actors && opens && word_is(&c->toks[f], "FROM"))))
 			f++;
 		if (f < c->ntoks && c->toks[f].word == W_DETERMINER && f > e + 1)
 			f++;

@@ -102,6 +102,16 @@ static void test_actors(void)
 		"RUSGOV 111 USA", "agents before the actor, through FOR? no: through the ministry");
 	is_str(code("Human rights activists in Iran criticized China."), "NGMIRN 111 CHN",
 		"a prefixed agent with IN");
+	is_str(code("Hamas leader criticized Russia."), "PSEREB 111 RUS",
+		"a leader of an armed group is the group, not a government");
+	is_str(code("Hamas gunmen attacked Ukraine."), "PSEREB 190 UKR",
+		"and its gunmen are its rebels");
+	is_str(code("Russian leader criticized Hamas."), "RUSGOV 111 PSEREB",
+		"while a country's leader is its government");
+	is_str(code("Troops from Russia attacked Ukraine."), "RUSMIL 190 UKR",
+		"an agent that opens the phrase takes the actor after FROM");
+	is_str(code("Russia deployed troops from Georgia to Ukraine."), "RUS 154 UKR",
+		"but not an object agent after the verb (no GEOMIL)");
 	is_str(code("Russia and China backed Maduro."), "RUS 051 VENGOV; CHN 051 VENGOV",
 		"a compound source codes one event per actor");
 	is_str(code("Ukraine criticized Russia, China and Iran."),
