@@ -191,6 +191,8 @@ struct coder {
 	bool headline; /* no closing punctuation: a headline's grammar */
 	bool discard, complex;
 	char attributed[MAX_CODE]; /* speaker of a dropped ", X said" clause, or "" */
+	char dateline[MAX_CODE];   /* country of the document's dateline ("DAMASCUS -"), or "" */
+	bool dateline_only;        /* code_sentence() only tags the dateline's actors */
 
 	/* compaction scratch */
 	struct tok toks2[MAX_TOKENS];
@@ -2221,6 +2223,15 @@ static void resolve_pronouns(struct coder *c)
 			if (c->opt.country_reference && word_is(t, "THE") && i + 1 < c->ntoks &&
 				c->toks[i + 1].type == T_AGENT && the_role(c, i + 1, code, sizeof code, &end))
 				break;
+			/* "the capital" of a datelined story is the dateline's city */
+			if (c->opt.country_reference && c->dateline[0] && word_is(t, "THE") &&
+				i + 1 < c->ntoks && (word_is(&c->toks[i + 1], "CAPITAL") ||
+							    word_is(&c->toks[i + 1], "CAPITAL'S")) &&
+				(c->toks[i + 1].type == T_FREE || c->toks[i + 1].type == T_NOUN)) {
+				end = i + 1;
+				snprintf(code, sizeof code, "%s", c->dateline);
+				break;
+			}
 			/* "the country", "the nation": the nearest country named before */
 			if (!c->opt.country_reference || !word_is(t, "THE") || i + 1 >= c->ntoks)
 				break;
@@ -3934,6 +3945,14 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		text[last - 1] != '"' && (unsigned char)text[last - 1] < 0x80;
 
 	tag_actors(c);
+	if (c->dateline_only) {
+		for (int a = 0; a < c->nactors; a++)
+			if (is_country_code(c, c->actors[a].code)) {
+				snprintf(c->dateline, sizeof c->dateline, "%.3s", c->actors[a].code);
+				break;
+			}
+		return;
+	}
 	tag_plain_and_verbs(c);
 	shift_verbs_to_nouns(c);
 	if (c->opt.nearest_subject)
@@ -4069,8 +4088,16 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 		len = UINT32_MAX / 2;
 	size_t pos = 0;
 	unsigned index = 0;
+	c->dateline[0] = '\0';
 	if (c->opt.split_sentences)
 		pos = text_skip_dateline(text, len);
+	if (pos > 0 && c->opt.country_reference) {
+		/* the dateline is where the story happens: "the capital" below is its city */
+		c->dateline_only = true;
+		code_sentence(c, text, 0, pos, 0);
+		c->dateline_only = false;
+		c->nsentence_events = 0;
+	}
 	while (pos < len) {
 		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
 					    text[pos] == '\r'))

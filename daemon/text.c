@@ -631,11 +631,11 @@ size_t text_skip_dateline(const char *text, size_t len)
 		}
 		break;
 	}
-	/* "NATO - the alliance" is a headline: a dateline names its agency or its date */
-	if (caps < 3 || pos >= limit || !(agency || after_comma))
+	if (caps < 3 || pos >= limit)
 		return 0;
 	/* the dash: "-", "--", "–" or "—" */
 	size_t dash = pos;
+	bool typeset = false;
 	if (text[pos] == '-') {
 		while (pos < limit && text[pos] == '-')
 			pos++;
@@ -643,6 +643,7 @@ size_t text_skip_dateline(const char *text, size_t len)
 		   (unsigned char)text[pos + 1] == 0x80 &&
 		   ((unsigned char)text[pos + 2] == 0x93 || (unsigned char)text[pos + 2] == 0x94)) {
 		pos += 3;
+		typeset = true;
 	} else {
 		return 0;
 	}
@@ -650,5 +651,18 @@ size_t text_skip_dateline(const char *text, size_t len)
 		return 0;
 	while (pos < len && text[pos] == ' ')
 		pos++;
+	/* "NATO - the alliance" is a headline: a dateline names its agency or its date, or
+	 * is a place of four or more capitals before a typeset dash and a sentence that
+	 * starts with a capital and goes on in lower case ("BEIJING — China's ministry"),
+	 * not an all-caps headline ("RUSSIA — UKRAINE TALKS") */
+	if (!(agency || after_comma)) {
+		if (!typeset || caps < 4 || pos >= len || text[pos] < 'A' || text[pos] > 'Z')
+			return 0;
+		size_t w = pos + 1;
+		while (w < len && ((text[w] >= 'A' && text[w] <= 'Z') || text[w] == '\''))
+			w++;
+		if (w >= len || text[w] < 'a' || text[w] > 'z')
+			return 0;
+	}
 	return pos;
 }

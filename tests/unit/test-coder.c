@@ -208,6 +208,14 @@ static void test_grammar(void)
 		"AND with no verb and no name after it joins nouns, not clauses");
 	is_str(code("Russia deployed soldiers and troops to Ukraine."), "RUS 154 UKR",
 		"agents with no actor joined by AND are one noun phrase, not two clauses");
+	is_str(code("MOSCOW — Chinese troops attacked the capital."), "CHNMIL 190 RUS",
+		"the capital of a datelined story is the dateline's city");
+	is_str(code("Chinese troops attacked the capital."), "CHNMIL 190 ",
+		"without a dateline the capital is nobody's");
+	is_str(code("MOSCOW — China on Friday warned Iran."), "CHN 130 IRN",
+		"a place before an em dash is a dateline, not the subject");
+	is_str(code("MOSCOW — Chinese troops attacked."), "CHNMIL 190 ",
+		"nor the target");
 	is_str(code("Russia urged both sides to attack."), "",
 		"an act asked of someone else is not the asker's act");
 	is_str(code("Russia decided to attack."), "RUS 1384 ",

@@ -150,6 +150,16 @@ static void test_dateline(void)
 	is_int(text_skip_dateline(c, strlen(c)), 0, "an ordinary headline has none");
 	const char *d = "NATO - the alliance";
 	is_int(text_skip_dateline(d, strlen(d)), 0, "a short acronym is not a dateline");
+	const char *e = "BEIJING — China's foreign ministry on Friday lodged a protest.";
+	off = text_skip_dateline(e, strlen(e));
+	is_str(e + off, "China's foreign ministry on Friday lodged a protest.",
+		"a place before an em dash and a sentence is a dateline");
+	const char *f = "RUSSIA — UKRAINE TALKS RESUME";
+	is_int(text_skip_dateline(f, strlen(f)), 0, "an all-caps headline is not a dateline");
+	const char *g = "NATO — the alliance";
+	is_int(text_skip_dateline(g, strlen(g)), 0, "nor a name before a lower-case phrase");
+	const char *h = "EGYPT - Israel talks resume";
+	is_int(text_skip_dateline(h, strlen(h)), 0, "nor a name before a plain hyphen");
 }
 
 int main(void)
