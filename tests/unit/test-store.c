@@ -309,6 +309,10 @@ static void test_events_and_mentions(void)
 	struct store *again_store = open_or_die(db);
 	struct store_event appeal = venezuela_event(4);
 	appeal.event_code = "0251";
+	/* GDELT's names: upper case (ASCII letters, as SQLite's upper()) without the
+	 * sentence's trailing punctuation; words that are all punctuation give ''. */
+	appeal.source_text = "Rußland's army,";
+	appeal.target_text = "...";
 	store_begin(again_store);
 	store_event_add(again_store, &dw1, &appeal);
 	store_commit(again_store);
@@ -316,6 +320,8 @@ static void test_events_and_mentions(void)
 	is_str(shell(db, "SELECT event_base_code, event_root_code, quad_class FROM events "
 			 "WHERE event_code = '0251'"),
 		"025|02|4", "0251 has base code 025 and root 02");
+	is_str(shell(db, "SELECT actor1_name, quote(actor2_name) FROM events WHERE event_code = '0251'"),
+		"RUßLAND'S ARMY|''", "actor names are upper case without trailing punctuation");
 	free(db);
 }
 
