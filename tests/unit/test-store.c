@@ -666,6 +666,9 @@ static void test_migrates_schema3_data(void)
 	is_str(shell(db, "PRAGMA integrity_check; PRAGMA foreign_key_check; "
 			 "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"),
 		"ok", "integrity_check, foreign_key_check and the full-text index's check pass");
+	is_str(shell(db, "SELECT k, v FROM articles_fts_config WHERE k IN ('automerge', "
+			 "'crisismerge') ORDER BY k"),
+		"automerge|32;crisismerge|128", "full-text segments are merged 32 at a time (schema 6)");
 
 	/* The daemon goes on where schema 3 left off: a third report of event 1 from a new
 	 * BBC article, which is searchable once committed. */
@@ -687,6 +690,11 @@ static void test_migrates_schema3_data(void)
 		"3|3|2", "the event counts 3 mentions in 3 articles from 2 sources (BBC twice)");
 	is_str(shell(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'soldiers'"), "3",
 		"the new article is found by full-text search");
+	is_str(shell(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH "
+			 "'\"sends soldiers to caracas\"'; SELECT rowid FROM articles_fts WHERE "
+			 "articles_fts MATCH 'NEAR(moscow caracas, 3)'; SELECT count(*) FROM articles_fts "
+			 "WHERE articles_fts MATCH '\"moscow caracas\"'"),
+		"3;3;0", "phrase and NEAR queries find it, and only where the words are");
 	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok");
 	free(db);
 }
