@@ -85,9 +85,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"SELECT id, title, summary FROM articles WHERE id >= ?1",
 	[STMT_EVENT_FIND] = "SELECT id FROM events WHERE event_date = ?1 AND actor1_code = ?2 "
 			    "AND event_code = ?3 AND actor2_code = ?4",
-	/* GDELT's names are upper case without the sentence's trailing punctuation. A new
-	 * event has one report; when the event is already there nothing is written and the
-	 * report becomes a mention of it (the one probe of the unique index is the lookup). */
+	/* GDELT's actor names are made in C (actor_name()), not by SQL functions per row.
+	 * A new event has one report; when the event is already there nothing is written
+	 * and the report becomes a mention of it (the one probe of the unique index is the
+	 * lookup). */
 	[STMT_EVENT_INSERT] =
 		"INSERT INTO events (event_date, "
 		"actor1_code, actor1_name, actor1_country_code, actor1_known_group_code, "
@@ -100,8 +101,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"goldstein_scale, action_country_code, date_added, source_url, article_id, "
 		"sentence_id, sentence, actor1_text, action_text, actor2_text, pattern, "
 		"num_mentions, num_sources, num_articles) "
-		"VALUES (?, ?, upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		"upper(rtrim(?, '.,;:!?')), ?, ?, ?, ?, ?, ?, ?, ?, "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, 1) "
 		"ON CONFLICT (event_date, actor1_code, event_code, actor2_code) DO NOTHING",
 	[STMT_MENTION_INSERT] =
@@ -217,6 +217,8 @@ struct store {
 		int64_t time;
 		char text[DATE_TEXT_SIZE];
 	} added_memo, published_memo, day_memo;
+	/* A new event's source and target names, made by actor_name(). */
+	struct buf actor_names[2];
 	char errmsg[512];
 };
 
@@ -312,7 +314,16 @@ static void bind_optional(sqlite3_stmt *stmt, int index, const char *text)
 	bind_text(stmt, index, text && text[0] ? text : NULL, -1);
 }
 
-/* Steps a statement that returns no rows, then resets it. */
+/* Binds text when there is some ("" is absent too) and otherwise leaves the parameter
+ * NULL, as run() left it: only for statements only ever stepped through run(). Most of
+ * an event's GDELT codes are absent, and saving their binds is measurable. */
+static void bind_present(sqlite3_stmt *stmt, int index, const char *text)
+{
+	if (text && text[0])
+		sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+}
+
+/* Steps a statement that returns no rows, then resets it and clears its bindings. */
 static int run(struct store *store, enum stmt_id id)
 {
 	sqlite3_stmt *stmt = store->stmts[id];
@@ -723,6 +734,8 @@ void store_close(struct store *store)
 		sqlite3_finalize(store->stmts[i]);
 	if (store->db)
 		sqlite3_close(store->db);
+	buf_free(&store->actor_names[0]);
+	buf_free(&store->actor_names[1]);
 	free(store);
 }
 
@@ -851,8 +864,8 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 	int r = article_was_pruned(store, feed_id, article->item_key, article->fetched);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	char published[DATE_TEXT_SIZE];
-	date_format(article->published, published);
+	/* Memoized: the article's reports store the same time in their mentions. */
+	const char *published = memo_date(&store->published_memo, article->published, false);
 	sqlite3_stmt *stmt = store->stmts[STMT_ARTICLE_INSERT];
 	sqlite3_bind_int64(stmt, 1, feed_id);
 	bind_text(stmt, 2, article->item_key, -1);
@@ -877,18 +890,38 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 	return 1;
 }
 
+/*
+ * GDELT's actor name from the words that named the actor: what SQLite's
+ * upper(rtrim(words, '.,;:!?')) gives (ASCII letters upper-cased, trailing punctuation
+ * cut), written to *out; NULL for no words or "".
+ */
+static const char *actor_name(const char *words, struct buf *out)
+{
+	if (!words || !words[0])
+		return NULL;
+	size_t len = strlen(words);
+	while (len && strchr(".,;:!?", words[len - 1]))
+		len--;
+	buf_reset(out);
+	buf_append(out, words, len);
+	for (size_t i = 0; i < len; i++)
+		if (out->data[i] >= 'a' && out->data[i] <= 'z')
+			out->data[i] = (char)(out->data[i] - 'a' + 'A');
+	return out->data ? out->data : "";
+}
+
 /* Binds an actor's full code, name and GDELT parts (split into *parts, which must
- * outlive the statement's step) from `index` on; returns the next index. */
+ * outlive the statement's step, as must *name) from `index` on; returns the next index. */
 static int bind_actor(sqlite3_stmt *stmt, int index, const char *code, const char *words,
-	struct cameo_actor_parts *parts)
+	struct cameo_actor_parts *parts, struct buf *name)
 {
 	cameo_actor_split(code, parts);
 	bind_text(stmt, index++, code, -1);
-	bind_optional(stmt, index++, words);
+	bind_text(stmt, index++, actor_name(words, name), -1);
 	const char *fields[8] = {parts->country, parts->known_group, parts->ethnic,
 		parts->religion1, parts->religion2, parts->type1, parts->type2, parts->type3};
 	for (size_t i = 0; i < 8; i++)
-		bind_optional(stmt, index++, fields[i]);
+		bind_present(stmt, index++, fields[i]);
 	return index;
 }
 
@@ -925,8 +958,9 @@ static int event_insert(struct store *store, const char *day, const char *added,
 	event_code_parts(ev->event_code, base, root);
 	int i = 1;
 	bind_text(stmt, i++, day, -1);
-	i = bind_actor(stmt, i, ev->source, ev->source_text, &source_parts);
-	i = bind_actor(stmt, i, target, ev->target_text, &target_parts);
+	i = bind_actor(stmt, i, ev->source, ev->source_text, &source_parts,
+		&store->actor_names[0]);
+	i = bind_actor(stmt, i, target, ev->target_text, &target_parts, &store->actor_names[1]);
 	sqlite3_bind_int(stmt, i++, ev->in_lead);
 	bind_text(stmt, i++, ev->event_code, -1);
 	bind_text(stmt, i++, base, -1);

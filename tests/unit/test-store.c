@@ -309,6 +309,10 @@ static void test_events_and_mentions(void)
 	struct store *again_store = open_or_die(db);
 	struct store_event appeal = venezuela_event(4);
 	appeal.event_code = "0251";
+	/* GDELT's names: upper case (ASCII letters, as SQLite's upper()) without the
+	 * sentence's trailing punctuation; words that are all punctuation give ''. */
+	appeal.source_text = "Rußland's army,";
+	appeal.target_text = "...";
 	store_begin(again_store);
 	store_event_add(again_store, &dw1, &appeal);
 	store_commit(again_store);
@@ -316,6 +320,8 @@ static void test_events_and_mentions(void)
 	is_str(shell(db, "SELECT event_base_code, event_root_code, quad_class FROM events "
 			 "WHERE event_code = '0251'"),
 		"025|02|4", "0251 has base code 025 and root 02");
+	is_str(shell(db, "SELECT actor1_name, quote(actor2_name) FROM events WHERE event_code = '0251'"),
+		"RUßLAND'S ARMY|''", "actor names are upper case without trailing punctuation");
 	free(db);
 }
 
@@ -660,6 +666,9 @@ static void test_migrates_schema3_data(void)
 	is_str(shell(db, "PRAGMA integrity_check; PRAGMA foreign_key_check; "
 			 "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"),
 		"ok", "integrity_check, foreign_key_check and the full-text index's check pass");
+	is_str(shell(db, "SELECT k, v FROM articles_fts_config WHERE k IN ('automerge', "
+			 "'crisismerge') ORDER BY k"),
+		"automerge|32;crisismerge|128", "full-text segments are merged 32 at a time (schema 6)");
 
 	/* The daemon goes on where schema 3 left off: a third report of event 1 from a new
 	 * BBC article, which is searchable once committed. */
@@ -681,6 +690,11 @@ static void test_migrates_schema3_data(void)
 		"3|3|2", "the event counts 3 mentions in 3 articles from 2 sources (BBC twice)");
 	is_str(shell(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'soldiers'"), "3",
 		"the new article is found by full-text search");
+	is_str(shell(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH "
+			 "'\"sends soldiers to caracas\"'; SELECT rowid FROM articles_fts WHERE "
+			 "articles_fts MATCH 'NEAR(moscow caracas, 3)'; SELECT count(*) FROM articles_fts "
+			 "WHERE articles_fts MATCH '\"moscow caracas\"'"),
+		"3;3;0", "phrase and NEAR queries find it, and only where the words are");
 	is_str(shell(db, "PRAGMA integrity_check"), "ok", "integrity_check is ok");
 	free(db);
 }
