@@ -2615,6 +2615,33 @@ static int first_distinct_group(const struct coder *c, int from, int to, int sou
 }
 
 /*
+ * News: where the phrase that can hold the target of a cooperative act (01x-09x) ends.
+ * A time or circumstance phrase after the object (AFTER, BEFORE, AMID, DURING,
+ * FOLLOWING, DESPITE, SINCE, AHEAD OF) names what the act answers, not whom it is for:
+ * "Ukraine pleaded for air defence after Russian strikes" asks no help of Russia. (A
+ * hostile act keeps it: "raises readiness amid tensions with Russia" is aimed at
+ * Russia.) OVER stays open: "accuses X over Y" has its X before it, and "files
+ * complaint over Chinese tariffs" is about China. Returns the last token that can hold
+ * a target, `to` when no such phrase starts in [from, to].
+ */
+static int before_circumstance(const struct coder *c, int from, int to)
+{
+	static const char *const words[] = {"AFTER", "BEFORE", "AMID", "AMIDST", "DURING",
+		"FOLLOWING", "DESPITE", "SINCE"};
+	for (int k = from; k <= to; k++) {
+		const struct tok *t = &c->toks[k];
+		if (!(t->flags & TEXT_WORD) || t->type == T_ACTOR)
+			continue;
+		if (word_is(t, "AHEAD") && k < to && word_is(&c->toks[k + 1], "OF"))
+			return k - 1;
+		for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+			if (word_is(t, words[i]))
+				return k - 1;
+	}
+	return to;
+}
+
+/*
  * Could token t be a past participle? Regular -ED forms and the irregular ones news uses
  * most; not -EN verbs such as THREATEN, OPEN or STRENGTHEN.
  */
@@ -3593,7 +3620,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			}
 			/* the target */
 			if (tg < 0) {
-				tg = first_distinct_group(c, vb->end + 1, ce, sg);
+				int tto = ce;
+				if (c->opt.nearest_subject && dict_str(c->dict, ev->code)[0] == '0')
+					tto = before_circumstance(c, (r.span_end > vb->end ? r.span_end :
+									   vb->end) + 1, ce);
+				tg = first_distinct_group(c, vb->end + 1, tto, sg);
 				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
 					default_target = c->opt.default_target;
 				/* TABARI looks before the verb too; news mode not at the speaker of

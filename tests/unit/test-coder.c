@@ -229,6 +229,12 @@ static void test_grammar(void)
 		"a compound source is its own target (paired code both ways)");
 	is_str(code("Russia and China met in Iran."), "RUS 036 CHN; CHN 036 RUS",
 		"a compound that meets does so with itself; IN names the place");
+	is_str(code("Ukraine appealed for help after Russian attacks."), "UKR 023 ",
+		"an appeal's target is not in a circumstance phrase (AFTER, AMID ...)");
+	is_str(code("Ukraine appealed to the United States amid Russian attacks."), "UKR 023 USA",
+		"but before it");
+	is_str(code("Russia deployed troops amid tensions with Ukraine."), "RUS 154 UKR",
+		"a hostile act is aimed at the party its circumstance names");
 	is_str(code("Iran said Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
 		"after a verb of saying, \"A and B\" before a verb is its compound subject");
 }
