@@ -2208,6 +2208,10 @@ static void resolve_pronouns(struct coder *c)
 		else if (!code[0] && memory &&
 			(t->word == W_PRONOUN || t->word == W_POSSESSIVE || t->word == W_PLURAL))
 			remembered(c, code, sizeof code);
+		/* news: "he", "him", "its" stand for one actor, never for a remembered
+		 * compound ("In China and Taiwan, ... for him to kill") */
+		if (g < 0 && c->opt.nearest_subject && t->word != W_PLURAL && strchr(code, '/'))
+			code[0] = '\0';
 		if (!code[0])
 			continue;
 		found[nfound].pos = i;

@@ -257,6 +257,10 @@ static void test_documents(void)
 	is_str(code("Putin met Ukraine's envoy. The president criticized China."),
 		"RUSGOV 036 UKR; UKR 036 RUSGOV; RUSGOV 111 CHN",
 		"\"the president\" is the last actor named with that role");
+	is_str(code("Putin was silent. He attacked Ukraine."), "RUSGOV 190 UKR",
+		"a pronoun opening a sentence stands for the one actor before it");
+	is_str(code("Russia and China were silent. He attacked Ukraine."), "",
+		"but \"he\" is not a compound");
 	is_str(code("\u201CRussia attacked us,\u201D Ukraine said."), "RUS 190 UKR",
 		"\"us\" in a quotation is its speaker");
 	is_str(code("Russia attacked us."), "RUS 190 ", "but not outside one (no US)");
