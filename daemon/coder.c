@@ -2794,6 +2794,8 @@ static int emit_plan(struct coder *c, unsigned sentence, const struct event_plan
 	bool sub = ev->flags & EVENT_SUBORDINATE;
 	bool dom = ev->flags & EVENT_DOMINANT;
 	bool paired = (ev->flags & EVENT_PAIRED) && !recoded;
+	if (!paired)
+		reverse = code; /* a compound's members do the same (recoded) act both ways */
 	int n0 = c->nsentence_events;
 	if (p->pairing == PAIR_CROSS) {
 		for (int s = 0; s < p->ns; s++)
@@ -3310,6 +3312,35 @@ static bool reciprocal(const char *code)
 		strncmp(code, "087", 3) == 0;
 }
 
+/*
+ * News: is an act of a compound subject with no other party one its members do to each
+ * other? Acts done together (talks, deals, truces), what they agree or intend to do
+ * ("Pakistan and Iran agree to de-escalate") and fighting ("Armenia and Azerbaijan
+ * fought"); not what each does on its own ("Togo's government and rebels reject the
+ * deal", "Russia and China condemned the vote").
+ */
+static bool among_themselves(const struct coder *c, const char *code, int vs, int cs)
+{
+	if (reciprocal(code) || strncmp(code, "03", 2) == 0 || strncmp(code, "19", 2) == 0)
+		return true;
+	/* "Russia and Ukraine trade blame", "exchange fire", "swap prisoners" */
+	const struct tok *v = &c->toks[vs];
+	if ((v->len >= 5 && memcmp(v->w, "TRAD", 4) == 0) ||
+		(v->len >= 8 && memcmp(v->w, "EXCHANG", 7) == 0) ||
+		(v->len >= 4 && memcmp(v->w, "SWAP", 4) == 0))
+		return true;
+	/* "Colombia and Venezuela reopen their border": what is theirs, shared (in
+	 * cooperation: "criticised their deal" is no criticism of each other) */
+	for (int k = vs + 1; code[0] == '0' && k < c->ntoks && k <= vs + 3; k++)
+		if (word_is(&c->toks[k], "THEIR"))
+			return true;
+	char intended[8];
+	if (verb_mood(c, vs, cs) != MOOD_INTENT)
+		return false;
+	mood_code(code, MOOD_INTENT, intended);
+	return strncmp(intended, "03", 2) == 0;
+}
+
 /* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
 static bool agent_of_participle(const struct coder *c, int g)
 {
@@ -3623,6 +3654,7 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					default_source = c->opt.default_source;
 			}
 			/* the target */
+			bool each_alone = false; /* a compound's members act, no target named */
 			if (tg < 0) {
 				int tto = ce;
 				if (c->opt.nearest_subject && dict_str(c->dict, ev->code)[0] == '0')
@@ -3647,8 +3679,14 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				if (tg < 0 && !default_target)
 					tg = first_distinct_group(c, tfrom, vb->start - 1, sg);
 				if (tg < 0 && !default_target && sg >= 0 && is_compound(c, sg)) {
-					tg = sg;
-					plan.pairing = PAIR_COMPOUND_ONE;
+					if (!c->opt.nearest_subject ||
+						among_themselves(c, dict_str(c->dict, ev->code), vb->start, cs)) {
+						tg = sg;
+						plan.pairing = c->opt.nearest_subject ? PAIR_COMPOUND_BOTH :
+											 PAIR_COMPOUND_ONE;
+					} else {
+						each_alone = true;
+					}
 				}
 				if (tg < 0 && !default_target && c->opt.default_target[0])
 					default_target = c->opt.default_target;
@@ -3761,7 +3799,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			 * statements, consultations, cooperation, demands and criticism need one */
 			if (plan.pairing == PAIR_CROSS && plan.nt == 0 && plan.ns > 0 &&
 				c->opt.nearest_subject &&
-				one_sided(c, dict_str(c->dict, ev->code), plan.scodes[0], vb->start)) {
+				(one_sided(c, dict_str(c->dict, ev->code), plan.scodes[0], vb->start) ||
+					(each_alone && tg < 0 && !passive_voice(c, vb->start, vb->end, ce, &by)))) {
 				plan.tcodes[0][0] = '\0';
 				plan.nt = 1;
 			}

@@ -235,6 +235,14 @@ static void test_grammar(void)
 		"but before it");
 	is_str(code("Russia deployed troops amid tensions with Ukraine."), "RUS 154 UKR",
 		"a hostile act is aimed at the party its circumstance names");
+	is_str(code("Russia and China agreed to back down."), "RUS 0356 CHN; CHN 0356 RUS",
+		"what a compound agrees to do, its members agree with each other");
+	is_str(code("Russia and China backed their deal."), "RUS 051 CHN; CHN 051 RUS",
+		"and what they do with what is theirs");
+	is_str(code("Russia and China backed the deal."), "RUS 051 ; CHN 051 ",
+		"but a compound is not its own target when each acts alone");
+	is_str(code("Russia and China criticised Iran."), "RUS 111 IRN; CHN 111 IRN",
+		"a compound with a target names its members' target");
 	is_str(code("Iran said Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
 		"after a verb of saying, \"A and B\" before a verb is its compound subject");
 }
