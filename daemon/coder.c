@@ -3132,6 +3132,88 @@ static bool obligation(const struct coder *c, int vs, int cs, bool *ret_stop)
 		word_is(m, "NEED") || word_is(m, "OUGHT");
 }
 
+/* DEMAND, DEMANDS, DEMANDED, DEMANDING */
+static bool demand_form(const struct tok *t)
+{
+	return t->len >= 6 && t->len <= 9 && memcmp(t->w, "DEMAND", 6) == 0 &&
+		(t->len == 6 || word_is(t, "DEMANDS") || word_is(t, "DEMANDED") ||
+			word_is(t, "DEMANDING"));
+}
+
+/*
+ * News: "Kenyan protesters demand the president resign", "Ukraine demands that Russia
+ * withdraw": a bare verb after DEMAND (THAT) and a short noun phrase is demanded of
+ * that phrase by the subject of DEMAND, not done by anyone. True for the verb at vs in
+ * such a frame: *ret_demand is DEMAND's token, *ret_of the group demanded of (or -1
+ * when the phrase names no actor), *ret_stop set when STOP, END, HALT or CEASE governs
+ * the verb ("demand Israel stop bombing").
+ */
+static bool demand_frame(const struct coder *c, int vs, int cs, int *ret_demand, int *ret_of,
+	bool *ret_stop)
+{
+	const struct tok *v = &c->toks[vs];
+	if (ing_form(v) || past_participle(v))
+		return false;
+	int k = vs - 1;
+	*ret_stop = false;
+	if (k >= cs && (word_is(&c->toks[k], "STOP") || word_is(&c->toks[k], "END") ||
+			       word_is(&c->toks[k], "HALT") || word_is(&c->toks[k], "CEASE"))) {
+		*ret_stop = true;
+		k--;
+	}
+	if (k >= cs && c->toks[k].type == T_FREE && c->toks[k].len > 4 &&
+		memcmp(c->toks[k].w + c->toks[k].len - 2, "LY", 2) == 0)
+		k--; /* "demand Russia immediately withdraw" */
+	/* the noun phrase: an actor, or up to four words of one ("the president") */
+	int of = -1;
+	const struct tok *t = k >= cs ? &c->toks[k] : NULL;
+	if (t && t->type == T_ACTOR && t->actor >= 0) {
+		of = c->actors[t->actor].group;
+		if (of < 0 || c->groups[of].end != k)
+			return false;
+		k = c->groups[of].start - 1;
+	} else {
+		int words = 0;
+		while (k >= cs && words < 4 && (c->toks[k].flags & TEXT_WORD) &&
+			(c->toks[k].type == T_FREE || c->toks[k].type == T_AGENT ||
+				c->toks[k].type == T_NOUN || c->toks[k].type == T_ADJECTIVE) &&
+			!demand_form(&c->toks[k]) && c->toks[k].word != W_THAT &&
+			c->toks[k].word != W_CONJ && !is_preposition(&c->toks[k]) &&
+			!verb_phrase_filler(&c->toks[k])) {
+			k--;
+			words++;
+		}
+		if (words == 0)
+			return false;
+	}
+	while (k >= cs && c->toks[k].word == W_DETERMINER)
+		k--;
+	if (k >= cs && c->toks[k].word == W_THAT)
+		k--;
+	if (k < cs || !demand_form(&c->toks[k]) || c->toks[k].type != T_VERB)
+		return false;
+	*ret_demand = k;
+	*ret_of = of;
+	return true;
+}
+
+/* Is the DEMAND at verb vi followed, in its clause, by a verb it frames, demanded of
+ * an actor? ("Demands Formal Review of Kenya Tariffs" is a headline's noun, and DEMAND
+ * codes.) */
+static bool demands_a_verb(const struct coder *c, int vi, int cs, int ce)
+{
+	for (int v = vi + 1; v < c->nverbs; v++) {
+		const struct verb *w = &c->verbs[v];
+		if (w->noun || w->start > ce || w->start < cs)
+			continue;
+		int at, of;
+		bool stop;
+		return demand_frame(c, w->start, cs, &at, &of, &stop) && at == c->verbs[vi].start &&
+			of >= 0;
+	}
+	return false;
+}
+
 enum mood { MOOD_FACT, MOOD_INTENT, MOOD_THREAT, MOOD_POSSIBLE };
 
 /*
@@ -3547,6 +3629,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			struct verb_result r;
 			evaluate_verb(c, vi, cs, ce, &r);
 			const struct dict_event_code *ev = r.ev;
+			/* news: "X demands Y withdraw": the demanded verb says what is demanded,
+			 * unless DEMAND's own pattern already did */
+			if (c->opt.nearest_subject && r.pattern == UINT32_MAX &&
+				demand_form(&c->toks[vb->start]) && demands_a_verb(c, vi, cs, ce))
+				continue;
 #ifdef CODER_DEBUG
 			fprintf(stderr, "   clause %d verb %d: %s [%s] src %d tgt %d cmp %d\n", ci, vi,
 				r.pattern == UINT32_MAX ? "(root)" :
@@ -3732,22 +3819,33 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			/* news: an obligation reported by a speaker is the speaker's demand of
 			 * its subject ("Russia has to get out", the president says) */
 			bool stop;
-			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS &&
-				obligation(c, vb->start, cs, &stop)) {
+			int demand_tok, demanded = -1;
+			bool framed = c->opt.nearest_subject && plan.pairing == PAIR_CROSS && !by_pattern &&
+				demand_frame(c, vb->start, cs, &demand_tok, &demanded, &stop);
+			if (framed || (c->opt.nearest_subject && plan.pairing == PAIR_CROSS &&
+					      obligation(c, vb->start, cs, &stop))) {
 				char demand[8];
-				if (sg < 0 || !demand_code(dict_str(c->dict, ev->code), stop, demand))
+				int of = framed ? demanded : sg;
+				if (of < 0 || !demand_code(dict_str(c->dict, ev->code), stop, demand))
 					continue;
-				const char *literal;
-				int speaker = demand_speaker(c, vi, sg, quoted, &literal);
+				const char *literal = "";
+				int speaker;
+				if (framed) {
+					speaker = adjacent_subject(c, demand_tok, cs);
+					if (speaker < 0)
+						speaker = first_subject_in(c, cs, demand_tok - 1, of);
+				} else {
+					speaker = demand_speaker(c, vi, sg, quoted, &literal);
+				}
 				char scodes[16][MAX_CODE], tcodes[16][MAX_CODE];
 				int ns, nt;
 				plan_side(c, speaker, literal, scodes, &ns);
-				plan_side(c, sg, NULL, tcodes, &nt);
+				plan_side(c, of, NULL, tcodes, &nt);
 				int n0 = c->nsentence_events;
 				for (int a = 0; a < ns; a++)
 					for (int b = 0; b < nt; b++)
 						if (strcmp(scodes[a], tcodes[b]) != 0)
-							add_pending(c, sentence, speaker, sg, scodes[a], tcodes[b],
+							add_pending(c, sentence, speaker, of, scodes[a], tcodes[b],
 								demand, vi, r.pattern, r.span_start, r.span_end,
 								false, false, ci);
 				if (c->nsentence_events == n0)

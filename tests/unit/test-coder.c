@@ -193,6 +193,14 @@ static void test_grammar(void)
 		"also in a quotation, and with HAS TO");
 	is_str(code("Iran says Russia should stop attacking Ukraine."), "IRN 1056 RUS",
 		"stopping a hostile act is de-escalation");
+	is_str(code("Ukraine demanded Russia back down."), "UKR 1056 RUS",
+		"X demands Y <verb>: X's demand of Y, its code from the verb demanded");
+	is_str(code("Ukraine demanded that Russia back down."), "UKR 1056 RUS",
+		"also with THAT");
+	is_str(code("Ukraine demanded the president back down."), "",
+		"what is demanded of no actor named is not the demander's own act");
+	is_str(code("Ukraine demanded talks with Russia."), "UKR 100 RUS",
+		"a demand of a noun keeps DEMAND's own code");
 	is_str(code("Russia must back down."), "", "with no speaker an obligation is no event");
 	is_str(code("Russia deployed troops and more to Ukraine."), "RUS 154 UKR",
 		"AND with no verb and no name after it joins nouns, not clauses");
