@@ -2118,6 +2118,20 @@ static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_e
 	for (int k = c->nrecent - 1; k >= 0 && !found; k--)
 		if (strlen(c->recent[k]) >= 3 + rl && memcmp(c->recent[k] + 3, role, rl) == 0)
 			found = c->recent[k];
+	/* news: none named: a country's own people (protesters, police, rebels, courts)
+	 * before it speak of their own president, army, government ("Kenyan protesters
+	 * demand the president resign") */
+	for (int a = 0; a < c->nactors && !found && c->opt.nearest_subject; a++) {
+		const char *own = c->actors[a].code;
+		if (c->actors[a].end >= at)
+			break;
+		if (c->actors[a].kind == ACT_NAME && strlen(own) >= 6 && is_country_code(c, own) &&
+			domestic_role(own + 3)) {
+			snprintf(code, cap, "%.3s%s", own, role);
+			*ret_end = e;
+			return true;
+		}
+	}
 	if (!found)
 		return false;
 	snprintf(code, cap, "%s", found);

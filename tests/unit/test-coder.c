@@ -199,6 +199,9 @@ static void test_grammar(void)
 		"also with THAT");
 	is_str(code("Ukraine demanded the president back down."), "",
 		"what is demanded of no actor named is not the demander's own act");
+	is_str(code("Ukraine's opposition leader demanded the president back down."),
+		"UKROPP 1056 UKRGOV",
+		"\"the president\" of a country's own people named before is their country's");
 	is_str(code("Ukraine demanded talks with Russia."), "UKR 100 RUS",
 		"a demand of a noun keeps DEMAND's own code");
 	is_str(code("Russia must back down."), "", "with no speaker an obligation is no event");
