@@ -1317,6 +1317,27 @@ static int skip_premodifiers(const struct coder *c, int b)
  * "Russian troops", "President Putin", "ambassador of Arnor". FORMER turns the
  * agent into ELI. Unattached agents become actors only with SET: CONVERT AGENTS.
  */
+/*
+ * News: an agent word that is also an abstract noun (-TION, -ANCE, -ENCE, -SHIP), as
+ * the object of a verb or after a possessive and followed by TO, is the stance, not
+ * the people: "drops (its) opposition to the plan", "ended resistance to the deal".
+ */
+static bool abstract_use(const struct coder *c, int s, int e)
+{
+	if (e + 1 >= c->ntoks || !word_is(&c->toks[e + 1], "TO") || s < 1)
+		return false;
+	const struct tok *w = &c->toks[e];
+	static const char *const endings[] = {"TION", "ANCE", "ENCE", "SHIP"};
+	bool abstract = false;
+	for (size_t i = 0; i < sizeof endings / sizeof endings[0] && !abstract; i++)
+		abstract = w->len > 6 && memcmp(w->w + w->len - 4, endings[i], 4) == 0;
+	if (!abstract)
+		return false;
+	const struct tok *b = &c->toks[s - 1];
+	return b->type == T_VERB || b->word == W_POSSESSIVE || b->word == W_PLURAL ||
+		word_is(b, "OUR");
+}
+
 static void attach_agents(struct coder *c)
 {
 	for (int i = 0; i < c->ntoks; i++) {
@@ -1384,6 +1405,8 @@ static void attach_agents(struct coder *c)
 		char home[4] = "";
 		char known[MAX_CODE] = "";
 		int known_end;
+		if (!attached && c->opt.merge_actors && abstract_use(c, s, e))
+			continue;
 		if (!attached && c->opt.merge_actors && !former) {
 			/* "the president": someone named before, if anyone has the role */
 			if (!(s > 0 && word_is(&c->toks[s - 1], "THE") &&
@@ -1499,7 +1522,7 @@ static void attach_agents_to_pronouns(struct coder *c)
 		const struct dict_agent *ag = agent_at(c, f);
 		int s, e;
 		agent_extent(c, f, &s, &e);
-		if (!ag || s != f || strchr(ac->code, '/'))
+		if (!ag || s != f || strchr(ac->code, '/') || abstract_use(c, s, e))
 			continue;
 		apply_agent(c, ac, ag, false, AGENT_AFTER);
 		for (int k = s; k <= e; k++) {

@@ -168,6 +168,11 @@ static void test_actors(void)
 
 static void test_grammar(void)
 {
+	is_str(code("Ukraine criticised the opposition."), "UKR 111 UKROPP",
+		"an agent with no actor of its own is of the sentence's country");
+	is_str(code("Ukraine criticised opposition to the deal."), "",
+		"but \"opposition to\" is a stance, not the people");
+	is_str(code("Ukraine criticised its opposition to the deal."), "", "so is \"its opposition to\"");
 	is_str(code("Ukraine was attacked by Russian troops."), "RUSMIL 190 UKR",
 		"passive voice: the actor after BY is the source");
 	is_str(code("Ukraine was attacked on Monday by Russia."), "RUS 190 UKR",
