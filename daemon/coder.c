@@ -2997,6 +2997,7 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 
 struct clause {
 	int start, end; /* inclusive */
+	int head;       /* news: the one verb a time or cause clause codes, else -1 */
 };
 
 static bool is_preposition(const struct tok *t)
@@ -3589,6 +3590,49 @@ static void plan_side(const struct coder *c, int g, const char *literal, char co
 }
 
 /*
+ * News: does a clause of time or cause start at token i (AFTER, BEFORE, WHEN, AS,
+ * BECAUSE, SINCE, UNTIL, ONCE, then an actor and its verb, before `end`)? Returns the
+ * verb's index, or -1.
+ */
+static int circumstance_clause(const struct coder *c, int i, int end)
+{
+	static const char *const words[] = {"AFTER", "BEFORE", "WHEN", "AS", "BECAUSE", "SINCE",
+		"UNTIL", "ONCE"};
+	const struct tok *t = &c->toks[i];
+	bool opens = false;
+	for (size_t k = 0; k < sizeof words / sizeof words[0] && !opens; k++)
+		opens = word_is(t, words[k]);
+	if (!opens)
+		return -1;
+	int p = i + 1;
+	while (p <= end && (c->toks[p].word == W_DETERMINER || c->toks[p].type == T_ADJECTIVE))
+		p++;
+	if (p > end || c->toks[p].type != T_ACTOR || c->toks[p].actor < 0)
+		return -1;
+	int g = c->actors[c->toks[p].actor].group;
+	if (g < 0)
+		return -1;
+	for (int k = c->groups[g].end + 1; k <= end; k++) {
+		const struct tok *v = &c->toks[k];
+		if (v->type == T_VERB && v->verb >= 0) {
+			if (c->verbs[v->verb].noun)
+				return -1;
+			/* "after Russian attacks (on Kyiv)" is a noun phrase: an -S form
+			 * needs an object */
+			int ve = c->verbs[v->verb].end;
+			if (v->w[v->len - 1] == 'S' &&
+				(ve + 1 > end || !(c->toks[ve + 1].flags & TEXT_WORD) ||
+					is_preposition(&c->toks[ve + 1])))
+				return -1;
+			return v->verb;
+		}
+		if (!verb_phrase_filler(v))
+			return -1;
+	}
+	return -1;
+}
+
+/*
  * Codes the clauses of a tagged sentence into c->sentence_events: the verbs of each
  * clause left to right, under the CODE BY rule, with subordinate codes ([023?], and
  * with STATEMENTS SUBORDINATE every 01x statement) kept only when nothing else is.
@@ -3626,13 +3670,29 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			c->toks[i].type != T_ACTOR && verb_after) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
+			clauses[nclauses].head = -1;
 			nclauses++;
 			start = i + 1;
 		}
 	}
 	clauses[nclauses].start = start;
 	clauses[nclauses].end = c->ntoks - 1;
+	clauses[nclauses].head = -1;
 	nclauses++;
+	/* news: "China vowed to retaliate after the United States raised tariffs": a time
+	 * or cause clause with its own subject is coded too, as a clause of its own (the
+	 * main clause still reaches into it for its target), its verb right after its
+	 * subject ("after Supreme Court rules arrest illegal": no arrest) */
+	for (int ci = 0, n = nclauses; c->opt.nearest_subject && ci < n; ci++)
+		for (int i = clauses[ci].start; i < clauses[ci].end && nclauses < MAX_TOKENS / 2; i++) {
+			int head = circumstance_clause(c, i, clauses[ci].end);
+			if (head >= 0) {
+				clauses[nclauses].start = i + 1;
+				clauses[nclauses].end = clauses[ci].end;
+				clauses[nclauses].head = head;
+				nclauses++;
+			}
+		}
 
 	int carried = -1; /* the subject carried into later clauses */
 	bool sentence_done = false;
@@ -3651,7 +3711,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 		int clause_source = -1;
 		for (int vi = 0; vi < c->nverbs && !coded && !sentence_done; vi++) {
 			const struct verb *vb = &c->verbs[vi];
-			if (vb->noun || vb->start < cs || vb->start > ce)
+			if (vb->noun || vb->start < cs || vb->start > ce ||
+				(clauses[ci].head >= 0 && vi != clauses[ci].head))
 				continue;
 			/* "joined the US in backing X": the event is the backing */
 			if (c->opt.nearest_subject && vb->end + 3 < c->ntoks &&

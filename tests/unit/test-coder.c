@@ -249,6 +249,10 @@ static void test_grammar(void)
 		"an appeal's target is not in a circumstance phrase (AFTER, AMID ...)");
 	is_str(code("Ukraine appealed to the United States amid Russian attacks."), "UKR 023 USA",
 		"but before it");
+	is_str(code("Russia attacked Ukraine after Georgia criticised Iran."),
+		"RUS 190 UKR; GEO 111 IRN", "a time clause with its own subject is coded too");
+	is_str(code("Russia criticised Ukraine after Georgia visited attack sites."), "RUS 111 UKR",
+		"by the verb right after its subject alone");
 	is_str(code("Russia deployed troops amid tensions with Ukraine."), "RUS 154 UKR",
 		"a hostile act is aimed at the party its circumstance names");
 	is_str(code("Russia and China agreed to back down."), "RUS 0356 CHN; CHN 0356 RUS",
