@@ -3461,6 +3461,21 @@ static bool among_themselves(const struct coder *c, const char *code, int vs, in
 	return strncmp(intended, "03", 2) == 0;
 }
 
+/* Are groups sg and t all of one country, t a bare country (a place)? */
+static bool home_place(const struct coder *c, int sg, int t)
+{
+	if (sg < 0)
+		return false;
+	char sc[16][MAX_CODE], tc[16][MAX_CODE];
+	int ns = group_codes(c, sg, sc, 16), nt = group_codes(c, t, tc, 16);
+	if (ns < 1 || nt != 1 || strlen(tc[0]) != 3)
+		return false;
+	for (int i = 0; i < ns; i++)
+		if (strncmp(sc[i], tc[0], 3) != 0)
+			return false;
+	return true;
+}
+
 /* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
 static bool agent_of_participle(const struct coder *c, int g)
 {
@@ -3573,6 +3588,14 @@ static bool one_sided(const struct coder *c, const char *code, const char *sourc
 	if (violence && c->headline && vs > 0 && c->toks[vs - 1].type == T_ACTOR && participle)
 		return false;
 	return true;
+}
+
+/* Can the act of verb vs with the code of ev stand with group sg alone (one_sided)? */
+static bool alone_ok(const struct coder *c, const struct dict_event_code *ev, int sg, int vs)
+{
+	char codes[16][MAX_CODE];
+	int n = sg >= 0 ? group_codes(c, sg, codes, 16) : 0;
+	return n > 0 && one_sided(c, dict_str(c->dict, ev->code), codes[0], vs);
 }
 
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
@@ -3846,6 +3869,12 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					tto = before_circumstance(c, (r.span_end > vb->end ? r.span_end :
 									   vb->end) + 1, ce);
 				tg = first_distinct_group(c, vb->end + 1, tto, sg);
+				/* news: a place in the source's own country is where it acts, not on
+				 * whom ("Niger's junta imposes curfew in Niamey"): the next party, or
+				 * none for an act that stands alone */
+				while (tg >= 0 && c->opt.nearest_subject && locative(c, tg) &&
+					home_place(c, sg, tg) && alone_ok(c, ev, sg, vb->start))
+					tg = first_distinct_group(c, c->groups[tg].end + 1, tto, sg);
 				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
 					default_target = c->opt.default_target;
 				/* TABARI looks before the verb too; news mode not at the speaker of

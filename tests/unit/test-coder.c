@@ -220,6 +220,10 @@ static void test_grammar(void)
 		"an infinitive with no object before it is the subject's (intended) act");
 	is_str(code("Russian troops attacked."), "RUSMIL 190 ",
 		"an act with no other party is coded with an empty target");
+	is_str(code("Russian troops attacked in Moscow."), "RUSMIL 190 ",
+		"a place in the source's own country is where, not whom");
+	is_str(code("Russian troops attacked in Tbilisi."), "RUSMIL 190 GEO",
+		"a place abroad is the likeliest target");
 	is_str(code("Russia said."), "", "but not a statement");
 	is_str(code("The United States was attacked."), "", "nor a passive with its doer unnamed");
 	is_str(code("Russia vowed to attack Ukraine."), "RUS 1384 UKR",
