@@ -3476,6 +3476,29 @@ static bool home_place(const struct coder *c, int sg, int t)
 	return true;
 }
 
+/*
+ * News: is group t the source's own, through a possessive that stands for it ("its
+ * air defences", "their troops" after the source named)? Its country is the source's.
+ */
+static bool owned_by_source(const struct coder *c, int sg, int t)
+{
+	if (sg < 0)
+		return false;
+	const struct tok *first = &c->toks[c->groups[t].start];
+	if (first->word != W_POSSESSIVE && !word_is(first, "THEIR"))
+		return false;
+	char sc[16][MAX_CODE], tc[16][MAX_CODE];
+	int ns = group_codes(c, sg, sc, 16), nt = group_codes(c, t, tc, 16);
+	for (int j = 0; j < nt; j++) {
+		bool mine = false;
+		for (int i = 0; i < ns && !mine; i++)
+			mine = strncmp(sc[i], tc[j], 3) == 0;
+		if (!mine)
+			return false;
+	}
+	return nt > 0;
+}
+
 /* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
 static bool agent_of_participle(const struct coder *c, int g)
 {
@@ -3874,6 +3897,10 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				 * none for an act that stands alone */
 				while (tg >= 0 && c->opt.nearest_subject && locative(c, tg) &&
 					home_place(c, sg, tg) && alone_ok(c, ev, sg, vb->start))
+					tg = first_distinct_group(c, c->groups[tg].end + 1, tto, sg);
+				/* nor the source's own people by a possessive ("Moscow rejected
+				 * accusations that its air defences downed the Azerbaijani jet") */
+				while (tg >= 0 && c->opt.nearest_subject && owned_by_source(c, sg, tg))
 					tg = first_distinct_group(c, c->groups[tg].end + 1, tto, sg);
 				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
 					default_target = c->opt.default_target;
