@@ -3499,6 +3499,27 @@ static bool owned_by_source(const struct coder *c, int sg, int t)
 	return nt > 0;
 }
 
+/*
+ * News: does group g name where a meeting or a treaty was held, after THE and before
+ * SUMMIT, TALKS, CONFERENCE, ACCORDS ... ("hailed the Singapore summit as a turning
+ * point in relations with the United States", "the Minsk agreements")? Not a party.
+ */
+static bool venue(const struct coder *c, int g)
+{
+	static const char *const nouns[] = {"SUMMIT", "TALKS", "CONFERENCE", "MEETING",
+		"ACCORD", "ACCORDS", "AGREEMENT", "AGREEMENTS", "PROTOCOL", "PROTOCOLS",
+		"CONVENTION", "FORMAT", "PROCESS", "DECLARATION", "SUMMITS"};
+	const struct group *gr = &c->groups[g];
+	if (gr->count != 1 || gr->start < 1 || !word_is(&c->toks[gr->start - 1], "THE") ||
+		gr->end + 1 >= c->ntoks)
+		return false;
+	const struct tok *n = &c->toks[gr->end + 1];
+	for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
+		if (word_is(n, nouns[i]))
+			return true;
+	return false;
+}
+
 /* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
 static bool agent_of_participle(const struct coder *c, int g)
 {
@@ -3900,7 +3921,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					tg = first_distinct_group(c, c->groups[tg].end + 1, tto, sg);
 				/* nor the source's own people by a possessive ("Moscow rejected
 				 * accusations that its air defences downed the Azerbaijani jet") */
-				while (tg >= 0 && c->opt.nearest_subject && owned_by_source(c, sg, tg))
+				while (tg >= 0 && c->opt.nearest_subject &&
+					(owned_by_source(c, sg, tg) || venue(c, tg)))
 					tg = first_distinct_group(c, c->groups[tg].end + 1, tto, sg);
 				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
 					default_target = c->opt.default_target;

@@ -237,6 +237,8 @@ static void test_grammar(void)
 		"a denial frames what follows: no attack is coded");
 	is_str(code("Russia denied claims that its troops attacked Ukraine."), "RUS 016 UKR",
 		"the source's own people (\"its troops\") are not its target");
+	is_str(code("Iran criticised the Tbilisi talks with Russia."), "IRN 111 RUS",
+		"a place naming a meeting (\"the Tbilisi talks\") is not a party");
 	is_str(code("Russia considered attacking Ukraine."), "RUS 014 UKR",
 		"and so does considering an option");
 	is_str(code("Putin visited China."), "RUSGOV 042 CHN; CHN 043 RUSGOV",
