@@ -1346,6 +1346,27 @@ static int skip_premodifiers(const struct coder *c, int b)
  * "Russian troops", "President Putin", "ambassador of Arnor". FORMER turns the
  * agent into ELI. Unattached agents become actors only with SET: CONVERT AGENTS.
  */
+/*
+ * News: an agent word that is also an abstract noun (-TION, -ANCE, -ENCE, -SHIP), as
+ * the object of a verb or after a possessive and followed by TO, is the stance, not
+ * the people: "drops (its) opposition to the plan", "ended resistance to the deal".
+ */
+static bool abstract_use(const struct coder *c, int s, int e)
+{
+	if (e + 1 >= c->ntoks || !word_is(&c->toks[e + 1], "TO") || s < 1)
+		return false;
+	const struct tok *w = &c->toks[e];
+	static const char *const endings[] = {"TION", "ANCE", "ENCE", "SHIP"};
+	bool abstract = false;
+	for (size_t i = 0; i < sizeof endings / sizeof endings[0] && !abstract; i++)
+		abstract = w->len > 6 && memcmp(w->w + w->len - 4, endings[i], 4) == 0;
+	if (!abstract)
+		return false;
+	const struct tok *b = &c->toks[s - 1];
+	return b->type == T_VERB || b->word == W_POSSESSIVE || b->word == W_PLURAL ||
+		word_is(b, "OUR");
+}
+
 static void attach_agents(struct coder *c)
 {
 	for (int i = 0; i < c->ntoks; i++) {
@@ -1418,6 +1439,8 @@ static void attach_agents(struct coder *c)
 		char home[4] = "";
 		char known[MAX_CODE] = "";
 		int known_end;
+		if (!attached && c->opt.merge_actors && abstract_use(c, s, e))
+			continue;
 		if (!attached && c->opt.merge_actors && !former) {
 			/* "the president": someone named before, if anyone has the role */
 			if (!(s > 0 && word_is(&c->toks[s - 1], "THE") &&
@@ -1533,7 +1556,7 @@ static void attach_agents_to_pronouns(struct coder *c)
 		const struct dict_agent *ag = agent_at(c, f);
 		int s, e;
 		agent_extent(c, f, &s, &e);
-		if (!ag || s != f || strchr(ac->code, '/'))
+		if (!ag || s != f || strchr(ac->code, '/') || abstract_use(c, s, e))
 			continue;
 		apply_agent(c, ac, ag, false, AGENT_AFTER);
 		for (int k = s; k <= e; k++) {
@@ -2152,6 +2175,20 @@ static bool the_role(struct coder *c, int at, char *code, size_t cap, int *ret_e
 	for (int k = c->nrecent - 1; k >= 0 && !found; k--)
 		if (strlen(c->recent[k]) >= 3 + rl && memcmp(c->recent[k] + 3, role, rl) == 0)
 			found = c->recent[k];
+	/* news: none named: a country's own people (protesters, police, rebels, courts)
+	 * before it speak of their own president, army, government ("Kenyan protesters
+	 * demand the president resign") */
+	for (int a = 0; a < c->nactors && !found && c->opt.nearest_subject; a++) {
+		const char *own = c->actors[a].code;
+		if (c->actors[a].end >= at)
+			break;
+		if (c->actors[a].kind == ACT_NAME && strlen(own) >= 6 && is_country_code(c, own) &&
+			domestic_role(own + 3)) {
+			snprintf(code, cap, "%.3s%s", own, role);
+			*ret_end = e;
+			return true;
+		}
+	}
 	if (!found)
 		return false;
 	snprintf(code, cap, "%s", found);
@@ -2251,6 +2288,10 @@ static void resolve_pronouns(struct coder *c)
 		else if (!code[0] && memory &&
 			(t->word == W_PRONOUN || t->word == W_POSSESSIVE || t->word == W_PLURAL))
 			remembered(c, code, sizeof code);
+		/* news: "he", "him", "its" stand for one actor, never for a remembered
+		 * compound ("In China and Taiwan, ... for him to kill") */
+		if (g < 0 && c->opt.nearest_subject && t->word != W_PLURAL && strchr(code, '/'))
+			code[0] = '\0';
 		if (!code[0])
 			continue;
 		found[nfound].pos = i;
@@ -2658,6 +2699,33 @@ static int first_distinct_group(const struct coder *c, int from, int to, int sou
 }
 
 /*
+ * News: where the phrase that can hold the target of a cooperative act (01x-09x) ends.
+ * A time or circumstance phrase after the object (AFTER, BEFORE, AMID, DURING,
+ * FOLLOWING, DESPITE, SINCE, AHEAD OF) names what the act answers, not whom it is for:
+ * "Ukraine pleaded for air defence after Russian strikes" asks no help of Russia. (A
+ * hostile act keeps it: "raises readiness amid tensions with Russia" is aimed at
+ * Russia.) OVER stays open: "accuses X over Y" has its X before it, and "files
+ * complaint over Chinese tariffs" is about China. Returns the last token that can hold
+ * a target, `to` when no such phrase starts in [from, to].
+ */
+static int before_circumstance(const struct coder *c, int from, int to)
+{
+	static const char *const words[] = {"AFTER", "BEFORE", "AMID", "AMIDST", "DURING",
+		"FOLLOWING", "DESPITE", "SINCE"};
+	for (int k = from; k <= to; k++) {
+		const struct tok *t = &c->toks[k];
+		if (!(t->flags & TEXT_WORD) || t->type == T_ACTOR)
+			continue;
+		if (word_is(t, "AHEAD") && k < to && word_is(&c->toks[k + 1], "OF"))
+			return k - 1;
+		for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+			if (word_is(t, words[i]))
+				return k - 1;
+	}
+	return to;
+}
+
+/*
  * Could token t be a past participle? Regular -ED forms and the irregular ones news uses
  * most; not -EN verbs such as THREATEN, OPEN or STRENGTHEN.
  */
@@ -2806,6 +2874,8 @@ static int emit_plan(struct coder *c, unsigned sentence, const struct event_plan
 	bool sub = ev->flags & EVENT_SUBORDINATE;
 	bool dom = ev->flags & EVENT_DOMINANT;
 	bool paired = (ev->flags & EVENT_PAIRED) && !recoded;
+	if (!paired)
+		reverse = code; /* a compound's members do the same (recoded) act both ways */
 	int n0 = c->nsentence_events;
 	if (p->pairing == PAIR_CROSS) {
 		for (int s = 0; s < p->ns; s++)
@@ -2970,6 +3040,7 @@ static void evaluate_verb(struct coder *c, int vi, int cs, int ce, struct verb_r
 
 struct clause {
 	int start, end; /* inclusive */
+	int head;       /* news: the one verb a time or cause clause codes, else -1 */
 };
 
 static bool is_preposition(const struct tok *t)
@@ -3140,6 +3211,88 @@ static bool obligation(const struct coder *c, int vs, int cs, bool *ret_stop)
 	const struct tok *m = &c->toks[k - 1];
 	return word_is(m, "HAS") || word_is(m, "HAVE") || word_is(m, "HAD") || word_is(m, "NEEDS") ||
 		word_is(m, "NEED") || word_is(m, "OUGHT");
+}
+
+/* DEMAND, DEMANDS, DEMANDED, DEMANDING */
+static bool demand_form(const struct tok *t)
+{
+	return t->len >= 6 && t->len <= 9 && memcmp(t->w, "DEMAND", 6) == 0 &&
+		(t->len == 6 || word_is(t, "DEMANDS") || word_is(t, "DEMANDED") ||
+			word_is(t, "DEMANDING"));
+}
+
+/*
+ * News: "Kenyan protesters demand the president resign", "Ukraine demands that Russia
+ * withdraw": a bare verb after DEMAND (THAT) and a short noun phrase is demanded of
+ * that phrase by the subject of DEMAND, not done by anyone. True for the verb at vs in
+ * such a frame: *ret_demand is DEMAND's token, *ret_of the group demanded of (or -1
+ * when the phrase names no actor), *ret_stop set when STOP, END, HALT or CEASE governs
+ * the verb ("demand Israel stop bombing").
+ */
+static bool demand_frame(const struct coder *c, int vs, int cs, int *ret_demand, int *ret_of,
+	bool *ret_stop)
+{
+	const struct tok *v = &c->toks[vs];
+	if (ing_form(v) || past_participle(v))
+		return false;
+	int k = vs - 1;
+	*ret_stop = false;
+	if (k >= cs && (word_is(&c->toks[k], "STOP") || word_is(&c->toks[k], "END") ||
+			       word_is(&c->toks[k], "HALT") || word_is(&c->toks[k], "CEASE"))) {
+		*ret_stop = true;
+		k--;
+	}
+	if (k >= cs && c->toks[k].type == T_FREE && c->toks[k].len > 4 &&
+		memcmp(c->toks[k].w + c->toks[k].len - 2, "LY", 2) == 0)
+		k--; /* "demand Russia immediately withdraw" */
+	/* the noun phrase: an actor, or up to four words of one ("the president") */
+	int of = -1;
+	const struct tok *t = k >= cs ? &c->toks[k] : NULL;
+	if (t && t->type == T_ACTOR && t->actor >= 0) {
+		of = c->actors[t->actor].group;
+		if (of < 0 || c->groups[of].end != k)
+			return false;
+		k = c->groups[of].start - 1;
+	} else {
+		int words = 0;
+		while (k >= cs && words < 4 && (c->toks[k].flags & TEXT_WORD) &&
+			(c->toks[k].type == T_FREE || c->toks[k].type == T_AGENT ||
+				c->toks[k].type == T_NOUN || c->toks[k].type == T_ADJECTIVE) &&
+			!demand_form(&c->toks[k]) && c->toks[k].word != W_THAT &&
+			c->toks[k].word != W_CONJ && !is_preposition(&c->toks[k]) &&
+			!verb_phrase_filler(&c->toks[k])) {
+			k--;
+			words++;
+		}
+		if (words == 0)
+			return false;
+	}
+	while (k >= cs && c->toks[k].word == W_DETERMINER)
+		k--;
+	if (k >= cs && c->toks[k].word == W_THAT)
+		k--;
+	if (k < cs || !demand_form(&c->toks[k]) || c->toks[k].type != T_VERB)
+		return false;
+	*ret_demand = k;
+	*ret_of = of;
+	return true;
+}
+
+/* Is the DEMAND at verb vi followed, in its clause, by a verb it frames, demanded of
+ * an actor? ("Demands Formal Review of Kenya Tariffs" is a headline's noun, and DEMAND
+ * codes.) */
+static bool demands_a_verb(const struct coder *c, int vi, int cs, int ce)
+{
+	for (int v = vi + 1; v < c->nverbs; v++) {
+		const struct verb *w = &c->verbs[v];
+		if (w->noun || w->start > ce || w->start < cs)
+			continue;
+		int at, of;
+		bool stop;
+		return demand_frame(c, w->start, cs, &at, &of, &stop) && at == c->verbs[vi].start &&
+			of >= 0;
+	}
+	return false;
 }
 
 enum mood { MOOD_FACT, MOOD_INTENT, MOOD_THREAT, MOOD_POSSIBLE };
@@ -3322,6 +3475,94 @@ static bool reciprocal(const char *code)
 		strncmp(code, "087", 3) == 0;
 }
 
+/*
+ * News: is an act of a compound subject with no other party one its members do to each
+ * other? Acts done together (talks, deals, truces), what they agree or intend to do
+ * ("Pakistan and Iran agree to de-escalate") and fighting ("Armenia and Azerbaijan
+ * fought"); not what each does on its own ("Togo's government and rebels reject the
+ * deal", "Russia and China condemned the vote").
+ */
+static bool among_themselves(const struct coder *c, const char *code, int vs, int cs)
+{
+	if (reciprocal(code) || strncmp(code, "03", 2) == 0 || strncmp(code, "19", 2) == 0)
+		return true;
+	/* "Russia and Ukraine trade blame", "exchange fire", "swap prisoners" */
+	const struct tok *v = &c->toks[vs];
+	if ((v->len >= 5 && memcmp(v->w, "TRAD", 4) == 0) ||
+		(v->len >= 8 && memcmp(v->w, "EXCHANG", 7) == 0) ||
+		(v->len >= 4 && memcmp(v->w, "SWAP", 4) == 0))
+		return true;
+	/* "Colombia and Venezuela reopen their border": what is theirs, shared (in
+	 * cooperation: "criticised their deal" is no criticism of each other) */
+	for (int k = vs + 1; code[0] == '0' && k < c->ntoks && k <= vs + 3; k++)
+		if (word_is(&c->toks[k], "THEIR"))
+			return true;
+	char intended[8];
+	if (verb_mood(c, vs, cs) != MOOD_INTENT)
+		return false;
+	mood_code(code, MOOD_INTENT, intended);
+	return strncmp(intended, "03", 2) == 0;
+}
+
+/* Are groups sg and t all of one country, t a bare country (a place)? */
+static bool home_place(const struct coder *c, int sg, int t)
+{
+	if (sg < 0)
+		return false;
+	char sc[16][MAX_CODE], tc[16][MAX_CODE];
+	int ns = group_codes(c, sg, sc, 16), nt = group_codes(c, t, tc, 16);
+	if (ns < 1 || nt != 1 || strlen(tc[0]) != 3)
+		return false;
+	for (int i = 0; i < ns; i++)
+		if (strncmp(sc[i], tc[0], 3) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * News: is group t the source's own, through a possessive that stands for it ("its
+ * air defences", "their troops" after the source named)? Its country is the source's.
+ */
+static bool owned_by_source(const struct coder *c, int sg, int t)
+{
+	if (sg < 0)
+		return false;
+	const struct tok *first = &c->toks[c->groups[t].start];
+	if (first->word != W_POSSESSIVE && !word_is(first, "THEIR"))
+		return false;
+	char sc[16][MAX_CODE], tc[16][MAX_CODE];
+	int ns = group_codes(c, sg, sc, 16), nt = group_codes(c, t, tc, 16);
+	for (int j = 0; j < nt; j++) {
+		bool mine = false;
+		for (int i = 0; i < ns && !mine; i++)
+			mine = strncmp(sc[i], tc[j], 3) == 0;
+		if (!mine)
+			return false;
+	}
+	return nt > 0;
+}
+
+/*
+ * News: does group g name where a meeting or a treaty was held, after THE and before
+ * SUMMIT, TALKS, CONFERENCE, ACCORDS ... ("hailed the Singapore summit as a turning
+ * point in relations with the United States", "the Minsk agreements")? Not a party.
+ */
+static bool venue(const struct coder *c, int g)
+{
+	static const char *const nouns[] = {"SUMMIT", "TALKS", "CONFERENCE", "MEETING",
+		"ACCORD", "ACCORDS", "AGREEMENT", "AGREEMENTS", "PROTOCOL", "PROTOCOLS",
+		"CONVENTION", "FORMAT", "PROCESS", "DECLARATION", "SUMMITS"};
+	const struct group *gr = &c->groups[g];
+	if (gr->count != 1 || gr->start < 1 || !word_is(&c->toks[gr->start - 1], "THE") ||
+		gr->end + 1 >= c->ntoks)
+		return false;
+	const struct tok *n = &c->toks[gr->end + 1];
+	for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
+		if (word_is(n, nouns[i]))
+			return true;
+	return false;
+}
+
 /* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
 static bool agent_of_participle(const struct coder *c, int g)
 {
@@ -3436,6 +3677,14 @@ static bool one_sided(const struct coder *c, const char *code, const char *sourc
 	return true;
 }
 
+/* Can the act of verb vs with the code of ev stand with group sg alone (one_sided)? */
+static bool alone_ok(const struct coder *c, const struct dict_event_code *ev, int sg, int vs)
+{
+	char codes[16][MAX_CODE];
+	int n = sg >= 0 ? group_codes(c, sg, codes, 16) : 0;
+	return n > 0 && one_sided(c, dict_str(c->dict, ev->code), codes[0], vs);
+}
+
 /* Fills the codes of an event plan from a group, or from a literal (default) code. */
 static void plan_side(const struct coder *c, int g, const char *literal, char codes[][MAX_CODE],
 	int *ret_n)
@@ -3448,6 +3697,49 @@ static void plan_side(const struct coder *c, int g, const char *literal, char co
 	} else {
 		*ret_n = 0;
 	}
+}
+
+/*
+ * News: does a clause of time or cause start at token i (AFTER, BEFORE, WHEN, AS,
+ * BECAUSE, SINCE, UNTIL, ONCE, then an actor and its verb, before `end`)? Returns the
+ * verb's index, or -1.
+ */
+static int circumstance_clause(const struct coder *c, int i, int end)
+{
+	static const char *const words[] = {"AFTER", "BEFORE", "WHEN", "AS", "BECAUSE", "SINCE",
+		"UNTIL", "ONCE"};
+	const struct tok *t = &c->toks[i];
+	bool opens = false;
+	for (size_t k = 0; k < sizeof words / sizeof words[0] && !opens; k++)
+		opens = word_is(t, words[k]);
+	if (!opens)
+		return -1;
+	int p = i + 1;
+	while (p <= end && (c->toks[p].word == W_DETERMINER || c->toks[p].type == T_ADJECTIVE))
+		p++;
+	if (p > end || c->toks[p].type != T_ACTOR || c->toks[p].actor < 0)
+		return -1;
+	int g = c->actors[c->toks[p].actor].group;
+	if (g < 0)
+		return -1;
+	for (int k = c->groups[g].end + 1; k <= end; k++) {
+		const struct tok *v = &c->toks[k];
+		if (v->type == T_VERB && v->verb >= 0) {
+			if (c->verbs[v->verb].noun)
+				return -1;
+			/* "after Russian attacks (on Kyiv)" is a noun phrase: an -S form
+			 * needs an object */
+			int ve = c->verbs[v->verb].end;
+			if (v->w[v->len - 1] == 'S' &&
+				(ve + 1 > end || !(c->toks[ve + 1].flags & TEXT_WORD) ||
+					is_preposition(&c->toks[ve + 1])))
+				return -1;
+			return v->verb;
+		}
+		if (!verb_phrase_filler(v))
+			return -1;
+	}
+	return -1;
 }
 
 /*
@@ -3488,13 +3780,29 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			c->toks[i].type != T_ACTOR && verb_after) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
+			clauses[nclauses].head = -1;
 			nclauses++;
 			start = i + 1;
 		}
 	}
 	clauses[nclauses].start = start;
 	clauses[nclauses].end = c->ntoks - 1;
+	clauses[nclauses].head = -1;
 	nclauses++;
+	/* news: "China vowed to retaliate after the United States raised tariffs": a time
+	 * or cause clause with its own subject is coded too, as a clause of its own (the
+	 * main clause still reaches into it for its target), its verb right after its
+	 * subject ("after Supreme Court rules arrest illegal": no arrest) */
+	for (int ci = 0, n = nclauses; c->opt.nearest_subject && ci < n; ci++)
+		for (int i = clauses[ci].start; i < clauses[ci].end && nclauses < MAX_TOKENS / 2; i++) {
+			int head = circumstance_clause(c, i, clauses[ci].end);
+			if (head >= 0) {
+				clauses[nclauses].start = i + 1;
+				clauses[nclauses].end = clauses[ci].end;
+				clauses[nclauses].head = head;
+				nclauses++;
+			}
+		}
 
 	int carried = -1; /* the subject carried into later clauses */
 	bool sentence_done = false;
@@ -3513,7 +3821,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 		int clause_source = -1;
 		for (int vi = 0; vi < c->nverbs && !coded && !sentence_done; vi++) {
 			const struct verb *vb = &c->verbs[vi];
-			if (vb->noun || vb->start < cs || vb->start > ce)
+			if (vb->noun || vb->start < cs || vb->start > ce ||
+				(clauses[ci].head >= 0 && vi != clauses[ci].head))
 				continue;
 			/* "joined the US in backing X": the event is the backing */
 			if (c->opt.nearest_subject && vb->end + 3 < c->ntoks &&
@@ -3528,6 +3837,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			struct verb_result r;
 			evaluate_verb(c, vi, cs, ce, &r);
 			const struct dict_event_code *ev = r.ev;
+			/* news: "X demands Y withdraw": the demanded verb says what is demanded,
+			 * unless DEMAND's own pattern already did */
+			if (c->opt.nearest_subject && r.pattern == UINT32_MAX &&
+				demand_form(&c->toks[vb->start]) && demands_a_verb(c, vi, cs, ce))
+				continue;
 #ifdef CODER_DEBUG
 			fprintf(stderr, "   clause %d verb %d: %s [%s] src %d tgt %d cmp %d\n", ci, vi,
 				r.pattern == UINT32_MAX ? "(root)" :
@@ -3635,8 +3949,24 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					default_source = c->opt.default_source;
 			}
 			/* the target */
+			bool each_alone = false; /* a compound's members act, no target named */
 			if (tg < 0) {
-				tg = first_distinct_group(c, vb->end + 1, ce, sg);
+				int tto = ce;
+				if (c->opt.nearest_subject && dict_str(c->dict, ev->code)[0] == '0')
+					tto = before_circumstance(c, (r.span_end > vb->end ? r.span_end :
+									   vb->end) + 1, ce);
+				tg = first_distinct_group(c, vb->end + 1, tto, sg);
+				/* news: a place in the source's own country is where it acts, not on
+				 * whom ("Niger's junta imposes curfew in Niamey"): the next party, or
+				 * none for an act that stands alone */
+				while (tg >= 0 && c->opt.nearest_subject && locative(c, tg) &&
+					home_place(c, sg, tg) && alone_ok(c, ev, sg, vb->start))
+					tg = first_distinct_group(c, c->groups[tg].end + 1, tto, sg);
+				/* nor the source's own people by a possessive ("Moscow rejected
+				 * accusations that its air defences downed the Azerbaijani jet") */
+				while (tg >= 0 && c->opt.nearest_subject &&
+					(owned_by_source(c, sg, tg) || venue(c, tg)))
+					tg = first_distinct_group(c, c->groups[tg].end + 1, tto, sg);
 				if (tg < 0 && c->opt.default_target[0] && c->opt.default_target_after)
 					default_target = c->opt.default_target;
 				/* TABARI looks before the verb too; news mode not at the speaker of
@@ -3655,8 +3985,14 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				if (tg < 0 && !default_target)
 					tg = first_distinct_group(c, tfrom, vb->start - 1, sg);
 				if (tg < 0 && !default_target && sg >= 0 && is_compound(c, sg)) {
-					tg = sg;
-					plan.pairing = PAIR_COMPOUND_ONE;
+					if (!c->opt.nearest_subject ||
+						among_themselves(c, dict_str(c->dict, ev->code), vb->start, cs)) {
+						tg = sg;
+						plan.pairing = c->opt.nearest_subject ? PAIR_COMPOUND_BOTH :
+											 PAIR_COMPOUND_ONE;
+					} else {
+						each_alone = true;
+					}
 				}
 				if (tg < 0 && !default_target && c->opt.default_target[0])
 					default_target = c->opt.default_target;
@@ -3702,22 +4038,33 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			/* news: an obligation reported by a speaker is the speaker's demand of
 			 * its subject ("Russia has to get out", the president says) */
 			bool stop;
-			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS &&
-				obligation(c, vb->start, cs, &stop)) {
+			int demand_tok, demanded = -1;
+			bool framed = c->opt.nearest_subject && plan.pairing == PAIR_CROSS && !by_pattern &&
+				demand_frame(c, vb->start, cs, &demand_tok, &demanded, &stop);
+			if (framed || (c->opt.nearest_subject && plan.pairing == PAIR_CROSS &&
+					      obligation(c, vb->start, cs, &stop))) {
 				char demand[8];
-				if (sg < 0 || !demand_code(dict_str(c->dict, ev->code), stop, demand))
+				int of = framed ? demanded : sg;
+				if (of < 0 || !demand_code(dict_str(c->dict, ev->code), stop, demand))
 					continue;
-				const char *literal;
-				int speaker = demand_speaker(c, vi, sg, quoted, &literal);
+				const char *literal = "";
+				int speaker;
+				if (framed) {
+					speaker = adjacent_subject(c, demand_tok, cs);
+					if (speaker < 0)
+						speaker = first_subject_in(c, cs, demand_tok - 1, of);
+				} else {
+					speaker = demand_speaker(c, vi, sg, quoted, &literal);
+				}
 				char scodes[16][MAX_CODE], tcodes[16][MAX_CODE];
 				int ns, nt;
 				plan_side(c, speaker, literal, scodes, &ns);
-				plan_side(c, sg, NULL, tcodes, &nt);
+				plan_side(c, of, NULL, tcodes, &nt);
 				int n0 = c->nsentence_events;
 				for (int a = 0; a < ns; a++)
 					for (int b = 0; b < nt; b++)
 						if (strcmp(scodes[a], tcodes[b]) != 0)
-							add_pending(c, sentence, speaker, sg, scodes[a], tcodes[b],
+							add_pending(c, sentence, speaker, of, scodes[a], tcodes[b],
 								demand, vi, r.pattern, r.span_start, r.span_end,
 								false, false, ci);
 				if (c->nsentence_events == n0)
@@ -3769,7 +4116,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			 * statements, consultations, cooperation, demands and criticism need one */
 			if (plan.pairing == PAIR_CROSS && plan.nt == 0 && plan.ns > 0 &&
 				c->opt.nearest_subject &&
-				one_sided(c, dict_str(c->dict, ev->code), plan.scodes[0], vb->start)) {
+				(one_sided(c, dict_str(c->dict, ev->code), plan.scodes[0], vb->start) ||
+					(each_alone && tg < 0 && !passive_voice(c, vb->start, vb->end, ce, &by)))) {
 				plan.tcodes[0][0] = '\0';
 				plan.nt = 1;
 			}

@@ -178,6 +178,11 @@ static void test_actors(void)
 
 static void test_grammar(void)
 {
+	is_str(code("Ukraine criticised the opposition."), "UKR 111 UKROPP",
+		"an agent with no actor of its own is of the sentence's country");
+	is_str(code("Ukraine criticised opposition to the deal."), "",
+		"but \"opposition to\" is a stance, not the people");
+	is_str(code("Ukraine criticised its opposition to the deal."), "", "so is \"its opposition to\"");
 	is_str(code("Ukraine was attacked by Russian troops."), "RUSMIL 190 UKR",
 		"passive voice: the actor after BY is the source");
 	is_str(code("Ukraine was attacked on Monday by Russia."), "RUS 190 UKR",
@@ -203,6 +208,17 @@ static void test_grammar(void)
 		"also in a quotation, and with HAS TO");
 	is_str(code("Iran says Russia should stop attacking Ukraine."), "IRN 1056 RUS",
 		"stopping a hostile act is de-escalation");
+	is_str(code("Ukraine demanded Russia back down."), "UKR 1056 RUS",
+		"X demands Y <verb>: X's demand of Y, its code from the verb demanded");
+	is_str(code("Ukraine demanded that Russia back down."), "UKR 1056 RUS",
+		"also with THAT");
+	is_str(code("Ukraine demanded the president back down."), "",
+		"what is demanded of no actor named is not the demander's own act");
+	is_str(code("Ukraine's opposition leader demanded the president back down."),
+		"UKROPP 1056 UKRGOV",
+		"\"the president\" of a country's own people named before is their country's");
+	is_str(code("Ukraine demanded talks with Russia."), "UKR 100 RUS",
+		"a demand of a noun keeps DEMAND's own code");
 	is_str(code("Russia must back down."), "", "with no speaker an obligation is no event");
 	is_str(code("Russia deployed troops and more to Ukraine."), "RUS 154 UKR",
 		"AND with no verb and no name after it joins nouns, not clauses");
@@ -222,6 +238,10 @@ static void test_grammar(void)
 		"an infinitive with no object before it is the subject's (intended) act");
 	is_str(code("Russian troops attacked."), "RUSMIL 190 ",
 		"an act with no other party is coded with an empty target");
+	is_str(code("Russian troops attacked in Moscow."), "RUSMIL 190 ",
+		"a place in the source's own country is where, not whom");
+	is_str(code("Russian troops attacked in Tbilisi."), "RUSMIL 190 GEO",
+		"a place abroad is the likeliest target");
 	is_str(code("Russia said."), "", "but not a statement");
 	is_str(code("The United States was attacked."), "", "nor a passive with its doer unnamed");
 	is_str(code("Russia vowed to attack Ukraine."), "RUS 1384 UKR",
@@ -233,6 +253,10 @@ static void test_grammar(void)
 		"an intention to yield is 035x");
 	is_str(code("Russia denied attacking Ukraine."), "RUS 016 UKR",
 		"a denial frames what follows: no attack is coded");
+	is_str(code("Russia denied claims that its troops attacked Ukraine."), "RUS 016 UKR",
+		"the source's own people (\"its troops\") are not its target");
+	is_str(code("Iran criticised the Tbilisi talks with Russia."), "IRN 111 RUS",
+		"a place naming a meeting (\"the Tbilisi talks\") is not a party");
 	is_str(code("Russia considered attacking Ukraine."), "RUS 014 UKR",
 		"and so does considering an option");
 	is_str(code("Putin visited China."), "RUSGOV 042 CHN; CHN 043 RUSGOV",
@@ -247,6 +271,24 @@ static void test_grammar(void)
 		"a compound source is its own target (paired code both ways)");
 	is_str(code("Russia and China met in Iran."), "RUS 036 CHN; CHN 036 RUS",
 		"a compound that meets does so with itself; IN names the place");
+	is_str(code("Ukraine appealed for help after Russian attacks."), "UKR 023 ",
+		"an appeal's target is not in a circumstance phrase (AFTER, AMID ...)");
+	is_str(code("Ukraine appealed to the United States amid Russian attacks."), "UKR 023 USA",
+		"but before it");
+	is_str(code("Russia attacked Ukraine after Georgia criticised Iran."),
+		"RUS 190 UKR; GEO 111 IRN", "a time clause with its own subject is coded too");
+	is_str(code("Russia criticised Ukraine after Georgia visited attack sites."), "RUS 111 UKR",
+		"by the verb right after its subject alone");
+	is_str(code("Russia deployed troops amid tensions with Ukraine."), "RUS 154 UKR",
+		"a hostile act is aimed at the party its circumstance names");
+	is_str(code("Russia and China agreed to back down."), "RUS 0356 CHN; CHN 0356 RUS",
+		"what a compound agrees to do, its members agree with each other");
+	is_str(code("Russia and China backed their deal."), "RUS 051 CHN; CHN 051 RUS",
+		"and what they do with what is theirs");
+	is_str(code("Russia and China backed the deal."), "RUS 051 ; CHN 051 ",
+		"but a compound is not its own target when each acts alone");
+	is_str(code("Russia and China criticised Iran."), "RUS 111 IRN; CHN 111 IRN",
+		"a compound with a target names its members' target");
 	is_str(code("Iran said Russia and China met."), "RUS 036 CHN; CHN 036 RUS",
 		"after a verb of saying, \"A and B\" before a verb is its compound subject");
 }
@@ -269,6 +311,10 @@ static void test_documents(void)
 	is_str(code("Putin met Ukraine's envoy. The president criticized China."),
 		"RUSGOV 036 UKR; UKR 036 RUSGOV; RUSGOV 111 CHN",
 		"\"the president\" is the last actor named with that role");
+	is_str(code("Putin was silent. He attacked Ukraine."), "RUSGOV 190 UKR",
+		"a pronoun opening a sentence stands for the one actor before it");
+	is_str(code("Russia and China were silent. He attacked Ukraine."), "",
+		"but \"he\" is not a compound");
 	is_str(code("\u201CRussia attacked us,\u201D Ukraine said."), "RUS 190 UKR",
 		"\"us\" in a quotation is its speaker");
 	is_str(code("Russia attacked us."), "RUS 190 ", "but not outside one (no US)");
