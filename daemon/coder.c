@@ -3614,6 +3614,17 @@ static bool locative(const struct coder *c, int g)
  * participle after its subject in violence ("President Moise assassinated at home" is
  * a passive with its doer unnamed).
  */
+/* A country with no role, or its government or military ("USA", "RUSMIL"). */
+static bool state_force(struct coder *c, const char *code)
+{
+	char country[4];
+	snprintf(country, sizeof country, "%.3s", code);
+	if (strlen(code) < 3 || !is_country_code(c, country))
+		return false;
+	return code[3] == '\0' || strncmp(code + 3, "GOV", 3) == 0 ||
+		strncmp(code + 3, "MIL", 3) == 0;
+}
+
 /*
  * True when the verb at vs is an infinitive whose subject is the object of a verb of
  * asking or ordering before it ("The UN urged both sides to stop fighting": the sides,
@@ -4098,6 +4109,13 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			plan.sg = sg;
 			plan.tg = tg;
 			plan_side(c, sg, default_source, plan.scodes, &plan.ns);
+			/* news: CAMEO's 183 is a non-military bombing; a state's, its government's
+			 * or its army's is military force ("US bombs Iranian nuclear sites"), as
+			 * the CAMEO verb dictionary codes BOMB */
+			if (c->opt.nearest_subject && !recoded[0] && plan.ns > 0 &&
+				strcmp(dict_str(c->dict, ev->code), "183") == 0 &&
+				state_force(c, plan.scodes[0]))
+				snprintf(recoded, sizeof recoded, "190");
 			/* "X joined Y in backing Z": X and Y both back Z */
 			if (partner >= 0 && plan.pairing == PAIR_CROSS && partner != tg) {
 				char more[16][MAX_CODE];

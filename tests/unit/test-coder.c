@@ -232,6 +232,9 @@ static void test_grammar(void)
 		"a place before an em dash is a dateline, not the subject");
 	is_str(code("MOSCOW — Chinese troops attacked."), "CHNMIL 190 ",
 		"nor the target");
+	is_str(code("Russia bombed Ukraine."), "RUS 190 UKR",
+		"a state's bombing is military force, not CAMEO's non-military 183");
+	is_str(code("Hamas bombed Ukraine."), "PSEREB 183 UKR", "an armed group's stays 183");
 	is_str(code("Russia urged both sides to attack."), "",
 		"an act asked of someone else is not the asker's act");
 	is_str(code("Russia decided to attack."), "RUS 1384 ",
