@@ -11,6 +11,8 @@ WHAT is one of
              (scripts/dict-measure feeds)
   news-dev   precision, recall and F1 at the three levels of scripts/eval on
              tests/coder/news-dev.tsv (does not need ../shared)
+  phrasing   the same on tests/coder/phrasing.tsv, headline phrasings of every CAMEO root
+             and look-alikes that code nothing (does not need ../shared)
 Each bound of quality-floors.tsv whose name starts with WHAT is one TAP test. Floors only
 ever go up (ceilings only down): raise them when the coder gets better, never lower them
 to make a test pass. Exit 77 (skip) when ../shared is needed and absent.
@@ -48,9 +50,10 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     geotrackd, shared, what = argv[1], argv[2], argv[3]
-    if what == "news-dev":
+    written = what in ("news-dev", "phrasing")
+    if written:
         cmd = [sys.executable, os.path.join(ROOT, "scripts", "eval"), "--json",
-               "--geotrackd", geotrackd, os.path.join(HERE, "news-dev.tsv")]
+               "--geotrackd", geotrackd, os.path.join(HERE, what + ".tsv")]
     else:
         if not os.path.isdir(os.path.join(shared, "gold")):
             print("1..0 # SKIP %s is not there" % shared)
@@ -64,7 +67,7 @@ def main(argv):
         print("1..1")
         return 1
     figures = json.loads(run.stdout)
-    if what == "news-dev":
+    if written:
         figures = {"levels": {k: v for k, v in figures["levels"].items()}}
     else:
         figures = figures[what]
