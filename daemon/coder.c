@@ -469,6 +469,16 @@ static bool word_is(const struct tok *t, const char *w)
 	return t->len == n && memcmp(t->w, w, n) == 0;
 }
 
+/* True when t is one of the n words of list. */
+static bool word_in(const struct tok *t, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (word_is(t, list[i]))
+			return true;
+	return false;
+}
+#define WORD_IN(t, list) word_in((t), (list), sizeof(list) / sizeof((list)[0]))
+
 static enum word_class classify_word(const struct tok *t)
 {
 #define WORD(w, cls) {w, sizeof w - 1, cls}
@@ -831,10 +841,7 @@ static bool hyphen_prefix(const struct tok *t)
 		"INTER", "SUB", "SUPER", "ULTRA", "COUNTER"};
 	if (!(t->flags & TEXT_WORD) || t->len > 7)
 		return false;
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-		if (word_is(t, prefixes[i]))
-			return true;
-	return false;
+	return WORD_IN(t, prefixes);
 }
 
 /*
@@ -851,10 +858,7 @@ static bool hyphen_belonging(const struct tok *t)
 		"REGISTERED", "OPERATED", "COMMANDED", "STATE", "BASED", "HEADQUARTERED"};
 	if (!(t->flags & TEXT_WORD) || !(t->flags & TEXT_HYPHEN))
 		return false;
-	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-		if (word_is(t, keep[i]))
-			return true;
-	return false;
+	return WORD_IN(t, keep);
 }
 
 static bool hyphen_modifier(const struct tok *t)
@@ -865,9 +869,8 @@ static bool hyphen_modifier(const struct tok *t)
 	if (!(t->flags & TEXT_WORD) || !(t->flags & TEXT_HYPHEN) || (t->flags & TEXT_NUMBER) ||
 		hyphen_belonging(t))
 		return false;
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (word_is(t, words[i]))
-			return true;
+	if (WORD_IN(t, words))
+		return true;
 	return t->len > 4 && (memcmp(t->w + t->len - 2, "ED", 2) == 0 ||
 				     memcmp(t->w + t->len - 2, "EN", 2) == 0 ||
 				     memcmp(t->w + t->len - 3, "ING", 3) == 0);
@@ -1307,10 +1310,7 @@ static bool premodifier(const struct tok *t)
 		"ALLEGED", "ARMED", "UNIDENTIFIED", "MASKED", "ELITE", "HARDLINE", "LOCAL",
 		"REGIONAL", "PROVINCIAL", "VISITING", "RULING", "RIVAL", "LEADING", "OFFICIAL",
 		"SEVERAL", "MANY", "SOME", "TWO", "THREE", "FOUR", "FIVE", "DOZENS", "HUNDREDS"};
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (word_is(t, words[i]))
-			return true;
-	return false;
+	return WORD_IN(t, words);
 }
 
 /*
@@ -2718,9 +2718,8 @@ static int before_circumstance(const struct coder *c, int from, int to)
 			continue;
 		if (word_is(t, "AHEAD") && k < to && word_is(&c->toks[k + 1], "OF"))
 			return k - 1;
-		for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-			if (word_is(t, words[i]))
-				return k - 1;
+		if (WORD_IN(t, words))
+			return k - 1;
 	}
 	return to;
 }
@@ -2739,10 +2738,7 @@ static bool past_participle(const struct tok *t)
 		"FOUND", "BOUND", "LED", "FLED", "SPENT", "FELT", "MET", "WON", "RUN", "OUSTED"};
 	if (t->len > 3 && memcmp(t->w + t->len - 2, "ED", 2) == 0)
 		return true;
-	for (size_t i = 0; i < sizeof irregular / sizeof irregular[0]; i++)
-		if (word_is(t, irregular[i]))
-			return true;
-	return false;
+	return WORD_IN(t, irregular);
 }
 
 static bool passive_voice(const struct coder *c, int vs, int ve, int clause_end, int *ret_by)
@@ -2930,9 +2926,8 @@ static bool denied_claim(const struct coder *c, int vs, int cs)
 		return false;
 	for (int v = k - 1; v >= cs; v--) {
 		const struct tok *t = &c->toks[v];
-		for (size_t i = 0; i < sizeof denials / sizeof denials[0]; i++)
-			if (word_is(t, denials[i]))
-				return true;
+		if (WORD_IN(t, denials))
+			return true;
 		if (t->type == T_VERB)
 			return false; /* the nearest verb governs the clause */
 	}
@@ -3049,10 +3044,7 @@ static bool is_preposition(const struct tok *t)
 		"TO", "FOR", "AGAINST", "NEAR", "BY", "OVER", "UNDER", "INTO", "AMONG", "ABOUT"};
 	if (!(t->flags & TEXT_WORD) || t->len > 7)
 		return false;
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (word_is(t, words[i]))
-			return true;
-	return false;
+	return WORD_IN(t, words);
 }
 
 /* Is the group governed by a preposition ("in New Caledonia", "from Tokyo")? */
@@ -3093,10 +3085,7 @@ static bool verb_phrase_filler(const struct tok *t)
 		return false;
 	if (t->len > 4 && memcmp(t->w + t->len - 2, "LY", 2) == 0)
 		return true;
-	for (size_t i = 0; i < sizeof fillers / sizeof fillers[0]; i++)
-		if (word_is(t, fillers[i]))
-			return true;
-	return false;
+	return WORD_IN(t, fillers);
 }
 
 /*
@@ -3557,10 +3546,7 @@ static bool venue(const struct coder *c, int g)
 		gr->end + 1 >= c->ntoks)
 		return false;
 	const struct tok *n = &c->toks[gr->end + 1];
-	for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
-		if (word_is(n, nouns[i]))
-			return true;
-	return false;
+	return WORD_IN(n, nouns);
 }
 
 /* Is group g the agent of a participle ("a ceasefire brokered by the US")? */
@@ -4462,7 +4448,6 @@ int coder_code(struct coder *c, const char *text, size_t len, int32_t date_days,
 		c->dateline_only = true;
 		code_sentence(c, text, 0, pos, 0);
 		c->dateline_only = false;
-		c->nsentence_events = 0;
 	}
 	while (pos < len) {
 		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
