@@ -334,6 +334,19 @@ static int run(struct store *store, enum stmt_id id)
 	return r;
 }
 
+/* Runs an INSERT that may meet a unique key (OR IGNORE, ON CONFLICT DO NOTHING): returns
+ * 1 with the new row's id in *ret_id, 0 when the row was there already, or -errno. */
+static int insert_new(struct store *store, enum stmt_id id, int64_t *ret_id)
+{
+	int r = run(store, id);
+	if (r < 0)
+		return r;
+	if (sqlite3_changes(store->db) == 0)
+		return 0;
+	*ret_id = sqlite3_last_insert_rowid(store->db);
+	return 1;
+}
+
 /* --- what the store derives from codes and URLs --- */
 
 /* GDELT's EventBaseCode and EventRootCode; for a code the codebook lacks, its prefixes. */
@@ -875,12 +888,10 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 	bind_text(stmt, 6, published, -1);
 	sqlite3_bind_int(stmt, 7, article->published_is_fallback);
 	bind_text(stmt, 8, memo_date(&store->added_memo, article->fetched, false), -1);
-	r = run(store, STMT_ARTICLE_INSERT);
-	if (r < 0)
-		return r;
-	if (sqlite3_changes(store->db) == 0)
-		return 0; /* known */
-	int64_t id = sqlite3_last_insert_rowid(store->db);
+	int64_t id;
+	r = insert_new(store, STMT_ARTICLE_INSERT, &id);
+	if (r <= 0)
+		return r; /* 0: known */
 	if (!store->fts_from)
 		store->fts_from = id;
 	/* Outside a transaction the article is already committed: so is its entry. */
@@ -982,13 +993,7 @@ static int event_insert(struct store *store, const char *day, const char *added,
 	bind_text(stmt, i++, ev->verb_text, -1);
 	bind_text(stmt, i++, ev->target_text, -1);
 	bind_text(stmt, i++, ev->pattern, -1);
-	int r = run(store, STMT_EVENT_INSERT);
-	if (r < 0)
-		return r;
-	if (sqlite3_changes(store->db) == 0)
-		return 0;
-	*ret_id = sqlite3_last_insert_rowid(store->db);
-	return 1;
+	return insert_new(store, STMT_EVENT_INSERT, ret_id);
 }
 
 /* Returns 1 if the mention is new (its id in *ret_id), 0 if it was stored before, or
@@ -1015,13 +1020,7 @@ static int mention_insert(struct store *store, int64_t event_id, const char *add
 	bind_text(stmt, i++, ev->target_text, -1);
 	bind_text(stmt, i++, ev->pattern, -1);
 	bind_text(stmt, i++, ev->pattern_origin, -1);
-	int r = run(store, STMT_MENTION_INSERT);
-	if (r < 0)
-		return r;
-	if (sqlite3_changes(store->db) == 0)
-		return 0;
-	*ret_id = sqlite3_last_insert_rowid(store->db);
-	return 1;
+	return insert_new(store, STMT_MENTION_INSERT, ret_id);
 }
 
 /*
