@@ -23,6 +23,7 @@ it uses while idle between polls, over --idle-seconds (default 60).
 """
 import argparse
 import html
+import json
 import os
 import re
 import shutil
@@ -55,6 +56,14 @@ def sentences():
     return found or ['Russia deployed troops to Venezuela on Saturday.']
 
 
+def rss_item(title, link, guid, date, text):
+    return ('<item><title>%s</title><link>http://127.0.0.1/a/%s</link>'
+            '<guid isPermaLink="false">bench-%s</guid>'
+            '<pubDate>%s GMT</pubDate>'
+            '<description>%s</description></item>\n'
+            % (html.escape(title), link, guid, date, html.escape(text)))
+
+
 def write_bodies(directory, fresh=0):
     """BODIES distinct RSS documents of about 50 KB each; with `fresh`, each body starts
     with that many newer items the earlier bodies did not have (what a news feed looks
@@ -67,21 +76,15 @@ def write_bodies(directory, fresh=0):
             start = (b * 11 + k * 5 + 1) % len(pool)
             text = ' '.join(pool[(start + j) % len(pool)] for j in range(3))
             title = pool[(start + 2) % len(pool)][:120]
-            items.append('<item><title>%s</title><link>http://127.0.0.1/a/%d/new%d</link>'
-                         '<guid isPermaLink="false">bench-%d-new%d</guid>'
-                         '<pubDate>Sun, 24 Mar 2019 %02d:%02d:00 GMT</pubDate>'
-                         '<description>%s</description></item>\n'
-                         % (html.escape(title), b, k, b, k, k % 24, b % 60, html.escape(text)))
+            items.append(rss_item(title, '%d/new%d' % (b, k), '%d-new%d' % (b, k),
+                                  'Sun, 24 Mar 2019 %02d:%02d:00' % (k % 24, b % 60), text))
         i = 0
         while size < 48000:
             start = (b * 7 + i * 3) % len(pool)
             text = ' '.join(pool[(start + k) % len(pool)] for k in range(8))
             title = pool[(start + 5) % len(pool)][:120]
-            item = ('<item><title>%s</title><link>http://127.0.0.1/a/%d/%d</link>'
-                    '<guid isPermaLink="false">bench-%d-%d</guid>'
-                    '<pubDate>Sat, 23 Mar 2019 %02d:%02d:00 GMT</pubDate>'
-                    '<description>%s</description></item>\n'
-                    % (html.escape(title), b, i, b, i, i % 24, b % 60, html.escape(text)))
+            item = rss_item(title, '%d/%d' % (b, i), '%d-%d' % (b, i),
+                            'Sat, 23 Mar 2019 %02d:%02d:00' % (i % 24, b % 60), text)
             items.append(item)
             size += len(item)
             i += 1
@@ -93,25 +96,19 @@ def write_bodies(directory, fresh=0):
             f.write(doc)
 
 
-
-
-class Usage:
-    """CPU and peak RSS of the next child, from RUSAGE_CHILDREN deltas (peak RSS is a max
-    over all children so far, so each measured program runs in a fresh python child)."""
-
-    @staticmethod
-    def of(cmd, env=None, cwd=None):
-        code = ('import resource,subprocess,sys,time,json\n'
-                's=time.monotonic()\n'
-                'p=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True)\n'
-                'w=time.monotonic()-s\n'
-                'r=resource.getrusage(resource.RUSAGE_CHILDREN)\n'
-                'print(json.dumps({"wall":w,"cpu":r.ru_utime+r.ru_stime,"rss_mb":r.ru_maxrss/1024,'
-                '"status":p.returncode,"stderr":p.stderr[-20000:]}))\n')
-        out = subprocess.run([sys.executable, '-c', code] + cmd, capture_output=True, text=True,
-                             env=env, cwd=cwd, check=True).stdout
-        import json
-        return json.loads(out)
+def usage_of(cmd, env=None, cwd=None):
+    """Wall time, CPU and peak RSS of cmd, from RUSAGE_CHILDREN in a fresh python child
+    (peak RSS is a max over all children so far, so each measured program needs its own)."""
+    code = ('import resource,subprocess,sys,time,json\n'
+            's=time.monotonic()\n'
+            'p=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True)\n'
+            'w=time.monotonic()-s\n'
+            'r=resource.getrusage(resource.RUSAGE_CHILDREN)\n'
+            'print(json.dumps({"wall":w,"cpu":r.ru_utime+r.ru_stime,"rss_mb":r.ru_maxrss/1024,'
+            '"status":p.returncode,"stderr":p.stderr[-20000:]}))\n')
+    out = subprocess.run([sys.executable, '-c', code] + cmd, capture_output=True, text=True,
+                         env=env, cwd=cwd, check=True).stdout
+    return json.loads(out)
 
 
 def start_server(binary, bodies, port=None):
@@ -145,8 +142,8 @@ def bench_curl(urls, work, repeat):
     with open(cfg, 'w') as f:
         for u in urls:
             f.write('url = "%s"\noutput = "/dev/null"\n' % u)
-    return best([Usage.of(['curl', '--parallel', '--parallel-max', str(CONCURRENCY), '-s',
-                           '-K', cfg]) for _ in range(repeat)])
+    return best([usage_of(['curl', '--parallel', '--parallel-max', str(CONCURRENCY), '-s',
+                          '-K', cfg]) for _ in range(repeat)])
 
 
 def bench_geotrackd(binary, urls, work, cycle):
@@ -154,7 +151,7 @@ def bench_geotrackd(binary, urls, work, cycle):
     if cycle == 1:
         os.mkdir(d)
     conf = write_config(d, urls)
-    result = Usage.of([binary, '--once', '-c', conf], cwd=d)
+    result = usage_of([binary, '--once', '-c', conf], cwd=d)
     m = re.search(r'cycle: (\d+) feeds in ([\d.]+) s \((\d+) feeds/s\), (\d+) not fetched: '
                   r'fetch ([\d.]+) s, parse ([\d.]+) s, code ([\d.]+) s, store ([\d.]+) s',
                   result['stderr'])
@@ -191,7 +188,7 @@ def bench_newsboat(urls, work, cycle):
         f.writelines(u + '\n' for u in urls)
     open(os.path.join(d, 'config'), 'w').close()
     env = dict(os.environ, HOME=d, XDG_CONFIG_HOME=d, XDG_DATA_HOME=d)
-    return Usage.of(['newsboat', '-x', 'reload', '-u', os.path.join(d, 'urls'),
+    return usage_of(['newsboat', '-x', 'reload', '-u', os.path.join(d, 'urls'),
                      '-c', os.path.join(d, 'cache.db'), '-C', os.path.join(d, 'config')],
                     env=env, cwd=d)
 

@@ -8,9 +8,13 @@ sets we are judged on are not these.
 usage: headlines.py GEOTRACKD SHARED_DIR [geotrackd code options...]  (e.g. --dictionaries DIR)
 """
 import collections
-import subprocess
+import os
 import sys
 from pathlib import Path
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
+from coderlib import code  # noqa: E402
 
 
 def main():
@@ -32,27 +36,22 @@ def main():
         if len(f) >= 2:
             name_to_code[f[1].strip().lower()] = f[0].strip()
     rows = [r.split("\t") for r in gold.read_text(encoding="utf-8").splitlines()[1:]]
-    text = "".join("%d\t%s\n" % (i, r[0]) for i, r in enumerate(rows))
-    run = subprocess.run([geotrackd, "code", "--date", "2023-06-01"] + extra, input=text,
-                         capture_output=True, text=True, timeout=600)
-    events = collections.defaultdict(list)
-    for line in run.stdout.splitlines()[1:]:
-        f = line.split("\t")
-        events[int(f[0])].append((f[2], f[3], f[4]))
+    events = code(geotrackd, [(str(i), None, r[0]) for i, r in enumerate(rows)],
+                  ["--date", "2023-06-01"] + extra)
     by_event = collections.Counter()
     hit_event = collections.Counter()
     coded = event_ok = source_ok = 0
     for i, r in enumerate(rows):
         want = r[2]
         by_event[want] += 1
-        got = events.get(i, [])
+        got = events.get(str(i), [])
         coded += bool(got)
-        good = [e for e in got if plover.get(e[1]) == want]
+        good = [e for e in got if plover.get(e["event_code"]) == want]
         if good:
             event_ok += 1
             hit_event[want] += 1
             c1 = name_to_code.get(r[4].strip().lower(), "")
-            if c1 and any(e[0][:3] == c1 for e in good):
+            if c1 and any(e["source"][:3] == c1 for e in good):
                 source_ok += 1
     n = len(rows)
     print("headlines: %d; coded something: %d (%.1f%%); right PLOVER event: %d (%.1f%%); "

@@ -9,9 +9,14 @@ of the listed codes (see ../shared/seed/README.md). TAP output; exit 77 without 
 
 usage: seed.py GEOTRACKD SHARED_DIR
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
+from coderlib import parse_events  # noqa: E402
 
 
 def main():
@@ -39,10 +44,10 @@ def main():
         line = next((i + 1 for i, text in enumerate(lines) if probe and probe in text), 0)
         coded.setdefault(line, []).append((source, code, target))
 
-    def matches(event, spec):
-        src, codes, tgt = spec.split(":")
+    def matches(event, listed):
+        src, codes, tgt = listed
         s, c, t = event
-        return s[:3] == src[:3] and t[:3] == tgt[:3] and c in codes.split("/")
+        return s[:3] == src[:3] and t[:3] == tgt[:3] and c in codes
 
     n = 0
     failed = 0
@@ -63,11 +68,9 @@ def main():
             if not good:
                 print("#   got: " + shown)
             continue
-        for spec in events.split(";"):
-            spec = spec.strip()
-            if not spec:
-                continue
-            hit = any(matches(e, spec) for e in got)
+        for listed in parse_events(events, "%s, line %d" % (expected, line)):
+            spec = "%s:%s:%s" % (listed[0], "/".join(listed[1]), listed[2])
+            hit = any(matches(e, listed) for e in got)
             if kind == "must":
                 n += 1
                 failed += not hit
