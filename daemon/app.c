@@ -63,13 +63,28 @@ struct app_feed {
 	char *last_error; /* logged once; logged again only when it changes */
 };
 
+/*
+ * A dictionary set and the coders that read it: one for the loop, and idle ones that the
+ * thread pool's jobs borrow (a coder is one thread's scratch state; the dictionary is
+ * read only). A reload installs a new set; the old one goes when the last job that
+ * borrowed from it has been stored.
+ */
+struct coding_set {
+	struct dict *dict;
+	struct coder *coder; /* the loop's */
+	uv_mutex_t lock;     /* guards idle: pool threads take and return coders */
+	struct coder **idle;
+	size_t idle_count;
+	size_t idle_cap;
+	unsigned refs;       /* the app's and one per job; changed on the loop thread only */
+};
+
 struct app {
 	uv_loop_t loop;
 	const struct app_options *options;
 	struct config *config;
 	struct store *store;
-	struct dict *dict;
-	struct coder *coder;
+	struct coding_set *coding;
 	struct fetch *fetch;
 	struct app_feed **feeds;
 	size_t feed_count;
@@ -92,8 +107,12 @@ struct app {
 	 * the loop handling responses, split by stage; the rest of the wall time is fetching. */
 	double cycle_start;
 	double busy_seconds;
-	double parse_seconds;
+	double parse_seconds; /* on the loop and in the pool */
 	double code_seconds;
+	double loop_parse_code_seconds; /* the part of busy_seconds that was parse and code */
+	double last_response_at;        /* since cycle_start: when the last transfer ended */
+	double busy_at_last_response;   /* busy_seconds then */
+	size_t jobs; /* responses being parsed and coded in the pool */
 };
 
 static void stop(struct app *app);
@@ -196,6 +215,83 @@ static uint64_t body_hash64(const char *data, size_t len)
 	h ^= h >> r;
 	return h;
 }
+
+/* "m64:<hash>:<length>", as the feeds table stores it. */
+#define BODY_HASH_SIZE 40
+static void body_hash_text(const struct fetch_response *res, char out[BODY_HASH_SIZE])
+{
+	snprintf(out, BODY_HASH_SIZE, "m64:%016llx:%zu",
+		(unsigned long long)body_hash64(res->body, res->body_len), res->body_len);
+}
+
+/* --- dictionaries --- */
+
+/* Loads the config's dictionary set; logs what it skipped. */
+static int coding_set_load(const struct config *config, struct coding_set **ret_set)
+{
+	struct buf errors = {0};
+	struct dict *dict = NULL;
+	int r = dictset_load(config, &dict, &errors);
+	if (errors.len) {
+		/* Entry-level problems are worth seeing, not worth stopping for; the full list
+		 * is one `geotrackd dict check` away. */
+		size_t shown = 0;
+		const char *line = errors.data;
+		while (line && *line && shown < 20) {
+			const char *nl = strchr(line, '\n');
+			size_t len = nl ? (size_t)(nl - line) : strlen(line);
+			log_msg(r < 0 ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING, "%.*s", (int)len, line);
+			shown++;
+			line = nl ? nl + 1 : NULL;
+		}
+		if (line && *line)
+			log_warn("more dictionary problems not shown; run geotrackd dict check");
+	}
+	buf_free(&errors);
+	if (r < 0)
+		return r;
+	struct coding_set *set = xcalloc(1, sizeof(*set));
+	set->dict = dict;
+	set->coder = coder_new(dict);
+	uv_mutex_init(&set->lock);
+	set->refs = 1;
+	*ret_set = set;
+	return 0;
+}
+
+static void coding_set_release(struct coding_set *set)
+{
+	if (!set || --set->refs > 0)
+		return;
+	for (size_t i = 0; i < set->idle_count; i++)
+		coder_free(set->idle[i]);
+	free(set->idle);
+	uv_mutex_destroy(&set->lock);
+	coder_free(set->coder);
+	dict_free(set->dict);
+	free(set);
+}
+
+/* From a pool thread: an idle coder of the set, or a new one. */
+static struct coder *coding_set_borrow(struct coding_set *set)
+{
+	struct coder *coder = NULL;
+	uv_mutex_lock(&set->lock);
+	if (set->idle_count)
+		coder = set->idle[--set->idle_count];
+	uv_mutex_unlock(&set->lock);
+	return coder ? coder : coder_new(set->dict);
+}
+
+static void coding_set_return(struct coding_set *set, struct coder *coder)
+{
+	uv_mutex_lock(&set->lock);
+	set->idle = xgrow(set->idle, &set->idle_cap, set->idle_count + 1, sizeof(*set->idle));
+	set->idle[set->idle_count++] = coder;
+	uv_mutex_unlock(&set->lock);
+}
+
+
 
 /* --- feeds --- */
 
@@ -447,7 +543,7 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 /* Decides what a response means for the feed, stores it, logs it once, and returns the
  * outcome with the delay before the next poll, jitter included, in *ret_delay_ms. */
 static enum outcome handle_response(struct app_feed *feed, const struct fetch_response *res,
-	const char *requested_url, uint64_t *ret_delay_ms)
+	const char *requested_url, const struct ingest_prepared *prepared, uint64_t *ret_delay_ms)
 {
 	struct app *app = feed->app;
 	int64_t now = now_seconds();
@@ -514,11 +610,10 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		return OUTCOME_FAILED;
 	}
 
-	char hash[40] = "";
+	char hash[BODY_HASH_SIZE] = "";
 	bool unchanged = false;
 	if (res->http_status == 200) {
-		snprintf(hash, sizeof(hash), "m64:%016llx:%zu",
-			(unsigned long long)body_hash64(res->body, res->body_len), res->body_len);
+		body_hash_text(res, hash);
 		unchanged = feed->body_hash && strcmp(feed->body_hash, hash) == 0;
 	}
 	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
@@ -544,12 +639,15 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		.known_key_count = feed->known_key_count,
 		.before_commit = write_success,
 		.before_commit_ctx = &plan,
+		.prepared = prepared,
 	};
 	struct ingest_stats stats = {0};
 	char *error = NULL;
-	int r = ingest_fetch(app->store, app->coder, &in, &stats, &error);
+	int r = ingest_fetch(app->store, app->coding->coder, &in, &stats, &error);
 	app->parse_seconds += stats.parse_seconds;
 	app->code_seconds += stats.code_seconds;
+	if (!prepared)
+		app->loop_parse_code_seconds += stats.parse_seconds + stats.code_seconds;
 	if (r < 0) {
 		/* ingest recorded the failure on the feed's row when it could. */
 		snprintf(reason, sizeof(reason), "%s", error);
@@ -612,9 +710,11 @@ static void poll_feed(struct app_feed *feed)
 	feed->in_flight = true;
 }
 
-static void on_fetched(const struct fetch_response *res, void *ctx)
+/* The rest of a fetch, on the loop: the response is stored (with the document `prepared`
+ * in the pool, or parsed and coded here when NULL), the feed rescheduled. */
+static void finish_fetch(struct in_flight_request *request, const struct fetch_response *res,
+	const struct ingest_prepared *prepared)
 {
-	struct in_flight_request *request = ctx;
 	struct app_feed *feed = request->feed;
 	struct app *app = feed->app;
 	feed->in_flight = false;
@@ -628,7 +728,7 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 	uint64_t delay_ms = 0;
 	if (res->error != FETCH_ERR_CANCELLED) {
 		double start = monotonic_seconds();
-		outcome = handle_response(feed, res, request->url, &delay_ms);
+		outcome = handle_response(feed, res, request->url, prepared, &delay_ms);
 		app->busy_seconds += monotonic_seconds() - start;
 	}
 	free(request->url);
@@ -642,13 +742,138 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 		return;
 	}
 	if (app->stopping) {
-		if (fetch_pending(app->fetch) == 0)
+		if (!app->closed && fetch_pending(app->fetch) == 0 && app->jobs == 0)
 			uv_timer_start(&app->stop_timer, finish_stop, 0, 0);
 		return;
 	}
 	if (outcome != OUTCOME_GONE && feed->timer)
 		schedule_arm(feed->timer, delay_ms, 0);
 	send_status(app);
+}
+
+/*
+ * A response whose body is parsed and coded in libuv's thread pool, so the loop goes on
+ * fetching and storing meanwhile (on two cores the parse and the coder no longer wait for
+ * the store, nor the store for them). The job owns copies of what the response said; the
+ * fetcher counts it as a transfer still running, which bounds the bodies held.
+ */
+struct prepare_job {
+	uv_work_t work;
+	struct app *app;
+	struct in_flight_request *request;
+	struct fetch_response res;
+	struct ingest_input in;      /* what ingest_prepare() reads */
+	struct coding_set *coding;   /* borrowed: the set may be replaced by a reload meanwhile */
+	struct ingest_prepared *prepared;
+};
+
+static char *copy_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void prepare_job_free(struct prepare_job *job)
+{
+	free((char *)job->res.error_text);
+	free((char *)job->res.body);
+	free((char *)job->res.content_type);
+	free((char *)job->res.etag);
+	free((char *)job->res.last_modified);
+	free((char *)job->res.cf_mitigated);
+	free((char *)job->res.effective_url);
+	free((char *)job->res.permanent_url);
+	ingest_prepared_free(job->prepared);
+	free(job);
+}
+
+static void prepare_in_pool(uv_work_t *work)
+{
+	struct prepare_job *job = work->data;
+	struct coder *coder = coding_set_borrow(job->coding);
+	job->prepared = ingest_prepare(coder, &job->in);
+	coding_set_return(job->coding, coder);
+}
+
+static void prepared_on_loop(uv_work_t *work, int status)
+{
+	struct prepare_job *job = work->data;
+	struct app *app = job->app;
+	app->jobs--;
+	if (app->fetch)
+		fetch_hold(app->fetch, app->jobs);
+	/* status is UV_ECANCELED only if the job never ran: then the loop parses it */
+	finish_fetch(job->request, &job->res, status == 0 ? job->prepared : NULL);
+	coding_set_release(job->coding);
+	prepare_job_free(job);
+}
+
+/* Whether a response carries a body to parse: a 200 that is not the body parsed last time. */
+static bool needs_parse(const struct app_feed *feed, const struct fetch_response *res)
+{
+	if (res->error || res->http_status != 200)
+		return false;
+	char hash[BODY_HASH_SIZE];
+	body_hash_text(res, hash);
+	return !feed->body_hash || strcmp(feed->body_hash, hash) != 0;
+}
+
+/* Hands the response to the pool; false if it could not be queued. */
+static bool submit_prepare(struct in_flight_request *request, const struct fetch_response *res)
+{
+	struct app_feed *feed = request->feed;
+	struct app *app = feed->app;
+	struct prepare_job *job = xcalloc(1, sizeof(*job));
+	job->app = app;
+	job->request = request;
+	job->res = *res;
+	job->res.error_text = copy_or_null(res->error_text);
+	char *body = xmalloc(res->body_len + 1);
+	memcpy(body, res->body, res->body_len);
+	body[res->body_len] = '\0';
+	job->res.body = body;
+	job->res.content_type = copy_or_null(res->content_type);
+	job->res.etag = copy_or_null(res->etag);
+	job->res.last_modified = copy_or_null(res->last_modified);
+	job->res.cf_mitigated = copy_or_null(res->cf_mitigated);
+	job->res.effective_url = copy_or_null(res->effective_url);
+	job->res.permanent_url = copy_or_null(res->permanent_url);
+	job->in = (struct ingest_input){
+		.feed_id = feed->id,
+		.url = job->res.effective_url,
+		.http_status = res->http_status,
+		.body = job->res.body,
+		.body_len = job->res.body_len,
+		.content_type = job->res.content_type,
+		.now = now_seconds(),
+		/* the feed's keys stay as they are while its fetch is in flight */
+		.known_keys = feed->known_keys,
+		.known_key_count = feed->known_key_count,
+	};
+	job->coding = app->coding;
+	job->work.data = job;
+	if (uv_queue_work(&app->loop, &job->work, prepare_in_pool, prepared_on_loop) != 0) {
+		prepare_job_free(job);
+		return false;
+	}
+	job->coding->refs++;
+	app->jobs++;
+	fetch_hold(app->fetch, app->jobs);
+	return true;
+}
+
+static void on_fetched(const struct fetch_response *res, void *ctx)
+{
+	struct in_flight_request *request = ctx;
+	struct app_feed *feed = request->feed;
+	struct app *app = feed->app;
+	if (app->options->once) {
+		app->last_response_at = monotonic_seconds() - app->cycle_start;
+		app->busy_at_last_response = app->busy_seconds;
+	}
+	if (!feed->removed && res->error != FETCH_ERR_CANCELLED && needs_parse(feed, res) &&
+		submit_prepare(request, res))
+		return;
+	finish_fetch(request, res, NULL);
 }
 
 static void on_feed_due(struct schedule_entry *entry, void *data)
@@ -733,38 +958,6 @@ static struct app_feed *feeds_find(const struct app *app, const char *url)
 	return NULL;
 }
 
-/* --- dictionaries --- */
-
-/* Loads the config's dictionary set into ret_dict and ret_coder; logs what it skipped. */
-static int load_coder(const struct config *config, struct dict **ret_dict,
-	struct coder **ret_coder)
-{
-	struct buf errors = {0};
-	struct dict *dict = NULL;
-	int r = dictset_load(config, &dict, &errors);
-	if (errors.len) {
-		/* Entry-level problems are worth seeing, not worth stopping for; the full list
-		 * is one `geotrackd dict check` away. */
-		size_t shown = 0;
-		const char *line = errors.data;
-		while (line && *line && shown < 20) {
-			const char *nl = strchr(line, '\n');
-			size_t len = nl ? (size_t)(nl - line) : strlen(line);
-			log_msg(r < 0 ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING, "%.*s", (int)len, line);
-			shown++;
-			line = nl ? nl + 1 : NULL;
-		}
-		if (line && *line)
-			log_warn("more dictionary problems not shown; run geotrackd dict check");
-	}
-	buf_free(&errors);
-	if (r < 0)
-		return r;
-	*ret_dict = dict;
-	*ret_coder = coder_new(dict);
-	return 0;
-}
-
 static struct fetch_options fetch_options_of(const struct config *config)
 {
 	struct fetch_options fo = {
@@ -794,14 +987,13 @@ static void reload(struct app *app)
 
 	struct buf errors = {0};
 	struct config *config = NULL;
-	struct dict *dict = NULL;
-	struct coder *coder = NULL;
+	struct coding_set *coding = NULL;
 	if (config_load(app->options->config_path, &config, &errors) < 0) {
 		log_lines(LOG_LEVEL_ERR, errors.data);
 		log_err("reload rejected; still running the previous configuration");
 		goto done;
 	}
-	if (load_coder(config, &dict, &coder) < 0) {
+	if (coding_set_load(config, &coding) < 0) {
 		log_err("reload rejected: dictionaries unreadable; still running the previous "
 			"configuration");
 		config_free(config);
@@ -810,10 +1002,9 @@ static void reload(struct app *app)
 	if (strcmp(config->database, app->config->database) != 0)
 		log_warn("the database path changed; it takes effect at the next restart");
 
-	coder_free(app->coder);
-	dict_free(app->dict);
-	app->dict = dict;
-	app->coder = coder;
+	/* jobs in the pool keep the old set until they are stored */
+	coding_set_release(app->coding);
+	app->coding = coding;
 	struct fetch_options fo = fetch_options_of(config);
 	fetch_set_options(app->fetch, &fo);
 	if (!app->options->verbose)
@@ -937,13 +1128,16 @@ static void close_handle(uv_handle_t *handle)
 		uv_close(handle, NULL);
 }
 
-/* --once's account of the cycle, from the daemon's own counters: the time spent on the
- * loop handling responses is split by stage, and the rest of the wall time is fetching. */
+/* --once's account of the cycle, from the daemon's own counters. Parse and code are the
+ * time spent in them, in the thread pool (where they overlap the loop and each other) or on
+ * the loop; store is the loop's time handling responses less any parse and code there;
+ * fetch is the time until the last transfer ended, less what the loop was busy with
+ * until then. */
 static void log_cycle_summary(const struct app *app)
 {
 	double wall = monotonic_seconds() - app->cycle_start;
-	double store = app->busy_seconds - app->parse_seconds - app->code_seconds;
-	double fetch = wall - app->busy_seconds;
+	double store = app->busy_seconds - app->loop_parse_code_seconds;
+	double fetch = app->last_response_at - app->busy_at_last_response;
 	log_notice("cycle: %zu feeds in %.3f s (%.0f feeds/s), %zu not fetched: fetch %.3f s, "
 		   "parse %.3f s, code %.3f s, store %.3f s",
 		app->feed_count, wall, wall > 0 ? (double)app->feed_count / wall : 0.0,
@@ -991,7 +1185,7 @@ static void stop(struct app *app)
 	uv_timer_stop(&app->maintenance_timer);
 	fetch_cancel_queued(app->fetch);
 	uint64_t grace = 0;
-	if (fetch_pending(app->fetch))
+	if (fetch_pending(app->fetch) || app->jobs)
 		grace = (uint64_t)app->config->stop_timeout_s * 1000;
 	uv_timer_start(&app->stop_timer, finish_stop, grace, 0);
 }
@@ -1017,7 +1211,7 @@ static int start(struct app *app)
 		free(error);
 		return -EIO;
 	}
-	r = load_coder(app->config, &app->dict, &app->coder);
+	r = coding_set_load(app->config, &app->coding);
 	if (r < 0)
 		return r;
 	struct fetch_options fo = fetch_options_of(app->config);
@@ -1139,8 +1333,7 @@ int app_run(const struct app_options *options)
 		feed_free(app.feeds[i]);
 	}
 	free(app.feeds);
-	coder_free(app.coder);
-	dict_free(app.dict);
+	coding_set_release(app.coding);
 	store_close(app.store);
 	config_free(app.config);
 	notify_close();

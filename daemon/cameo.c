@@ -1,5 +1,6 @@
 #include "cameo.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,10 +118,8 @@ static void sort_views(void)
 	qsort(actors_sorted, actor_count, sizeof(*actors_sorted), compare_actors);
 }
 
-static void load(void)
+static void load_once(void)
 {
-	if (event_codes)
-		return;
 	for_each_row("event_codes.tsv", add_event, NULL);
 	static const struct {
 		const char *file;
@@ -137,6 +136,14 @@ static void load(void)
 		for_each_row(tables[i].file, add_actor, &kind);
 	}
 	sort_views();
+}
+
+/* The tables are read on first use, from whichever thread codes first (ingest codes in
+ * libuv's thread pool). */
+static void load(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, load_once);
 }
 
 const struct cameo_event_code *cameo_event_lookup(const char *code)

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -3297,6 +3298,10 @@ done:
 int feed_parse(const char *data, size_t len, const struct feed_parse_options *options,
 	struct feed_doc **ret_doc)
 {
+	/* libxml2 2.9 sets up its globals in xmlInitParser(), which is not safe to run from
+	 * two threads at once; the daemon parses in libuv's thread pool. */
+	static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
+	pthread_once(&libxml_once, xmlInitParser);
 	static const struct feed_parse_options no_options = {0};
 	struct parser p = {.options = options ? options : &no_options};
 	struct buf decoded = {0}, clean = {0};

@@ -121,6 +121,7 @@ struct fetch {
 	struct transfer **running; /* added to the multi handle */
 	size_t running_count;
 	size_t running_cap;
+	size_t held; /* responses the caller still works on: they count as running */
 	/* Watches indexed by fd, so a socket curl closes without telling us first is unwatched. */
 	struct socket_watch **watches;
 	size_t watch_cap;
@@ -709,7 +710,7 @@ static void start_queued(struct fetch *fetch)
 			host_place(fetch, h);
 			continue;
 		}
-		if (fetch->running_count >= fetch->options.concurrency)
+		if (fetch->running_count + fetch->held >= fetch->options.concurrency)
 			break;
 		ready_pop(fetch);
 		struct transfer *t = h->wait_head;
@@ -905,6 +906,14 @@ int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch
 	if (!uv_is_active((uv_handle_t *)&fetch->kick))
 		uv_timer_start(&fetch->kick, on_kick, 0, 0);
 	return 0;
+}
+
+void fetch_hold(struct fetch *fetch, size_t held)
+{
+	bool fewer = held < fetch->held;
+	fetch->held = held;
+	if (fewer && !fetch->closing && !uv_is_active((uv_handle_t *)&fetch->kick))
+		uv_timer_start(&fetch->kick, on_kick, 0, 0);
 }
 
 size_t fetch_pending(const struct fetch *fetch)

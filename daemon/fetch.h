@@ -101,6 +101,13 @@ int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch
  * FETCH_ERR_CANCELLED); transfers in flight go on. Used to wind down gracefully. */
 void fetch_cancel_queued(struct fetch *fetch);
 
+/*
+ * Tells the fetcher how many finished responses the caller is still working on (parsing
+ * and coding them off the loop): they count against the concurrency limit, so bodies
+ * waiting for the thread pool stay bounded by it. A lower count starts waiting transfers.
+ */
+void fetch_hold(struct fetch *fetch, size_t held);
+
 /* Transfers queued or in flight. */
 size_t fetch_pending(const struct fetch *fetch);
 

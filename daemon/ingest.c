@@ -21,6 +21,15 @@ static double seconds_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of the calling thread: what a pool thread spent, however the two cores were
+ * shared among the pool's threads and the loop meanwhile. */
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Carries what the coder's callback needs to store an event. */
 struct coding {
 	struct store *store;
@@ -130,9 +139,150 @@ static bool known(const struct ingest_input *in, uint64_t hash)
 		bsearch(&hash, in->known_keys, in->known_key_count, sizeof(hash), compare_u64);
 }
 
+/* --- parsing and coding off the loop --- */
+
+/* The coder's text fields, copied into the arena of the document they came from. */
+enum { KEPT_SENTENCE, KEPT_SOURCE, KEPT_CODE, KEPT_TARGET, KEPT_SOURCE_TEXT, KEPT_TARGET_TEXT,
+	KEPT_VERB_TEXT, KEPT_PATTERN, KEPT_FILE, KEPT_LOCATION, KEPT_FIELDS };
+
+struct ingest_prepared {
+	struct feed_doc *doc; /* NULL when the parse failed */
+	int parse_error;
+	int code_error;       /* the first coder error; the ingest fails with it */
+	double parse_seconds;
+	double code_seconds;
+	/* Item i's events are events[first_event[i]] up to events[first_event[i + 1]]; an item
+	 * that was known or had no key has none. */
+	size_t *first_event;
+	size_t *doc_len; /* per item: the length of the text the coder read */
+	struct coded_event *events;
+	size_t (*text_at)[KEPT_FIELDS]; /* arena offsets, per event, until the pointers are set */
+	size_t event_count;
+	size_t event_cap;
+	struct buf arena;
+};
+
+static size_t keep_text(struct buf *arena, const char *text, size_t len)
+{
+	size_t at = arena->len;
+	buf_append(arena, text ? text : "", text ? len : 0);
+	buf_append(arena, "", 1);
+	return at;
+}
+
+static void keep_event(const struct coded_event *ev, void *ctx)
+{
+	struct ingest_prepared *p = ctx;
+	if (p->event_count == p->event_cap) {
+		p->event_cap = p->event_cap ? p->event_cap * 2 : 16;
+		p->events = xrealloc(p->events, p->event_cap * sizeof(*p->events));
+		p->text_at = xrealloc(p->text_at, p->event_cap * sizeof(*p->text_at));
+	}
+	size_t *at = p->text_at[p->event_count];
+	p->events[p->event_count++] = *ev;
+	const char *fields[KEPT_FIELDS] = {
+		[KEPT_SOURCE] = ev->source, [KEPT_CODE] = ev->event_code, [KEPT_TARGET] = ev->target,
+		[KEPT_SOURCE_TEXT] = ev->source_text, [KEPT_TARGET_TEXT] = ev->target_text,
+		[KEPT_VERB_TEXT] = ev->verb_text, [KEPT_PATTERN] = ev->pattern,
+		[KEPT_FILE] = ev->dict_file, [KEPT_LOCATION] = ev->location,
+	};
+	at[KEPT_SENTENCE] = keep_text(&p->arena, ev->sentence, ev->sentence_len);
+	for (int f = KEPT_SOURCE; f < KEPT_FIELDS; f++)
+		at[f] = fields[f] ? keep_text(&p->arena, fields[f], strlen(fields[f])) : SIZE_MAX;
+}
+
+/* Points the kept events at their text, once the arena has stopped growing. */
+static void settle_events(struct ingest_prepared *p)
+{
+	for (size_t i = 0; i < p->event_count; i++) {
+		struct coded_event *ev = &p->events[i];
+		const size_t *at = p->text_at[i];
+		const char *text[KEPT_FIELDS];
+		for (int f = 0; f < KEPT_FIELDS; f++)
+			text[f] = at[f] == SIZE_MAX ? NULL : p->arena.data + at[f];
+		ev->sentence = text[KEPT_SENTENCE];
+		ev->source = text[KEPT_SOURCE];
+		ev->event_code = text[KEPT_CODE];
+		ev->target = text[KEPT_TARGET];
+		ev->source_text = text[KEPT_SOURCE_TEXT];
+		ev->target_text = text[KEPT_TARGET_TEXT];
+		ev->verb_text = text[KEPT_VERB_TEXT];
+		ev->pattern = text[KEPT_PATTERN];
+		ev->dict_file = text[KEPT_FILE];
+		ev->location = text[KEPT_LOCATION];
+	}
+	free(p->text_at);
+	p->text_at = NULL;
+}
+
+static int parse_body(const struct ingest_input *in, struct feed_doc **ret_doc, double *seconds)
+{
+	struct feed_parse_options options = {
+		.url = in->url,
+		.content_type = in->content_type,
+		.fetch_time = in->now,
+	};
+	double start = seconds_now();
+	int r = feed_parse(in->body, in->body_len, &options, ret_doc);
+	*seconds = seconds_now() - start;
+	return r;
+}
+
+struct ingest_prepared *ingest_prepare(struct coder *coder, const struct ingest_input *in)
+{
+	struct ingest_prepared *p = xcalloc(1, sizeof(*p));
+	double cpu_start = thread_cpu_seconds();
+	int r = parse_body(in, &p->doc, &p->parse_seconds);
+	p->parse_seconds = thread_cpu_seconds() - cpu_start;
+	if (r < 0) {
+		p->parse_error = r;
+		p->doc = NULL;
+		return p;
+	}
+	struct buf text = {0};
+	size_t n = p->doc->item_count;
+	p->first_event = xcalloc(n + 1, sizeof(*p->first_event));
+	p->doc_len = xcalloc(n + 1, sizeof(*p->doc_len));
+	cpu_start = thread_cpu_seconds();
+	for (size_t i = 0; i < n; i++) {
+		p->first_event[i] = p->event_count;
+		const struct feed_item *item = &p->doc->items[i];
+		const char *key = item_key(item);
+		if (!key || known(in, ingest_key_hash(key)) || p->code_error)
+			continue;
+		article_text(item, &text);
+		p->doc_len[i] = text.len;
+		int c = coder_code(coder, text.data ? text.data : "", text.len,
+			date_days_of(item->published), keep_event, p);
+		if (c < 0)
+			p->code_error = c;
+	}
+	p->first_event[n] = p->event_count;
+	p->code_seconds = thread_cpu_seconds() - cpu_start;
+	buf_free(&text);
+	settle_events(p);
+	return p;
+}
+
+void ingest_prepared_free(struct ingest_prepared *p)
+{
+	if (!p)
+		return;
+	feed_doc_free(p->doc);
+	free(p->first_event);
+	free(p->doc_len);
+	free(p->events);
+	free(p->text_at);
+	buf_free(&p->arena);
+	free(p);
+}
+
+/* --- storing --- */
+
 static int store_items(struct store *store, struct coder *coder, const struct ingest_input *in,
 	const struct feed_doc *doc, struct ingest_stats *stats)
 {
+	const struct ingest_prepared *prepared = in->prepared;
 	struct buf text = {0};
 	int r = 0;
 	stats->keys = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*stats->keys));
@@ -162,7 +312,6 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 		if (r == 0)
 			continue;
 		stats->new_articles++;
-		article_text(item, &text);
 		struct coding coding = {
 			.store = store,
 			.origin = {
@@ -172,14 +321,23 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 				.feed_url = in->url,
 				.published = item->published,
 				.added = in->now,
-				.doc_len = text.len,
 			},
 			.event_day = date_days_of(item->published),
 		};
-		double start = seconds_now();
-		int n = coder_code(coder, text.data ? text.data : "", text.len, coding.event_day,
-			store_coded_event, &coding);
-		stats->code_seconds += seconds_now() - start - coding.store_seconds;
+		int n = 0;
+		if (prepared) {
+			/* coded off the loop: the events only need storing */
+			coding.origin.doc_len = prepared->doc_len[i];
+			for (size_t e = prepared->first_event[i]; e < prepared->first_event[i + 1]; e++)
+				store_coded_event(&prepared->events[e], &coding);
+		} else {
+			article_text(item, &text);
+			coding.origin.doc_len = text.len;
+			double start = seconds_now();
+			n = coder_code(coder, text.data ? text.data : "", text.len, coding.event_day,
+				store_coded_event, &coding);
+			stats->code_seconds += seconds_now() - start - coding.store_seconds;
+		}
 		if (coding.error) {
 			r = coding.error;
 			break;
@@ -209,14 +367,21 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 		return -EPROTO;
 	}
 	if (in->http_status == 200 && !in->unchanged) {
-		struct feed_parse_options options = {
-			.url = in->url,
-			.content_type = in->content_type,
-			.fetch_time = in->now,
-		};
-		double start = seconds_now();
-		r = feed_parse(in->body, in->body_len, &options, &doc);
-		stats.parse_seconds = seconds_now() - start;
+		const struct ingest_prepared *prepared = in->prepared;
+		if (prepared) {
+			r = prepared->parse_error;
+			doc = prepared->doc;
+			stats.parse_seconds = prepared->parse_seconds;
+			stats.code_seconds = prepared->code_seconds;
+			if (r == 0 && prepared->code_error) {
+				*ret_error = xasprintf("coder: %s", strerror(-prepared->code_error));
+				ingest_record_failure(store, in->feed_id, in->now, in->http_status,
+					*ret_error);
+				return prepared->code_error;
+			}
+		} else {
+			r = parse_body(in, &doc, &stats.parse_seconds);
+		}
 		if (r < 0) {
 			*ret_error = xasprintf("%s", feed_strerror(r));
 			ingest_record_failure(store, in->feed_id, in->now, in->http_status, *ret_error);
@@ -256,7 +421,8 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	r = store_commit(store);
 	if (r < 0)
 		goto db_fail;
-	feed_doc_free(doc);
+	if (!in->prepared)
+		feed_doc_free(doc);
 	*ret_stats = stats;
 	return 0;
 
@@ -264,7 +430,8 @@ db_fail:
 	free(stats.keys);
 	*ret_error = xasprintf("database: %s", store_errmsg(store));
 	store_rollback(store);
-	feed_doc_free(doc);
+	if (!in->prepared)
+		feed_doc_free(doc);
 	return r;
 }
 

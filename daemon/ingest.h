@@ -16,6 +16,7 @@
 struct store;
 struct coder;
 struct ingest_stats;
+struct ingest_prepared;
 
 struct ingest_input {
 	int64_t feed_id;
@@ -33,6 +34,9 @@ struct ingest_input {
 	 * database lookup. A news feed repeats most of its items on every poll. May be NULL. */
 	const uint64_t *known_keys;
 	size_t known_key_count;
+	/* The body as ingest_prepare() parsed and coded it for this same input, off the
+	 * loop; ingest_fetch() then only stores it. NULL: ingest_fetch() parses and codes. */
+	const struct ingest_prepared *prepared;
 	/* Called inside the fetch's transaction, after the feed's row is written and before
 	 * the commit, so the caller's own records of the fetch (schedule, fetch log) commit or
 	 * roll back with the articles. A negative return rolls back and fails the ingest with
@@ -48,8 +52,10 @@ struct ingest_stats {
 	size_t new_events;   /* of those, events not reported before */
 	size_t warnings;     /* what the parser recovered from */
 	unsigned ttl_minutes; /* the feed's <ttl>; 0 when absent or not parsed */
-	double parse_seconds; /* time in the feed parser */
-	double code_seconds;  /* time in the coder, storing its events excluded */
+	/* Time in the feed parser and in the coder (storing its events excluded): wall time
+	 * when ingest_fetch() did them, the pool thread's CPU time when ingest_prepare() did. */
+	double parse_seconds;
+	double code_seconds;
 	/* With a parsed document: the hashes of its item keys, sorted, for the next fetch's
 	 * known_keys (already set when before_commit runs). On success the caller frees
 	 * them (free()); NULL otherwise. */
@@ -68,6 +74,17 @@ uint64_t ingest_key_hash(const char *key);
  */
 int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_input *input,
 	struct ingest_stats *ret_stats, char **ret_error);
+
+/*
+ * The part of an ingest that needs no database: parses the body of a 200 and codes the
+ * items that `known_keys` does not list, keeping the events for ingest_fetch(). Touches
+ * nothing shared but the coder's dictionary (read only), so it runs on any thread with a
+ * coder of its own. The result holds pointers into the coder's dictionary: store it
+ * before that dictionary is freed. Never fails: a parse error is kept and reported by
+ * ingest_fetch().
+ */
+struct ingest_prepared *ingest_prepare(struct coder *coder, const struct ingest_input *input);
+void ingest_prepared_free(struct ingest_prepared *prepared);
 
 /* Records a fetch that produced no document (transport error, HTTP error). */
 int ingest_record_failure(struct store *store, int64_t feed_id, int64_t now, long http_status,
