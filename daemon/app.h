@@ -1,7 +1,9 @@
 /*
  * app: the daemon itself. Owns the libuv loop and everything on it: the configuration,
- * the store, the coder, the fetcher, one schedule entry per feed, and the signal
- * handlers. Decides what gets logged: the modules below it report, the app logs once.
+ * the store, the coders, the fetcher, one schedule entry per feed, and the signal
+ * handlers. Fetching and storing happen on the loop thread; a new document is parsed and
+ * coded in libuv's thread pool meanwhile (ingest_prepare), then stored on the loop.
+ * Decides what gets logged: the modules below it report, the app logs once.
  */
 #ifndef GEOTRACK_APP_H
 #define GEOTRACK_APP_H
