@@ -3920,6 +3920,18 @@ static void code_clauses(struct coder *c, unsigned sentence)
 							first_group_in(c, ofrom, vb->start - 1);
 					else
 						sg = carried;
+					/* news: a place where it happened is not the doer when an actor
+					 * follows it ("Thousands rally in Karachi against Israeli
+					 * strikes"); alone it stands for the parties there ("Parties in
+					 * Kyrgyzstan war declare ceasefire") */
+					while (own && sg >= 0 && c->opt.nearest_subject && locative(c, sg)) {
+						int next = tg >= 0 ? first_distinct_group(c, c->groups[sg].end + 1,
+									     vb->start - 1, tg) :
+							first_group_in(c, c->groups[sg].end + 1, vb->start - 1);
+						if (next < 0)
+							break;
+						sg = next;
+					}
 					/* news: not a place in an opening phrase ("At the White House, Ms
 					 * Rosales said ...") */
 					if (own && sg >= 0 && c->opt.nearest_subject &&
