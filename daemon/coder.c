@@ -3493,6 +3493,18 @@ static bool among_themselves(const struct coder *c, const char *code, int vs, in
 	return strncmp(intended, "03", 2) == 0;
 }
 
+/* "each other" or "one another" within a few words after the verb ending at ve: the
+ * members of a compound subject act on each other ("accused each other of shelling"). */
+static bool each_other_after(const struct coder *c, int ve)
+{
+	for (int k = ve + 1; k + 1 < c->ntoks && k <= ve + 3; k++)
+		if ((word_is(&c->toks[k], "EACH") && (word_is(&c->toks[k + 1], "OTHER") ||
+							      word_is(&c->toks[k + 1], "OTHER'S"))) ||
+			(word_is(&c->toks[k], "ONE") && word_is(&c->toks[k + 1], "ANOTHER")))
+			return true;
+	return false;
+}
+
 /* Are groups sg and t all of one country, t a bare country (a place)? */
 static bool home_place(const struct coder *c, int sg, int t)
 {
@@ -4008,10 +4020,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			}
 			/* news: "A and B meet in C", "A and B hold talks in C": meeting, talks and
 			 * agreements between the members of a compound subject are with each
-			 * other; a place after IN or AT is where, not with whom */
+			 * other, and so is any act "each other" names ("A and B accused each
+			 * other of shelling"); a place after IN or AT is where, not with whom */
 			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS && sg >= 0 &&
 				r.target < 0 && is_compound(c, sg) &&
-				reciprocal(dict_str(c->dict, ev->code)) &&
+				(reciprocal(dict_str(c->dict, ev->code)) || each_other_after(c, vb->end)) &&
 				(tg < 0 || (tg != sg && (locative(c, tg) || agent_of_participle(c, tg))))) {
 				tg = sg;
 				plan.pairing = PAIR_COMPOUND_BOTH;
