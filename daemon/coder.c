@@ -2485,6 +2485,16 @@ static void members_of(const struct dict *d, const struct dict_elem *el, const u
 	}
 }
 
+/* A day or month name: "on Tuesday", "on March 3" are when, not on whom. */
+static bool time_word(const struct tok *t)
+{
+	static const char *const words[] = {"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY",
+		"FRIDAY", "SATURDAY", "SUNDAY", "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY",
+		"JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER", "JAN",
+		"FEB", "AUG", "SEPT", "SEP", "OCT", "NOV", "DEC", "WEDNESDAY'S", "TUESDAY'S"};
+	return WORD_IN(t, words);
+}
+
 static bool match_fwd(struct match_state *m, const struct dict_elem *e, int n, int i, int pos,
 	bool anchored, bool counting, const struct fcont *k, int depth)
 {
@@ -2512,6 +2522,10 @@ static bool match_fwd(struct match_state *m, const struct dict_elem *e, int n, i
 		switch (el->kind) {
 		case ELEM_WORD:
 			if (!(t->flags & TEXT_WORD) || !tok_matches(c, t, el->id, el->mode))
+				break;
+			/* news: "blamed Syria on Tuesday for ..." has no BLAME ... ON + */
+			if (c->opt.nearest_subject && word_is(t, "ON") && p + 1 < c->ntoks &&
+				time_word(&c->toks[p + 1]))
 				break;
 			if (match_fwd(m, e, n, i + 1, p + 1, el->consecutive, counting, k, depth)) {
 				if (counting)
