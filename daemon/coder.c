@@ -3795,6 +3795,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			for (int k = i + 1; k < c->ntoks && !verb_after; k++) {
 				if (c->toks[k].word == W_CONJ && !c->toks[k].protect)
 					break;
+				/* nor past a phrase of its own: "agreed to a full and immediate
+				 * ceasefire after four days of clashes" joins two adjectives */
+				if (k > n && (is_preposition(&c->toks[k]) ||
+						     c->toks[k].word == W_SUBORDINATOR))
+					break;
 				verb_after = c->toks[k].type == T_VERB && c->toks[k].verb >= 0 &&
 					!c->verbs[c->toks[k].verb].noun;
 			}
