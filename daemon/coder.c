@@ -4048,6 +4048,16 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				tg = sg;
 				plan.pairing = PAIR_COMPOUND_BOTH;
 			}
+			/* news: mediation (done or offered) is between the parties named after
+			 * BETWEEN, not with the place before them ("Egypt brokers Gaza ceasefire
+			 * between Israel and Hamas") */
+			if (c->opt.nearest_subject && sg >= 0 && r.target < 0 &&
+				(strncmp(dict_str(c->dict, ev->code), "045", 3) == 0 ||
+					strncmp(dict_str(c->dict, ev->code), "039", 3) == 0)) {
+				int g = between_compound(c, vb->end + 1, cs, ce);
+				if (g >= 0 && g != sg)
+					tg = g;
+			}
 			/* news: "clashes between A and B" with no subject before the verb codes
 			 * A and B against each other */
 			if (sg < 0 && !default_source && c->opt.nearest_subject) {
