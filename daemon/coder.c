@@ -3468,10 +3468,14 @@ static int demand_speaker(const struct coder *c, int vi, int subject, const bool
 	return -1;
 }
 
-/* Codes of acts done together: consultations (04x), intent to meet (036), signing (057),
+/* Codes of acts done together: consultations (04x but visits), intent to meet (036), signing (057),
  * material cooperation (06x), truces and settlements (0356, 037, 087). */
 static bool reciprocal(const char *code)
 {
+	/* a visit is each visitor's own (042) and its host's (043): "the leaders of
+	 * Germany, France and Poland arrived in Kyiv" visit Kyiv, not each other */
+	if (strncmp(code, "042", 3) == 0 || strncmp(code, "043", 3) == 0)
+		return false;
 	return (code[0] == '0' && (code[1] == '4' || code[1] == '6')) ||
 		strncmp(code, "036", 3) == 0 || strncmp(code, "057", 3) == 0 ||
 		strncmp(code, "0356", 4) == 0 || strncmp(code, "037", 3) == 0 ||
