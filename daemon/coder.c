@@ -3468,8 +3468,8 @@ static int demand_speaker(const struct coder *c, int vi, int subject, const bool
 	return -1;
 }
 
-/* Codes of acts done together: consultations (04x but visits), intent to meet (036), signing (057),
- * material cooperation (06x), truces and settlements (0356, 037, 087). */
+/* Codes of acts done together: consultations (04x, visits aside), intent to meet (036),
+ * signing (057), material cooperation (06x), truces and settlements (0356, 037, 087). */
 static bool reciprocal(const char *code)
 {
 	/* a visit is each visitor's own (042) and its host's (043): "the leaders of
