@@ -1590,7 +1590,9 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	int loose = 0;         /* news mode: unlisted modifiers ("the awful Fornost") */
 	while (p < c->ntoks) {
 		const struct tok *t = &c->toks[p];
-		if (t->word == W_DETERMINER || t->type == T_ADJECTIVE) {
+		/* a determiner may open the name itself ("the European Union") */
+		if ((t->word == W_DETERMINER || t->type == T_ADJECTIVE) &&
+			actor_starting_at(c, p) < 0) {
 			modifiers = true;
 			p++;
 			continue;
