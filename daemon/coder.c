@@ -696,8 +696,8 @@ struct phrase_hit {
  * The longest phrase of class `cls` starting at token pos (plain phrases of one kind
  * only when plain_kind >= 0). Returns true with the hit filled in.
  */
-static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int plain_kind,
-	struct phrase_hit *hit)
+static bool best_phrase_upto(const struct coder *c, int pos, enum dict_class cls, int plain_kind,
+	int max_end, struct phrase_hit *hit)
 {
 	const struct dict *d = c->dict;
 	const struct tok *t = &c->toks[pos];
@@ -746,7 +746,7 @@ static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int
 				hi = c->ntoks;
 			memset(used + lo, 0, (size_t)(hi - lo));
 			int end = match_words(c, d->elems + p->first, p->count, pos, used, &budget);
-			if (end < 0)
+			if (end < 0 || end > max_end)
 				continue;
 			found = true;
 			hit->entry = st->entry;
@@ -758,6 +758,12 @@ static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int
 		}
 	}
 	return found;
+}
+
+static bool best_phrase(const struct coder *c, int pos, enum dict_class cls, int plain_kind,
+	struct phrase_hit *hit)
+{
+	return best_phrase_upto(c, pos, cls, plain_kind, c->ntoks, hit);
 }
 
 /* ---- actor codes ------------------------------------------------------------------- */
@@ -936,6 +942,24 @@ static void tag_actors(struct coder *c)
 		if (c->toks[i].type != T_FREE || !(c->toks[i].flags & TEXT_WORD))
 			continue;
 		if (!best_phrase(c, i, CLASS_ACTOR, -1, &hit))
+			continue;
+		/* news: a phrase that cuts a longer name of the same actor in two ("Chinese
+		 * President Xi | Jinping", both CHNGOV) yields to the longer name ("Xi
+		 * Jinping"): what is tagged here stops before it ("Chinese") */
+		for (int q = i + 1; c->opt.nearest_subject && q <= hit.end; q++) {
+			struct phrase_hit longer;
+			if (!best_phrase(c, q, CLASS_ACTOR, -1, &longer) || longer.end <= hit.end)
+				continue;
+			const char *mine = actor_code_on(d, &d->actors[hit.entry], c->date);
+			const char *its = actor_code_on(d, &d->actors[longer.entry], c->date);
+			if (!mine || !its || strcmp(mine, its) != 0)
+				continue;
+			/* the longest phrase here that stops before the longer name, if any */
+			if (!best_phrase_upto(c, i, CLASS_ACTOR, -1, q - 1, &hit))
+				hit.end = -1;
+			break;
+		}
+		if (hit.end < i)
 			continue;
 		const struct dict_actor *a = &d->actors[hit.entry];
 		/* "us" is not the US, "un" not the UN: a short one-word name wants capitals */
