@@ -1614,8 +1614,10 @@ static int np_at(const struct coder *c, int pos, int *ret_first, int *ret_end)
 	int loose = 0;         /* news mode: unlisted modifiers ("the awful Fornost") */
 	while (p < c->ntoks) {
 		const struct tok *t = &c->toks[p];
-		/* a determiner may open the name itself ("the European Union") */
-		if ((t->word == W_DETERMINER || t->type == T_ADJECTIVE) &&
+		/* a determiner may open the name itself ("the European Union"); news: so may
+		 * a possessive ("Lavrov and his Ukrainian counterpart Dmytro Kuleba") */
+		if ((t->word == W_DETERMINER || t->type == T_ADJECTIVE ||
+			    (c->opt.nearest_subject && t->word == W_POSSESSIVE)) &&
 			actor_starting_at(c, p) < 0) {
 			modifiers = true;
 			p++;
