@@ -3638,14 +3638,15 @@ static bool headline_passive(const struct coder *c, int vs, int ve)
 	return is_preposition(n) && n->word != W_BY;
 }
 
-/* Is group g governed by IN, AT or NEAR (a place)? */
+/* Is group g governed by IN, AT, NEAR, ALONG ... (a place)? */
 static bool locative(const struct coder *c, int g)
 {
+	static const char *const words[] = {"IN", "AT", "NEAR", "INSIDE", "ALONG", "ACROSS",
+		"THROUGHOUT", "OUTSIDE"};
 	int b = c->groups[g].start - 1;
 	while (b >= 0 && c->toks[b].word == W_DETERMINER)
 		b--;
-	return b >= 0 && (word_is(&c->toks[b], "IN") || word_is(&c->toks[b], "AT") ||
-				 word_is(&c->toks[b], "NEAR") || word_is(&c->toks[b], "INSIDE"));
+	return b >= 0 && WORD_IN(&c->toks[b], words);
 }
 
 /*
