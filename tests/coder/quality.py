@@ -14,6 +14,7 @@ WHAT is one of
   phrasing   the same on tests/coder/phrasing.tsv, headline phrasings of every CAMEO root
              and look-alikes that code nothing (does not need ../shared)
   news-dev2  the same on tests/coder/news-dev2.tsv, a second development set
+  news-dev3  the same on tests/coder/news-dev3.tsv, a third
   news-test  the same on tests/coder/news-test.tsv, the held-out set nobody tunes on: its
              floors only keep a change from making the coder worse on unseen news
 Each bound of quality-floors.tsv whose name starts with WHAT is one TAP test. Floors only
@@ -53,7 +54,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     geotrackd, shared, what = argv[1], argv[2], argv[3]
-    written = what in ("news-dev", "news-dev2", "phrasing", "news-test")
+    written = what in ("news-dev", "news-dev2", "news-dev3", "phrasing", "news-test")
     if written:
         cmd = [sys.executable, os.path.join(ROOT, "scripts", "eval"), "--json",
                "--geotrackd", geotrackd, os.path.join(HERE, what + ".tsv")]
