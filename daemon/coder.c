@@ -2976,17 +2976,25 @@ static bool denied_claim(const struct coder *c, int vs, int cs)
 	return false;
 }
 
-static bool pattern_has_negation(const struct coder *c, uint32_t pattern)
+/* Does a phrase of dictionary elements name a negation (NOT, NEVER, NO, ...N'T), itself
+ * or in one of its synsets or alternatives? */
+static bool elems_negate(const struct dict *d, const struct dict_elem *e, uint16_t n, int depth)
 {
-	const struct dict *d = c->dict;
-	const struct dict_phrase *p = &d->phrases[d->patterns[pattern].phrase];
-	for (uint16_t i = 0; i < p->count; i++) {
-		const struct dict_elem *e = &d->elems[p->first + i];
-		if (e->kind == ELEM_SYNSET || e->kind == ELEM_ALT)
-			return true; /* synsets of negations (&NEGATVAUXVRB) and friends */
-		if (e->kind != ELEM_WORD)
+	for (uint16_t i = 0; i < n; i++) {
+		if ((e[i].kind == ELEM_SYNSET || e[i].kind == ELEM_ALT) && depth < 4) {
+			const uint32_t *members;
+			uint32_t count;
+			members_of(d, &e[i], &members, &count);
+			for (uint32_t m = 0; m < count; m++) {
+				const struct dict_phrase *ph = &d->phrases[members[m]];
+				if (elems_negate(d, d->elems + ph->first, ph->count, depth + 1))
+					return true;
+			}
 			continue;
-		const struct dict_lex *lx = &d->lex[e->id];
+		}
+		if (e[i].kind != ELEM_WORD)
+			continue;
+		const struct dict_lex *lx = &d->lex[e[i].id];
 		const char *w = d->strings + lx->str;
 		if ((lx->len == 3 && memcmp(w, "NOT", 3) == 0) ||
 			(lx->len == 5 && memcmp(w, "NEVER", 5) == 0) ||
@@ -2995,6 +3003,13 @@ static bool pattern_has_negation(const struct coder *c, uint32_t pattern)
 			return true;
 	}
 	return false;
+}
+
+static bool pattern_has_negation(const struct coder *c, uint32_t pattern)
+{
+	const struct dict *d = c->dict;
+	const struct dict_phrase *p = &d->phrases[d->patterns[pattern].phrase];
+	return elems_negate(d, d->elems + p->first, p->count, 0);
 }
 
 struct verb_result {
