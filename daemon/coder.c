@@ -188,6 +188,7 @@ struct coder {
 	struct verb verbs[MAX_VERBS];
 	int nverbs;
 	int title_case, all_caps;
+	bool cased;    /* opens with a capital and has others: names are capitalized */
 	bool headline; /* no closing punctuation: a headline's grammar */
 	bool discard, complex;
 	char attributed[MAX_CODE]; /* speaker of a dropped ", X said" clause, or "" */
@@ -968,6 +969,15 @@ static void tag_actors(struct coder *c)
 						     (c->toks[i].flags & TEXT_HAS_LOWER) &&
 						     d->phrases[a->phrase].count == 1)
 			continue;
+		/* news: in a text written in mixed case a name has a capital; "the west bank of
+		 * the Dnipro", "two turkeys" are not the West Bank and Turkey */
+		if (c->opt.nearest_subject && !c->all_caps && c->cased) {
+			bool capital = false;
+			for (int k = i; k <= hit.end && !capital; k++)
+				capital = (c->toks[k].flags & TEXT_CAPITALIZED) != 0;
+			if (!capital)
+				continue;
+		}
 		if (in_hyphen_adjective(c, i, hit.end)) {
 			mark(c, &hit, i, T_NOUN, -1);
 			continue;
@@ -4356,7 +4366,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	c->ngroups = 0;
 	c->discard = c->complex = false;
 	int words = 0;
-	bool lower = false;
+	bool lower = false, cased = false, opens_lower = false;
 	int kept = 0;
 	for (int i = 0; i < c->ntoks; i++) {
 		const struct text_token *r = &c->raw[i];
@@ -4377,6 +4387,10 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		find_lexmatches(c, t);
 		words += (t->flags & (TEXT_WORD | TEXT_COMMA)) != 0;
 		lower |= (t->flags & TEXT_HAS_LOWER) != 0;
+		if (kept > 1 && (t->flags & TEXT_CAPITALIZED))
+			cased = true;
+		if (kept == 1 && (t->flags & TEXT_HAS_LETTER) && !(t->flags & TEXT_CAPITALIZED))
+			opens_lower = true;
 	}
 	c->ntoks = kept;
 	c->budget = SENTENCE_BUDGET;
@@ -4390,6 +4404,7 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 	for (size_t i = 0; i < c->nlms; i++)
 		c->lex_stamp[c->lms[i].lex] = c->stamp;
 	c->all_caps = !lower;
+	c->cased = cased && !opens_lower;
 	c->title_case = c->opt.title_case && title_case_sentence(c);
 	size_t last = end;
 	while (last > start && (text[last - 1] == ' ' || text[last - 1] == '\n' ||
