@@ -3669,7 +3669,7 @@ static bool locative(const struct coder *c, int g)
 	static const char *const words[] = {"IN", "AT", "NEAR", "INSIDE", "ALONG", "ACROSS",
 		"THROUGHOUT", "OUTSIDE"};
 	int b = c->groups[g].start - 1;
-	while (b >= 0 && c->toks[b].word == W_DETERMINER)
+	while (b >= 0 && (c->toks[b].word == W_DETERMINER || c->toks[b].word == W_POSSESSIVE))
 		b--;
 	return b >= 0 && WORD_IN(&c->toks[b], words);
 }
