@@ -2956,6 +2956,9 @@ static bool negated(const struct coder *c, int vs, int clause_start)
 	for (int k = vs - 1; k >= clause_start && k >= vs - 3; k--) {
 		if (c->toks[k].word == W_NEGATION)
 			return true;
+		/* "was no longer welcome" */
+		if (k > clause_start && word_is(&c->toks[k], "LONGER") && word_is(&c->toks[k - 1], "NO"))
+			return true;
 		if (c->toks[k].type == T_ACTOR || (c->toks[k].flags & TEXT_COMMA))
 			break;
 	}
