@@ -17,6 +17,7 @@ WHAT is one of
   news-dev3  the same on tests/coder/news-dev3.tsv, a third
   news-test  the same on tests/coder/news-test.tsv, the held-out set nobody tunes on: its
              floors only keep a change from making the coder worse on unseen news
+  news-test2 the same on tests/coder/news-test2.tsv, a second held-out set
 Each bound of quality-floors.tsv whose name starts with WHAT is one TAP test. Floors only
 ever go up (ceilings only down): raise them when the coder gets better, never lower them
 to make a test pass. Exit 77 (skip) when ../shared is needed and absent.
@@ -54,7 +55,8 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     geotrackd, shared, what = argv[1], argv[2], argv[3]
-    written = what in ("news-dev", "news-dev2", "news-dev3", "phrasing", "news-test")
+    written = what in ("news-dev", "news-dev2", "news-dev3", "phrasing", "news-test",
+                       "news-test2")
     if written:
         cmd = [sys.executable, os.path.join(ROOT, "scripts", "eval"), "--json",
                "--geotrackd", geotrackd, os.path.join(HERE, what + ".tsv")]
