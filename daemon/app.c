@@ -543,7 +543,8 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 /* Decides what a response means for the feed, stores it, logs it once, and returns the
  * outcome with the delay before the next poll, jitter included, in *ret_delay_ms. */
 static enum outcome handle_response(struct app_feed *feed, const struct fetch_response *res,
-	const char *requested_url, const struct ingest_prepared *prepared, uint64_t *ret_delay_ms)
+	const char *requested_url, const char *hash, const struct ingest_prepared *prepared,
+	uint64_t *ret_delay_ms)
 {
 	struct app *app = feed->app;
 	int64_t now = now_seconds();
@@ -610,12 +611,8 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		return OUTCOME_FAILED;
 	}
 
-	char hash[BODY_HASH_SIZE] = "";
-	bool unchanged = false;
-	if (res->http_status == 200) {
-		body_hash_text(res, hash);
-		unchanged = feed->body_hash && strcmp(feed->body_hash, hash) == 0;
-	}
+	bool unchanged = res->http_status == 200 && feed->body_hash &&
+		strcmp(feed->body_hash, hash) == 0;
 	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
 	struct success_plan plan = {
 		.feed = feed,
@@ -682,6 +679,7 @@ static void on_fetched(const struct fetch_response *res, void *ctx);
 struct in_flight_request {
 	struct app_feed *feed;
 	char *url; /* as requested: the feed's URL may move while the transfer runs */
+	char body_hash[BODY_HASH_SIZE]; /* of a 200's body, hashed once on arrival; else "" */
 };
 
 static void poll_feed(struct app_feed *feed)
@@ -728,7 +726,8 @@ static void finish_fetch(struct in_flight_request *request, const struct fetch_r
 	uint64_t delay_ms = 0;
 	if (res->error != FETCH_ERR_CANCELLED) {
 		double start = monotonic_seconds();
-		outcome = handle_response(feed, res, request->url, prepared, &delay_ms);
+		outcome = handle_response(feed, res, request->url, request->body_hash, prepared,
+			&delay_ms);
 		app->busy_seconds += monotonic_seconds() - start;
 	}
 	free(request->url);
@@ -808,13 +807,10 @@ static void prepared_on_loop(uv_work_t *work, int status)
 }
 
 /* Whether a response carries a body to parse: a 200 that is not the body parsed last time. */
-static bool needs_parse(const struct app_feed *feed, const struct fetch_response *res)
+static bool needs_parse(const struct app_feed *feed, const struct in_flight_request *request)
 {
-	if (res->error || res->http_status != 200)
-		return false;
-	char hash[BODY_HASH_SIZE];
-	body_hash_text(res, hash);
-	return !feed->body_hash || strcmp(feed->body_hash, hash) != 0;
+	return request->body_hash[0] &&
+		(!feed->body_hash || strcmp(feed->body_hash, request->body_hash) != 0);
 }
 
 /* Hands the response to the pool; false if it could not be queued. */
@@ -870,8 +866,9 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 		app->last_response_at = monotonic_seconds() - app->cycle_start;
 		app->busy_at_last_response = app->busy_seconds;
 	}
-	if (!feed->removed && res->error != FETCH_ERR_CANCELLED && needs_parse(feed, res) &&
-		submit_prepare(request, res))
+	if (!res->error && res->http_status == 200)
+		body_hash_text(res, request->body_hash);
+	if (!feed->removed && needs_parse(feed, request) && submit_prepare(request, res))
 		return;
 	finish_fetch(request, res, NULL);
 }

@@ -947,11 +947,13 @@ static void tag_actors(struct coder *c)
 		/* news: a phrase that cuts a longer name of the same actor in two ("Chinese
 		 * President Xi | Jinping", both CHNGOV) yields to the longer name ("Xi
 		 * Jinping"): what is tagged here stops before it ("Chinese") */
+		const char *mine = NULL;
 		for (int q = i + 1; c->opt.nearest_subject && q <= hit.end; q++) {
 			struct phrase_hit longer;
 			if (!best_phrase(c, q, CLASS_ACTOR, -1, &longer) || longer.end <= hit.end)
 				continue;
-			const char *mine = actor_code_on(d, &d->actors[hit.entry], c->date);
+			if (!mine)
+				mine = actor_code_on(d, &d->actors[hit.entry], c->date);
 			const char *its = actor_code_on(d, &d->actors[longer.entry], c->date);
 			if (!mine || !its || strcmp(mine, its) != 0)
 				continue;
@@ -2957,7 +2959,8 @@ static bool negated(const struct coder *c, int vs, int clause_start)
 		if (c->toks[k].word == W_NEGATION)
 			return true;
 		/* "was no longer welcome" */
-		if (k > clause_start && word_is(&c->toks[k], "LONGER") && word_is(&c->toks[k - 1], "NO"))
+		if (k > clause_start && word_is(&c->toks[k], "LONGER") &&
+			word_is(&c->toks[k - 1], "NO"))
 			return true;
 		if (c->toks[k].type == T_ACTOR || (c->toks[k].flags & TEXT_COMMA))
 			break;
@@ -3571,11 +3574,14 @@ static bool among_themselves(const struct coder *c, const char *code, int vs, in
  * members of a compound subject act on each other ("accused each other of shelling"). */
 static bool each_other_after(const struct coder *c, int ve)
 {
-	for (int k = ve + 1; k + 1 < c->ntoks && k <= ve + 3; k++)
-		if ((word_is(&c->toks[k], "EACH") && (word_is(&c->toks[k + 1], "OTHER") ||
-							      word_is(&c->toks[k + 1], "OTHER'S"))) ||
-			(word_is(&c->toks[k], "ONE") && word_is(&c->toks[k + 1], "ANOTHER")))
+	for (int k = ve + 1; k + 1 < c->ntoks && k <= ve + 3; k++) {
+		const struct tok *next = &c->toks[k + 1];
+		if (word_is(&c->toks[k], "EACH") &&
+			(word_is(next, "OTHER") || word_is(next, "OTHER'S")))
 			return true;
+		if (word_is(&c->toks[k], "ONE") && word_is(next, "ANOTHER"))
+			return true;
+	}
 	return false;
 }
 
@@ -3675,6 +3681,25 @@ static bool locative(const struct coder *c, int g)
 	while (b >= 0 && (c->toks[b].word == W_DETERMINER || c->toks[b].word == W_POSSESSIVE))
 		b--;
 	return b >= 0 && WORD_IN(&c->toks[b], words);
+}
+
+/*
+ * News: a place where it happened is not the doer when an actor follows it before the
+ * verb ("Thousands rally in Karachi against Israeli strikes": Israeli); alone it stands
+ * for the parties there ("Parties in Kyrgyzstan war declare ceasefire"). Returns the
+ * subject group from sg on, up to token `last`, distinct from the target tg if any.
+ */
+static int past_places(const struct coder *c, int sg, int last, int tg)
+{
+	while (locative(c, sg)) {
+		int from = c->groups[sg].end + 1;
+		int next = tg >= 0 ? first_distinct_group(c, from, last, tg) :
+				     first_group_in(c, from, last);
+		if (next < 0)
+			break;
+		sg = next;
+	}
+	return sg;
 }
 
 /*
@@ -3831,6 +3856,27 @@ static int circumstance_clause(const struct coder *c, int i, int end)
  * clause left to right, under the CODE BY rule, with subordinate codes ([023?], and
  * with STATEMENTS SUBORDINATE every 01x statement) kept only when nothing else is.
  */
+/*
+ * Real (not subordinate) events were added from n0 on: the clause's subordinate events
+ * from *sub_start give way to them, and under CODE BY CLAUSE the clause, under CODE BY
+ * SENTENCE the sentence, counts as coded.
+ */
+static void real_events_stand(struct coder *c, int n0, int *sub_start, bool *coded,
+	bool *sentence_done)
+{
+	if (c->opt.code_by == BY_CLAUSE && *sub_start >= 0) {
+		int keep = c->nsentence_events - n0;
+		memmove(&c->sentence_events[*sub_start], &c->sentence_events[n0],
+			(size_t)keep * sizeof c->sentence_events[0]);
+		c->nsentence_events = *sub_start + keep;
+		*sub_start = -1;
+	}
+	if (c->opt.code_by == BY_CLAUSE)
+		*coded = true;
+	else if (c->opt.code_by == BY_SENTENCE)
+		*sentence_done = true;
+}
+
 static void code_clauses(struct coder *c, unsigned sentence)
 {
 	struct clause clauses[MAX_TOKENS / 2 + 1];
@@ -4012,18 +4058,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 							first_group_in(c, ofrom, vb->start - 1);
 					else
 						sg = carried;
-					/* news: a place where it happened is not the doer when an actor
-					 * follows it ("Thousands rally in Karachi against Israeli
-					 * strikes"); alone it stands for the parties there ("Parties in
-					 * Kyrgyzstan war declare ceasefire") */
-					while (own && sg >= 0 && c->opt.nearest_subject && locative(c, sg)) {
-						int next = tg >= 0 ? first_distinct_group(c, c->groups[sg].end + 1,
-									     vb->start - 1, tg) :
-							first_group_in(c, c->groups[sg].end + 1, vb->start - 1);
-						if (next < 0)
-							break;
-						sg = next;
-					}
+					if (own && sg >= 0 && c->opt.nearest_subject)
+						sg = past_places(c, sg, vb->start - 1, tg);
 					/* news: not a place in an opening phrase ("At the White House, Ms
 					 * Rosales said ...") */
 					if (own && sg >= 0 && c->opt.nearest_subject &&
@@ -4104,7 +4140,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			 * other of shelling"); a place after IN or AT is where, not with whom */
 			if (c->opt.nearest_subject && plan.pairing == PAIR_CROSS && sg >= 0 &&
 				r.target < 0 && is_compound(c, sg) &&
-				(reciprocal(dict_str(c->dict, ev->code)) || each_other_after(c, vb->end)) &&
+				(reciprocal(dict_str(c->dict, ev->code)) ||
+					each_other_after(c, vb->end)) &&
 				(tg < 0 || (tg != sg && (locative(c, tg) || agent_of_participle(c, tg))))) {
 				tg = sg;
 				plan.pairing = PAIR_COMPOUND_BOTH;
@@ -4182,17 +4219,7 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				if (c->nsentence_events == n0)
 					continue;
 				clause_source = speaker;
-				if (c->opt.code_by == BY_CLAUSE && sub_start >= 0) {
-					int keep = c->nsentence_events - n0;
-					memmove(&c->sentence_events[sub_start], &c->sentence_events[n0],
-						(size_t)keep * sizeof c->sentence_events[0]);
-					c->nsentence_events = sub_start + keep;
-					sub_start = -1;
-				}
-				if (c->opt.code_by == BY_CLAUSE)
-					coded = true;
-				else if (c->opt.code_by == BY_SENTENCE)
-					sentence_done = true;
+				real_events_stand(c, n0, &sub_start, &coded, &sentence_done);
 				continue;
 			}
 			/* news: what is intended, threatened or possible is not done ("vows to
@@ -4270,18 +4297,7 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					c->nsentence_events = n0; /* the first subordinate event stands */
 				continue;
 			}
-			if (c->opt.code_by == BY_CLAUSE && sub_start >= 0) {
-				/* a real event: the clause's subordinate ones give way */
-				int keep = c->nsentence_events - n0;
-				memmove(&c->sentence_events[sub_start], &c->sentence_events[n0],
-					(size_t)keep * sizeof c->sentence_events[0]);
-				c->nsentence_events = sub_start + keep;
-				sub_start = -1;
-			}
-			if (c->opt.code_by == BY_CLAUSE)
-				coded = true;
-			else if (c->opt.code_by == BY_SENTENCE)
-				sentence_done = true;
+			real_events_stand(c, n0, &sub_start, &coded, &sentence_done);
 		}
 		if (clause_source >= 0) {
 			carried = clause_source;
