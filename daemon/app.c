@@ -34,6 +34,11 @@
  * loop never stalls on one long transaction. */
 #define MAINTENANCE_MS (60 * 60 * 1000)
 #define PRUNE_BATCH 2000
+/* Fetches stored within this long of each other, up to BATCH_FEEDS of them, share one
+ * commit (store_batch_begin()): a busy cycle commits a few dozen times instead of once per
+ * feed, and a reader sees a fetch at most this much later. */
+#define BATCH_MS 100
+#define BATCH_FEEDS 64
 
 struct app;
 
@@ -113,6 +118,11 @@ struct app {
 	double last_response_at;        /* since cycle_start: when the last transfer ended */
 	double busy_at_last_response;   /* busy_seconds then */
 	size_t jobs; /* responses being parsed and coded in the pool */
+	/* The open batch: the feeds whose fetches it stored, and the timer that commits it. */
+	uv_timer_t commit_timer;
+	struct app_feed **batch;
+	size_t batch_count;
+	size_t batch_cap;
 };
 
 static void stop(struct app *app);
@@ -376,7 +386,7 @@ static uint64_t next_after_failure(const struct app_feed *feed, const struct fet
 		uint64_t cap = max_u64(config->max_backoff_s, interval);
 		delay = doublings >= 32 ? cap : min_u64(interval << doublings, cap);
 	}
-	if (res->retry_after_s > 0)
+	if (res && res->retry_after_s > 0)
 		delay = max_u64(delay, (uint64_t)res->retry_after_s);
 	return delay;
 }
@@ -538,6 +548,90 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 	else
 		log_info("%s: %zu items, %zu new, %zu events", url, stats->items,
 			stats->new_articles, stats->events);
+}
+
+/* --- batches: the fetches of a busy moment share one commit --- */
+
+/*
+ * A batch that never reached the disk (a full disk, an I/O error): its fetches count as
+ * failed. What the loop kept of them goes too (the keys of the items stored, the body's
+ * hash, the validators), so the next poll of each feed fetches and stores its whole
+ * document again and nothing is lost while the items are still in the feed.
+ */
+static void batch_lost(struct app *app, const char *reason)
+{
+	if (app->batch_count)
+		log_err("%s: the last %zu fetch%s not stored; %s polled again", reason,
+			app->batch_count, app->batch_count == 1 ? " was" : "es were",
+			app->batch_count == 1 ? "that feed is" : "those feeds are");
+	int64_t now = now_seconds();
+	for (size_t i = 0; i < app->batch_count; i++) {
+		struct app_feed *feed = app->batch[i];
+		free(feed->known_keys);
+		feed->known_keys = NULL;
+		feed->known_key_count = 0;
+		free(feed->body_hash);
+		free(feed->etag);
+		free(feed->last_modified);
+		feed->body_hash = feed->etag = feed->last_modified = NULL;
+		app->fetches_ok--;
+		uint64_t delay_ms = jittered_ms(feed_failed(feed, NULL, reason, now));
+		if (app->options->once)
+			app->once_failed++;
+		else if (feed->timer && !feed->in_flight)
+			schedule_arm(feed->timer, delay_ms, 0);
+	}
+	app->batch_count = 0;
+}
+
+static void batch_commit(struct app *app)
+{
+	uv_timer_stop(&app->commit_timer);
+	if (store_batch_active(app->store) && store_batch_commit(app->store) < 0) {
+		char reason[400];
+		snprintf(reason, sizeof(reason), "database: %s", store_errmsg(app->store));
+		store_batch_rollback(app->store);
+		batch_lost(app, reason);
+	}
+	app->batch_count = 0;
+}
+
+static void on_commit_due(uv_timer_t *timer)
+{
+	struct app *app = timer->data;
+	double start = monotonic_seconds();
+	batch_commit(app);
+	app->busy_seconds += monotonic_seconds() - start;
+}
+
+/* Opens a batch for the fetch about to be stored, unless one is open. Without one (the
+ * loop is closing, or BEGIN failed and the fetch's own will say why) each fetch is its
+ * own transaction. */
+static void batch_join(struct app *app)
+{
+	if (app->closed || store_batch_active(app->store))
+		return;
+	if (store_batch_begin(app->store) == 0)
+		uv_timer_start(&app->commit_timer, on_commit_due, BATCH_MS, 0);
+}
+
+/* After a fetch was stored: a feed whose fetch succeeded is in the batch now (undone
+ * with it if it is lost); a full batch is committed. */
+static void batch_add(struct app *app, struct app_feed *feed, enum outcome outcome)
+{
+	if (!store_batch_active(app->store)) {
+		/* SQLite rolled the batch back while this fetch was stored: it failed, and
+		 * said why (its last error); the ones before it are lost with it. */
+		batch_lost(app, feed->last_error ? feed->last_error : "database: rolled back");
+		return;
+	}
+	if (outcome == OUTCOME_FETCHED) {
+		app->batch = xgrow(app->batch, &app->batch_cap, app->batch_count + 1,
+			sizeof(*app->batch));
+		app->batch[app->batch_count++] = feed;
+	}
+	if (app->batch_count >= BATCH_FEEDS)
+		batch_commit(app);
 }
 
 /* Decides what a response means for the feed, stores it, logs it once, and returns the
@@ -726,8 +820,10 @@ static void finish_fetch(struct in_flight_request *request, const struct fetch_r
 	uint64_t delay_ms = 0;
 	if (res->error != FETCH_ERR_CANCELLED) {
 		double start = monotonic_seconds();
+		batch_join(app);
 		outcome = handle_response(feed, res, request->url, request->body_hash, prepared,
 			&delay_ms);
+		batch_add(app, feed, outcome);
 		app->busy_seconds += monotonic_seconds() - start;
 	}
 	free(request->url);
@@ -981,6 +1077,7 @@ static void reload(struct app *app)
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
 		(unsigned long long)notify_monotonic_usec());
 	log_notice("SIGHUP: reloading %s", app->options->config_path);
+	batch_commit(app); /* before the feed list is written, and feeds are freed */
 
 	struct buf errors = {0};
 	struct config *config = NULL;
@@ -1068,6 +1165,7 @@ static void on_maintenance(uv_timer_t *timer);
 
 static void maintain(struct app *app)
 {
+	batch_commit(app);
 	int64_t now = now_seconds();
 	unsigned days = app->config->retain_days;
 	if (days) {
@@ -1148,6 +1246,9 @@ static void finish_stop(uv_timer_t *timer)
 	struct app *app = timer->data;
 	if (app->closed)
 		return;
+	double start = monotonic_seconds();
+	batch_commit(app);
+	app->busy_seconds += monotonic_seconds() - start;
 	app->closed = true;
 	if (app->fetch)
 		fetch_close(app->fetch, on_fetch_closed, app);
@@ -1157,6 +1258,7 @@ static void finish_stop(uv_timer_t *timer)
 	close_handle((uv_handle_t *)&app->stop_timer);
 	close_handle((uv_handle_t *)&app->watchdog_timer);
 	close_handle((uv_handle_t *)&app->maintenance_timer);
+	close_handle((uv_handle_t *)&app->commit_timer);
 	if (app->options->once) {
 		app->exit_status = app->once_failed ? 1 : 0;
 		log_cycle_summary(app);
@@ -1238,6 +1340,8 @@ static int start(struct app *app)
 	app->watchdog_timer.data = app;
 	uv_timer_init(&app->loop, &app->maintenance_timer);
 	app->maintenance_timer.data = app;
+	uv_timer_init(&app->loop, &app->commit_timer);
+	app->commit_timer.data = app;
 	maintain(app);
 
 	if (app->options->once) {
@@ -1330,6 +1434,7 @@ int app_run(const struct app_options *options)
 		feed_free(app.feeds[i]);
 	}
 	free(app.feeds);
+	free(app.batch);
 	coding_set_release(app.coding);
 	store_close(app.store);
 	config_free(app.config);

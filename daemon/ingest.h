@@ -3,8 +3,9 @@
  *
  * Parses the body, adds the items the feed has not delivered before, codes each new
  * article (title, then summary) with the coder, and records the fetch on the feed's row,
- * all in one transaction: a reader never sees half an ingest, and a crash or a full disk
- * leaves the database as it was before the fetch. The parse and the coder need no
+ * all in one transaction (a savepoint when the caller batches fetches, store_batch_begin()):
+ * a reader never sees half an ingest, and a crash or a full disk leaves the database as
+ * it was before the fetch. The parse and the coder need no
  * database, so ingest_prepare() can do them first on another thread. Never logs; the
  * caller decides.
  */

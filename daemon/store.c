@@ -25,6 +25,9 @@ enum stmt_id {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_FEED_INSERT,
 	STMT_FEED_SET_TITLE,
 	STMT_FEED_SELECT,
@@ -54,6 +57,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT ingest",
+	[STMT_RELEASE] = "RELEASE ingest",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO ingest",
 	[STMT_FEED_INSERT] = "INSERT INTO feeds (url, title, added_at) "
 			     "VALUES (?1, ?2, datetime(?3, 'unixepoch')) "
 			     "ON CONFLICT (url) DO NOTHING",
@@ -205,6 +211,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];
 	bool readonly;
+	/* A batch is open: store_begin() opens a savepoint inside it (store_batch_begin()). */
+	bool batch;
 	/* The first article the open transaction added, 0 if none: it and every later one
 	 * get their full-text entries at commit. */
 	int64_t fts_from;
@@ -759,7 +767,7 @@ const char *store_errmsg(const struct store *store)
 
 int store_begin(struct store *store)
 {
-	return run(store, STMT_BEGIN);
+	return run(store, store->batch ? STMT_SAVEPOINT : STMT_BEGIN);
 }
 
 /* Writes the full-text entries of the articles added since store->fts_from. */
@@ -776,15 +784,63 @@ static int index_new_articles(struct store *store)
 
 int store_commit(struct store *store)
 {
+	/* In a batch, the full-text entries wait for the batch's commit: one segment for
+	 * all its articles (a rolled-back savepoint's ids are reused or absent, and the
+	 * entries are written from the articles table as it then is). */
+	if (store->batch)
+		return run(store, STMT_RELEASE);
 	int r = index_new_articles(store);
 	return r < 0 ? r : run(store, STMT_COMMIT);
 }
 
 void store_rollback(struct store *store)
 {
+	if (store->batch) {
+		/* After a full disk or an I/O error SQLite may have rolled the whole
+		 * transaction back already: then the batch is gone with it. */
+		if (!sqlite3_get_autocommit(store->db) && run(store, STMT_ROLLBACK_TO) == 0 &&
+			run(store, STMT_RELEASE) == 0)
+			return;
+		store_batch_rollback(store);
+		return;
+	}
 	store->fts_from = 0;
 	if (!sqlite3_get_autocommit(store->db))
 		run(store, STMT_ROLLBACK);
+}
+
+int store_batch_begin(struct store *store)
+{
+	if (store->batch)
+		return 0;
+	int r = run(store, STMT_BEGIN);
+	store->batch = r == 0;
+	return r;
+}
+
+int store_batch_commit(struct store *store)
+{
+	if (!store->batch)
+		return 0;
+	int r = index_new_articles(store);
+	if (r == 0)
+		r = run(store, STMT_COMMIT);
+	if (r == 0)
+		store->batch = false;
+	return r;
+}
+
+void store_batch_rollback(struct store *store)
+{
+	store->batch = false;
+	store->fts_from = 0;
+	if (!sqlite3_get_autocommit(store->db))
+		run(store, STMT_ROLLBACK);
+}
+
+bool store_batch_active(const struct store *store)
+{
+	return store->batch;
 }
 
 static char *column_strdup(sqlite3_stmt *stmt, int col)

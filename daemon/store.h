@@ -106,6 +106,22 @@ int store_commit(struct store *store);
 void store_rollback(struct store *store);
 
 /*
+ * A batch: one transaction holding several begin/commit pairs, each still whole. Inside
+ * it store_begin() opens a savepoint, store_commit() releases it and store_rollback()
+ * undoes only it; readers see the batch's ingests when store_batch_commit() commits them
+ * all, with the full-text entries of all their articles. What it saves is commits: each
+ * one writes the pages it touched to the WAL and flushes a full-text segment, most of the
+ * cost of a small ingest. A full disk or an I/O error can make SQLite roll back the whole
+ * batch: store_rollback() then ends it, and store_batch_active() says false. After a
+ * failed store_batch_commit(), call store_batch_rollback(). Other writes (store_prune(),
+ * store_maintain(), store_feed_open()) are not for inside a batch.
+ */
+int store_batch_begin(struct store *store);
+int store_batch_commit(struct store *store);
+void store_batch_rollback(struct store *store);
+bool store_batch_active(const struct store *store);
+
+/*
  * Finds or creates the row for the feed at `url`, sets its title from the feed list when
  * `title` is non-NULL, and fills *ret_state (free its strings with
  * store_feed_state_clear()). Returns 0 or -errno.

@@ -76,7 +76,7 @@ def consistent(db, served):
                         '(SELECT count(*) FROM mentions m WHERE m.event_id = e.id)')
     if bad != '0':
         problems.append('%s events whose num_mentions is not their count of mentions' % bad)
-    # One transaction per fetch: a feed's articles are those of a whole fetch, so the
+    # A fetch is stored whole: a feed's articles are those of a whole fetch, so the
     # count is one the server served at some point (it only ever adds items).
     for url, count in sql(db, 'SELECT f.url, count(a.id) FROM feeds f '
                               'LEFT JOIN articles a ON a.feed_id = f.id GROUP BY f.id'):

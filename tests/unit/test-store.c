@@ -811,6 +811,45 @@ static void test_rollback_leaves_nothing(void)
 	free(db);
 }
 
+/* Several ingests in one batch: each still whole (one undone leaves the others), nothing
+ * visible to a reader before the batch commits, everything searchable after. */
+static void test_batch_of_ingests(void)
+{
+	char *db = path_in_dir("batch.db");
+	struct store *store = open_or_die(db);
+	int64_t feed = add_feed(store, "https://x.example/rss");
+	is_int(store_batch_begin(store), 0, "a batch begins");
+	ok(store_batch_active(store), "and is open");
+	is_int(store_begin(store), 0, "an ingest begins inside it");
+	add_article(store, feed, "a", "https://x.example/a", "Ceasefire talks resume", 1);
+	is_int(store_commit(store), 0, "and commits into it");
+	store_begin(store);
+	int64_t article = add_article(store, feed, "b", "https://x.example/b", "Ceasefire holds", 2);
+	struct store_event ev = venezuela_event(2);
+	struct store_report_origin origin = origin_of(article, feed, "https://x.example/b", 2);
+	store_event_add(store, &origin, &ev);
+	store_rollback(store);
+	ok(store_batch_active(store), "an ingest undone leaves the batch open");
+	store_begin(store);
+	add_article(store, feed, "c", "https://x.example/c", "Ceasefire collapses", 3);
+	store_commit(store);
+	is_str(shell(db, "SELECT count(*) FROM articles"), "0",
+		"a reader sees none of the batch before it commits");
+	is_int(store_batch_commit(store), 0, "the batch commits");
+	ok(!store_batch_active(store), "and is closed");
+	store_close(store);
+	is_str(shell(db, "SELECT item_key FROM articles ORDER BY id"), "a;c",
+		"then the reader sees the ingests that committed into it, not the one undone");
+	is_str(shell(db, "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM mentions)"),
+		"0", "the undone ingest left no event or mention");
+	is_str(shell(db, "SELECT a.item_key FROM articles_fts JOIN articles a ON a.id = "
+			 "articles_fts.rowid WHERE articles_fts MATCH 'ceasefire' ORDER BY a.id"),
+		"a;c", "search finds the batch's articles");
+	is_str(shell(db, "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"), "",
+		"the full-text index matches the articles");
+	free(db);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -826,6 +865,7 @@ int main(void)
 	test_retention();
 	test_search_follows_commit();
 	test_rollback_leaves_nothing();
+	test_batch_of_ingests();
 	char *cmd = NULL;
 	if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0 && system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
