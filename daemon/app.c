@@ -17,6 +17,7 @@
 #include "dict.h"
 #include "dictset.h"
 #include "fetch.h"
+#include "hash.h"
 #include "ingest.h"
 #include "log.h"
 #include "notify.h"
@@ -42,6 +43,9 @@
 
 struct app;
 
+_Static_assert(sizeof(struct ingest_span) == 2 * sizeof(uint64_t),
+	"the feeds table stores item spans as pairs of 64-bit hashes");
+
 /* One feed of the list. Owns copies of its settings, so a reload can free the old config;
  * a feed dropped by a reload while its transfer is in flight is freed when it returns. */
 struct app_feed {
@@ -56,6 +60,8 @@ struct app_feed {
 	char *body_hash;     /* of the last body parsed */
 	uint64_t *known_keys; /* item keys of the last stored document (ingest_key_hash) */
 	size_t known_key_count;
+	struct ingest_span *spans; /* that document's items by their bytes: not parsed again */
+	size_t span_count;
 	unsigned ttl_s;      /* the feed's own <ttl>, from the last parse */
 	enum store_feed_health health;
 	int64_t failing_since; /* UTC seconds; 0 while healthy */
@@ -195,43 +201,15 @@ static const char *format_time(int64_t t, char *out, size_t size)
 	return out;
 }
 
-/* MurmurHash64A over the body: fast enough to run on every 200, and a collision only
- * delays one feed's update until its body changes again. */
-static uint64_t body_hash64(const char *data, size_t len)
-{
-	const uint64_t m = 0xc6a4a7935bd1e995ULL;
-	const int r = 47;
-	uint64_t h = 0x8445d61a4e774912ULL ^ (len * m);
-	size_t blocks = len / 8;
-	for (size_t i = 0; i < blocks; i++) {
-		uint64_t k;
-		memcpy(&k, data + i * 8, 8);
-		k *= m;
-		k ^= k >> r;
-		k *= m;
-		h ^= k;
-		h *= m;
-	}
-	const unsigned char *tail = (const unsigned char *)data + blocks * 8;
-	uint64_t rest = 0;
-	for (size_t i = 0; i < (len & 7); i++)
-		rest |= (uint64_t)tail[i] << (8 * i);
-	if (len & 7) {
-		h ^= rest;
-		h *= m;
-	}
-	h ^= h >> r;
-	h *= m;
-	h ^= h >> r;
-	return h;
-}
-
-/* "m64:<hash>:<length>", as the feeds table stores it. */
+/* "m64:<hash>:<length>", as the feeds table stores it: MurmurHash64A over the body, fast
+ * enough to run on every 200; a collision only delays one feed's update until its body
+ * changes again. The seed is the one every stored hash was made with. */
 #define BODY_HASH_SIZE 40
+#define BODY_HASH_SEED 0x8445d61a4e774912ULL
 static void body_hash_text(const struct fetch_response *res, char out[BODY_HASH_SIZE])
 {
 	snprintf(out, BODY_HASH_SIZE, "m64:%016llx:%zu",
-		(unsigned long long)body_hash64(res->body, res->body_len), res->body_len);
+		(unsigned long long)hash64(res->body, res->body_len, BODY_HASH_SEED), res->body_len);
 }
 
 /* --- dictionaries --- */
@@ -337,6 +315,7 @@ static void feed_free(struct app_feed *feed)
 	free(feed->last_modified);
 	free(feed->body_hash);
 	free(feed->known_keys);
+	free(feed->spans);
 	free(feed->last_error);
 	free(feed);
 }
@@ -480,6 +459,8 @@ static int write_success(struct store *store, const struct ingest_stats *stats, 
 	if (stats->keys) {
 		state.item_keys = stats->keys;
 		state.item_key_count = stats->key_count;
+		state.item_spans = (uint64_t *)stats->spans;
+		state.item_span_count = stats->span_count;
 	}
 	return write_fetch_records(feed->app, feed->id, &state, plan->entry);
 }
@@ -570,6 +551,9 @@ static void batch_lost(struct app *app, const char *reason)
 		free(feed->known_keys);
 		feed->known_keys = NULL;
 		feed->known_key_count = 0;
+		free(feed->spans);
+		feed->spans = NULL;
+		feed->span_count = 0;
 		free(feed->body_hash);
 		free(feed->etag);
 		free(feed->last_modified);
@@ -728,6 +712,8 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		.unchanged = unchanged,
 		.known_keys = feed->known_keys,
 		.known_key_count = feed->known_key_count,
+		.spans = feed->spans,
+		.span_count = feed->span_count,
 		.before_commit = write_success,
 		.before_commit_ctx = &plan,
 		.prepared = prepared,
@@ -755,6 +741,9 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		free(feed->known_keys);
 		feed->known_keys = stats.keys;
 		feed->known_key_count = stats.key_count;
+		free(feed->spans);
+		feed->spans = stats.spans;
+		feed->span_count = stats.span_count;
 	}
 	if (res->http_status == 200) {
 		replace(&feed->etag, res->etag);
@@ -940,6 +929,8 @@ static bool submit_prepare(struct in_flight_request *request, const struct fetch
 		/* the feed's keys stay as they are while its fetch is in flight */
 		.known_keys = feed->known_keys,
 		.known_key_count = feed->known_key_count,
+		.spans = feed->spans,
+		.span_count = feed->span_count,
 	};
 	job->coding = app->coding;
 	job->work.data = job;
@@ -1001,6 +992,10 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	feed->known_keys = fetch_state.item_keys;
 	feed->known_key_count = fetch_state.item_key_count;
 	fetch_state.item_keys = NULL;
+	/* stored as the pairs of struct ingest_span, sorted by span */
+	feed->spans = (struct ingest_span *)fetch_state.item_spans;
+	feed->span_count = fetch_state.item_span_count;
+	fetch_state.item_spans = NULL;
 	feed->health = fetch_state.health;
 	feed->failing_since = fetch_state.failing_since;
 	/* last_error stays NULL: each process logs a failing feed's reason once itself. */

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "date.h"
 #include "feed.h"
+#include "hash.h"
 #include "xalloc.h"
 
 /* Caps: the document, what one item may hold, and how much we say about it. */
@@ -312,6 +313,13 @@ struct parser {
 	struct feed_item feed_tags; /* the feed's own categories (in .categories), which every
 				       item gets after its own, as miniflux shows them */
 	bool items_capped;
+	/* With options.span_seen: the span hashes of the items left in the document libxml2
+	 * reads, in order, and how many of them parse_item() has met. */
+	uint64_t *spans;
+	size_t span_count;
+	size_t spans_met;
+	bool spans_unmatched; /* an item met that is not the next span: spans are not used */
+	bool xml_clean;       /* libxml2 found the document well-formed, namespaces too */
 };
 
 static void warn(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -2821,6 +2829,17 @@ static void parse_item(struct parser *p, xmlNode *node, bool atom, int depth)
 	struct item_draft draft = {0};
 	if (!item)
 		return;
+	if (p->spans && depth == 0) {
+		/* The spans were found by tags alone: the items libxml2 gives are theirs, in
+		 * order, only if every item is an unprefixed <item> or <entry> and none is left
+		 * over (checked once the tree is walked). */
+		bool named = (!node->ns || !node->ns->prefix) &&
+			(strcmp((const char *)node->name, atom ? "entry" : "item") == 0);
+		if (named && p->spans_met < p->span_count)
+			item->span = p->spans[p->spans_met++];
+		else
+			p->spans_unmatched = true;
+	}
 
 	for (xmlNode *child = node->children; child; child = child->next)
 		if (child->type == XML_ELEMENT_NODE)
@@ -3218,6 +3237,201 @@ done:
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* Items unchanged since the last parse */
+
+/*
+ * A feed polled again mostly repeats itself: one or two new items among fifty. The
+ * items are found in the sanitized text by its tags alone, before libxml2 reads it, and
+ * each is hashed with what could change how it parses: the feed's URL (links resolve
+ * against it) and the start tags of the elements around it (namespace declarations,
+ * xml:base, xml:lang). Items the caller saw with the same hash are cut out of the text,
+ * so libxml2 and the walk read only the rest. The scan gives up on anything but plain
+ * nesting, and the caller gets no spans from a parse libxml2 did not find well-formed
+ * or whose items are not the spans found, so a span always stands for one whole item
+ * that parsed cleanly in the same surroundings.
+ */
+
+#define SPAN_MAX_DEPTH 32
+#define SPAN_URL_SEED 0x6765747261636b31ULL
+
+struct item_span {
+	size_t start; /* the '<' of the item's start tag */
+	size_t end;   /* past the '>' of its end tag */
+	uint64_t hash;
+};
+
+struct span_list {
+	struct item_span *spans;
+	size_t count;
+	size_t cap;
+};
+
+static bool is_item_tag(const char *name, size_t len)
+{
+	return (len == 4 && memcmp(name, "item", 4) == 0) ||
+	       (len == 5 && memcmp(name, "entry", 5) == 0);
+}
+
+/* Past the end of a construct that starts at s[at] and ends with `close`; 0 if it never
+ * ends. */
+static size_t past(const char *s, size_t len, size_t at, const char *close)
+{
+	size_t n = strlen(close);
+	const char *end = memmem(s + at, len - at, close, n);
+	return end ? (size_t)(end - s) + n : 0;
+}
+
+struct open_tag {
+	size_t at;   /* the '<' */
+	size_t len;  /* of the whole start tag */
+	size_t name; /* the name's first byte */
+	size_t name_len;
+};
+
+/* The hash an item's bytes start from: the URL and the start tags of the elements the
+ * item is in. */
+static uint64_t span_context(const char *s, const struct open_tag *open, size_t depth,
+	const char *url)
+{
+	uint64_t context = hash64(url ? url : "", url ? strlen(url) : 0, SPAN_URL_SEED);
+	for (size_t i = 0; i < depth; i++)
+		context = hash64(s + open[i].at, open[i].len, context);
+	return context;
+}
+
+static void add_span(struct span_list *out, const char *s, size_t start, size_t end,
+	uint64_t context)
+{
+	out->spans = xgrow(out->spans, &out->cap, out->count + 1, sizeof(*out->spans));
+	out->spans[out->count++] = (struct item_span){
+		.start = start,
+		.end = end,
+		.hash = hash64(s + start, end - start, context),
+	};
+}
+
+/*
+ * Lists in *out every element named item or entry (unprefixed) that holds no other,
+ * with its hash. Returns false, and lists nothing to rely on, unless every end tag
+ * closes the last element opened and the document ends with all closed, within
+ * SPAN_MAX_DEPTH, without declarations.
+ */
+static bool scan_item_spans(const char *s, size_t len, const char *url, struct span_list *out)
+{
+	struct open_tag stack[SPAN_MAX_DEPTH];
+	size_t depth = 0;
+	size_t item_depth = SIZE_MAX; /* where the item being read was opened; SIZE_MAX none */
+	bool item_nested = false;
+	uint64_t context = 0;
+	size_t pos = 0;
+	out->count = 0;
+	for (;;) {
+		const char *lt = memchr(s + pos, '<', len - pos);
+		if (!lt)
+			break;
+		size_t at = (size_t)(lt - s);
+		size_t left = len - at;
+		if (left >= 4 && memcmp(lt, "<!--", 4) == 0) {
+			pos = past(s, len, at + 4, "-->");
+		} else if (left >= 9 && memcmp(lt, "<![CDATA[", 9) == 0) {
+			pos = past(s, len, at + 9, "]]>");
+		} else if (left >= 2 && lt[1] == '?') {
+			pos = past(s, len, at + 2, "?>");
+		} else if (left >= 2 && lt[1] == '!') {
+			return false;
+		} else {
+			bool end_tag = left >= 2 && lt[1] == '/';
+			size_t name = at + (end_tag ? 2 : 1);
+			size_t p = name;
+			while (p < len && name_char(s[p]))
+				p++;
+			size_t name_len = p - name;
+			char quote = 0;
+			for (; p < len && (quote || s[p] != '>'); p++) {
+				if (quote) {
+					if (s[p] == quote)
+						quote = 0;
+				} else if (s[p] == '"' || s[p] == '\'') {
+					quote = s[p];
+				} else if (s[p] == '<') {
+					return false;
+				}
+			}
+			if (name_len == 0 || p >= len)
+				return false;
+			pos = p + 1;
+			if (end_tag) {
+				if (depth == 0 || stack[depth - 1].name_len != name_len ||
+					memcmp(s + stack[depth - 1].name, s + name, name_len) != 0)
+					return false;
+				depth--;
+				if (depth == item_depth) {
+					if (!item_nested)
+						add_span(out, s, stack[depth].at, pos, context);
+					item_depth = SIZE_MAX;
+				}
+			} else if (s[p - 1] == '/') {
+				/* an empty element: an item of its own, or one inside an item */
+				if (is_item_tag(s + name, name_len)) {
+					if (item_depth == SIZE_MAX)
+						add_span(out, s, at, pos,
+							span_context(s, stack, depth, url));
+					else
+						item_nested = true;
+				}
+			} else {
+				if (depth == SPAN_MAX_DEPTH)
+					return false;
+				if (is_item_tag(s + name, name_len)) {
+					if (item_depth == SIZE_MAX) {
+						item_depth = depth;
+						item_nested = false;
+						context = span_context(s, stack, depth, url);
+					} else {
+						item_nested = true;
+					}
+				}
+				stack[depth++] = (struct open_tag){
+					.at = at, .len = pos - at, .name = name, .name_len = name_len,
+				};
+			}
+		}
+		if (pos == 0)
+			return false; /* a comment, CDATA section or PI that never ends */
+	}
+	return depth == 0;
+}
+
+/*
+ * Writes `clean` to *out without the items options.span_seen() knows (their hashes go to
+ * doc->skipped_spans) and keeps in p->spans the hashes of the items that stay, in
+ * order. Returns true if any item was left out; *out is untouched otherwise.
+ */
+static bool skip_seen_items(struct parser *p, const struct buf *clean, const struct span_list *list,
+	struct buf *out)
+{
+	struct feed_doc *doc = p->doc;
+	size_t from = 0, skipped_cap = 0;
+	p->spans = xcalloc(list->count ? list->count : 1, sizeof(*p->spans));
+	for (size_t i = 0; i < list->count; i++) {
+		const struct item_span *span = &list->spans[i];
+		if (!p->options->span_seen(span->hash, p->options->span_ctx)) {
+			p->spans[p->span_count++] = span->hash;
+			continue;
+		}
+		buf_append(out, clean->data + from, span->start - from);
+		from = span->end;
+		doc->skipped_spans = xgrow(doc->skipped_spans, &skipped_cap,
+			doc->skipped_span_count + 1, sizeof(*doc->skipped_spans));
+		doc->skipped_spans[doc->skipped_span_count++] = span->hash;
+	}
+	if (doc->skipped_span_count == 0)
+		return false;
+	buf_append(out, clean->data + from, clean->len - from);
+	return true;
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* HTML served in place of a feed */
 
 /* Looks at the first elements of the (sanitized) text for an HTML page. */
@@ -3276,6 +3490,7 @@ static int parse_xml(struct parser *p, const char *text, size_t len)
 	}
 	if (ctxt->wellFormed && !ctxt->nsWellFormed)
 		warn(p, "namespace prefixes used without a declaration");
+	p->xml_clean = ctxt->wellFormed && ctxt->nsWellFormed;
 	doc->format = root_format(root);
 	const char *root_name;
 	node_ns(root, &root_name);
@@ -3304,7 +3519,7 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 	pthread_once(&libxml_once, xmlInitParser);
 	static const struct feed_parse_options no_options = {0};
 	struct parser p = {.options = options ? options : &no_options};
-	struct buf decoded = {0}, clean = {0};
+	struct buf decoded = {0}, clean = {0}, cut = {0};
 	int r;
 
 	if (len > FEED_MAX_BYTES)
@@ -3333,14 +3548,25 @@ int feed_parse(const char *data, size_t len, const struct feed_parse_options *op
 		r = FEED_ERR_HTML;
 		goto fail;
 	}
+	struct buf *xml = &clean;
+	if (p.options->span_seen) {
+		struct span_list spans = {0};
+		if (scan_item_spans(clean.data, clean.len, p.options->url, &spans) &&
+			skip_seen_items(&p, &clean, &spans, &cut))
+			xml = &cut;
+		free(spans.spans);
+	}
 	/* libxml2 tops up its input whenever fewer than 250 bytes are left, which costs a
 	 * call per token near the end of a memory buffer, 10% of a 2.5 kB document. Blanks
 	 * after the root element are allowed and make no node. */
 	static const char blanks[256] = {[0 ... 255] = ' '};
-	buf_append(&clean, blanks, sizeof(blanks));
-	r = parse_xml(&p, clean.data, clean.len);
+	buf_append(xml, blanks, sizeof(blanks));
+	r = parse_xml(&p, xml->data, xml->len);
 	if (r < 0)
 		goto fail;
+	if (p.spans && (!p.xml_clean || p.spans_unmatched || p.spans_met != p.span_count))
+		for (size_t i = 0; i < p.doc->item_count; i++)
+			p.doc->items[i].span = 0;
 parsed:
 	/* What a feed without a title or home page is known by: its home page, its URL. */
 	if (!p.doc->site_link && p.options->url)
@@ -3370,6 +3596,8 @@ parsed:
 	if (p.html)
 		htmlFreeParserCtxt(p.html);
 	buf_free(&clean);
+	buf_free(&cut);
+	free(p.spans);
 	buf_free(&p.scratch);
 	free(p.feed_author);
 	free_categories(&p.feed_tags);
@@ -3381,6 +3609,8 @@ fail:
 		htmlFreeParserCtxt(p.html);
 	buf_free(&decoded);
 	buf_free(&clean);
+	buf_free(&cut);
+	free(p.spans);
 	buf_free(&p.scratch);
 	free(p.feed_author);
 	free_categories(&p.feed_tags);
@@ -3404,6 +3634,7 @@ void feed_doc_free(struct feed_doc *doc)
 		free(item->language);
 	}
 	free(doc->items);
+	free(doc->skipped_spans);
 	for (size_t i = 0; i < doc->warning_count; i++)
 		free(doc->warnings[i]);
 	free(doc->warnings);

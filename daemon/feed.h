@@ -48,6 +48,9 @@ struct feed_item {
 	bool title_is_fallback;     /* true: the item has no title; `title` is the start of its
 				       summary or content, else its link (as miniflux shows it), so
 				       it repeats text found elsewhere and is not worth coding twice */
+	uint64_t span;       /* with options.span_seen: the hash of the item's bytes, the feed's
+				URL and the start tags around it, the same on the next parse while
+				none of them changes; 0 when the item can't be told that way */
 };
 
 struct feed_doc {
@@ -61,6 +64,8 @@ struct feed_doc {
 	size_t item_count;
 	char **warnings;      /* what the parser recovered from, one sentence each */
 	size_t warning_count;
+	uint64_t *skipped_spans; /* the items options.span_seen had seen, left out of `items` */
+	size_t skipped_span_count;
 };
 
 struct feed_parse_options {
@@ -69,6 +74,13 @@ struct feed_parse_options {
 	const char *content_language; /* the HTTP Content-Language header: the default language; may be NULL */
 	int64_t fetch_time;       /* UTC seconds; the fallback for items without dates */
 	size_t max_items;         /* 0: the default cap (10,000) */
+	/* Items unchanged since the caller's last parse of this feed. When set, every item of
+	 * a plainly nested XML document gets the hash of its bytes in their context
+	 * (feed_item.span), and an item whose hash this says was seen is left out of the
+	 * parse: its hash goes to feed_doc.skipped_spans instead, for the caller to map to
+	 * what it made of the item last time. Called from the parsing thread. */
+	bool (*span_seen)(uint64_t span, void *ctx);
+	void *span_ctx;
 };
 
 enum feed_error {

@@ -215,12 +215,32 @@ static void settle_events(struct ingest_prepared *p)
 	p->text_at = NULL;
 }
 
+static int compare_span(const void *a, const void *b)
+{
+	uint64_t x = ((const struct ingest_span *)a)->span, y = ((const struct ingest_span *)b)->span;
+	return x < y ? -1 : x > y;
+}
+
+static const struct ingest_span *span_find(const struct ingest_input *in, uint64_t span)
+{
+	struct ingest_span want = {.span = span};
+	return in->span_count ? bsearch(&want, in->spans, in->span_count, sizeof(want),
+		compare_span) : NULL;
+}
+
+static bool span_seen(uint64_t span, void *ctx)
+{
+	return span_find(ctx, span) != NULL;
+}
+
 static int parse_body(const struct ingest_input *in, struct feed_doc **ret_doc, double *seconds)
 {
 	struct feed_parse_options options = {
 		.url = in->url,
 		.content_type = in->content_type,
 		.fetch_time = in->now,
+		.span_seen = span_seen,
+		.span_ctx = (void *)in,
 	};
 	double start = seconds_now();
 	int r = feed_parse(in->body, in->body_len, &options, ret_doc);
@@ -285,8 +305,18 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 	const struct ingest_prepared *prepared = in->prepared;
 	struct buf text = {0};
 	int r = 0;
-	stats->keys = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*stats->keys));
-	stats->key_count = 0;
+	size_t most = doc->item_count + doc->skipped_span_count;
+	stats->keys = xcalloc(most ? most : 1, sizeof(*stats->keys));
+	stats->spans = xcalloc(most ? most : 1, sizeof(*stats->spans));
+	stats->key_count = stats->span_count = 0;
+	/* Items left out of the parse as seen before: known, their keys from last time. */
+	for (size_t i = 0; i < doc->skipped_span_count; i++) {
+		const struct ingest_span *seen = span_find(in, doc->skipped_spans[i]);
+		if (!seen)
+			continue; /* not from this input's spans: cannot happen */
+		stats->keys[stats->key_count++] = seen->key;
+		stats->spans[stats->span_count++] = *seen;
+	}
 	for (size_t i = 0; i < doc->item_count; i++) {
 		const struct feed_item *item = &doc->items[i];
 		const char *key = item_key(item);
@@ -294,6 +324,8 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 			continue; /* nothing to tell this item from the next poll's copy */
 		uint64_t hash = ingest_key_hash(key);
 		stats->keys[stats->key_count++] = hash;
+		if (item->span)
+			stats->spans[stats->span_count++] = (struct ingest_span){item->span, hash};
 		if (known(in, hash))
 			continue;
 		struct store_article article = {
@@ -387,7 +419,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 			ingest_record_failure(store, in->feed_id, in->now, in->http_status, *ret_error);
 			return r;
 		}
-		stats.items = doc->item_count;
+		stats.items = doc->item_count + doc->skipped_span_count;
 		stats.warnings = doc->warning_count;
 		stats.ttl_minutes = doc->ttl_minutes;
 	}
@@ -401,6 +433,8 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 			goto db_fail;
 		if (stats.key_count > 1)
 			qsort(stats.keys, stats.key_count, sizeof(*stats.keys), compare_u64);
+		if (stats.span_count > 1)
+			qsort(stats.spans, stats.span_count, sizeof(*stats.spans), compare_span);
 	}
 	struct store_fetch_record rec = {
 		.time = in->now,
@@ -428,6 +462,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 
 db_fail:
 	free(stats.keys);
+	free(stats.spans);
 	*ret_error = xasprintf("database: %s", store_errmsg(store));
 	store_rollback(store);
 	if (!in->prepared)

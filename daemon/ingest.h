@@ -21,6 +21,14 @@ struct coder;
 struct ingest_stats;
 struct ingest_prepared;
 
+/* An item as the feed parser found it in the bytes (feed_item.span), and its key's hash:
+ * the next parse of the feed leaves out the items whose bytes repeat, and these say what
+ * they were. */
+struct ingest_span {
+	uint64_t span;
+	uint64_t key;
+};
+
 struct ingest_input {
 	int64_t feed_id;
 	const char *url;          /* the feed's URL after redirects: base for relative links */
@@ -37,6 +45,11 @@ struct ingest_input {
 	 * database lookup. A news feed repeats most of its items on every poll. May be NULL. */
 	const uint64_t *known_keys;
 	size_t known_key_count;
+	/* The items of that document by their bytes, sorted by span: an item whose bytes and
+	 * surroundings repeat is not parsed again, its key is taken from here. Only items
+	 * whose keys are in known_keys. May be NULL. */
+	const struct ingest_span *spans;
+	size_t span_count;
 	/* The body as ingest_prepare() parsed and coded it for this same input, off the
 	 * loop; ingest_fetch() then only stores it. NULL: ingest_fetch() parses and codes. */
 	const struct ingest_prepared *prepared;
@@ -64,6 +77,10 @@ struct ingest_stats {
 	 * them (free()); NULL otherwise. */
 	uint64_t *keys;
 	size_t key_count;
+	/* Likewise the document's items by their bytes, sorted, for the next fetch's spans
+	 * (free() them with the keys). */
+	struct ingest_span *spans;
+	size_t span_count;
 };
 
 /* The hash ingest uses for an item key (64-bit FNV-1a). */

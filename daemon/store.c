@@ -140,12 +140,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FEED_FETCH_STATE_GET] =
 		"SELECT health, fetch_url, body_hash, CAST(strftime('%s', failing_since) AS INTEGER), "
 		"CAST(strftime('%s', next_poll_at) AS INTEGER), consecutive_failures, last_error, "
-		"coalesce(last_status, 0), item_keys FROM feeds WHERE id = ?1",
+		"coalesce(last_status, 0), item_keys, item_spans FROM feeds WHERE id = ?1",
 	[STMT_FEED_FETCH_STATE_SET] =
 		"UPDATE feeds SET health = ?2, fetch_url = ?3, body_hash = ?4, "
 		"failing_since = CASE WHEN ?5 > 0 THEN datetime(?5, 'unixepoch') END, "
 		"next_poll_at = CASE WHEN ?6 > 0 THEN datetime(?6, 'unixepoch') END, "
-		"item_keys = coalesce(?7, item_keys) WHERE id = ?1",
+		"item_keys = coalesce(?7, item_keys), "
+		"item_spans = CASE WHEN ?7 IS NULL THEN item_spans ELSE ?8 END WHERE id = ?1",
 	[STMT_FETCH_LOG_INSERT] =
 		"INSERT INTO fetch_log (feed_id, fetched_at, url, http_status, result, bytes, "
 		"wire_bytes, duration_ms, items_new, error) VALUES (?1, datetime(?2, 'unixepoch'), "
@@ -1245,6 +1246,13 @@ int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 			state.item_keys = xmalloc(state.item_key_count * sizeof(uint64_t));
 			memcpy(state.item_keys, keys, state.item_key_count * sizeof(uint64_t));
 		}
+		size_t span_bytes = (size_t)sqlite3_column_bytes(stmt, 9);
+		const void *spans = sqlite3_column_blob(stmt, 9);
+		if (spans && span_bytes >= 2 * sizeof(uint64_t)) {
+			state.item_span_count = span_bytes / (2 * sizeof(uint64_t));
+			state.item_spans = xmalloc(state.item_span_count * 2 * sizeof(uint64_t));
+			memcpy(state.item_spans, spans, state.item_span_count * 2 * sizeof(uint64_t));
+		}
 		*ret_state = state;
 		r = 0;
 	} else {
@@ -1261,9 +1269,10 @@ void store_feed_fetch_state_clear(struct store_feed_fetch_state *state)
 	free(state->body_hash);
 	free(state->last_error);
 	free(state->item_keys);
+	free(state->item_spans);
 	state->fetch_url = state->body_hash = state->last_error = NULL;
-	state->item_keys = NULL;
-	state->item_key_count = 0;
+	state->item_keys = state->item_spans = NULL;
+	state->item_key_count = state->item_span_count = 0;
 }
 
 int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
@@ -1279,6 +1288,9 @@ int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
 	if (state->item_keys)
 		sqlite3_bind_blob64(stmt, 7, state->item_keys,
 			(sqlite3_uint64)(state->item_key_count * sizeof(uint64_t)), SQLITE_STATIC);
+	if (state->item_keys && state->item_spans)
+		sqlite3_bind_blob64(stmt, 8, state->item_spans,
+			(sqlite3_uint64)(state->item_span_count * 2 * sizeof(uint64_t)), SQLITE_STATIC);
 	return run(store, STMT_FEED_FETCH_STATE_SET);
 }
 

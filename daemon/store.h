@@ -222,6 +222,11 @@ struct store_feed_fetch_state {
 	 * by the struct when read. On set, NULL keeps the stored ones. */
 	uint64_t *item_keys;
 	size_t item_key_count;
+	/* That document's items by their bytes: two per item (the hash of its bytes in
+	 * context, its key's hash), sorted by the first (see ingest.h's struct ingest_span).
+	 * Owned when read; on set, written with item_keys (NULL with them: none). */
+	uint64_t *item_spans;
+	size_t item_span_count;
 };
 
 /* Reads a feed's fetch state into *ret_state. Returns 0, -ENOENT or -errno. */
@@ -229,7 +234,7 @@ int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 	struct store_feed_fetch_state *ret_state);
 void store_feed_fetch_state_clear(struct store_feed_fetch_state *state);
 /* Writes health, fetch_url, body_hash, failing_since, next_poll and (when given)
- * item_keys. Returns 0 or -errno. */
+ * item_keys with item_spans. Returns 0 or -errno. */
 int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
 	const struct store_feed_fetch_state *state);
 

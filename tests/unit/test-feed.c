@@ -603,6 +603,118 @@ static void test_feed_defaults(void)
 	feed_doc_free(doc);
 }
 
+/* --- items unchanged since the last parse --- */
+
+struct seen_spans {
+	uint64_t spans[16];
+	size_t count;
+};
+
+static bool span_listed(uint64_t span, void *ctx)
+{
+	const struct seen_spans *seen = ctx;
+	for (size_t i = 0; i < seen->count; i++)
+		if (seen->spans[i] == span)
+			return true;
+	return false;
+}
+
+static struct feed_doc *parse_seeing(const char *text, const char *url, struct seen_spans *seen)
+{
+	struct feed_parse_options options = {.url = url, .fetch_time = FETCH_TIME,
+		.span_seen = span_listed, .span_ctx = seen};
+	struct feed_doc *doc = NULL;
+	return feed_parse(text, strlen(text), &options, &doc) == 0 ? doc : NULL;
+}
+
+/* What a parse saw, to be seen by the next one. */
+static void remember(const struct feed_doc *doc, struct seen_spans *seen)
+{
+	seen->count = 0;
+	for (size_t i = 0; i < doc->item_count && seen->count < 16; i++)
+		seen->spans[seen->count++] = doc->items[i].span;
+	for (size_t i = 0; i < doc->skipped_span_count && seen->count < 16; i++)
+		seen->spans[seen->count++] = doc->skipped_spans[i];
+}
+
+#define SPAN_CHANNEL "<rss version=\"2.0\"><channel><title>Wire</title>"
+#define SPAN_ITEM_A "<item><title>Russia deploys troops</title><guid>a</guid><link>/a</link></item>"
+#define SPAN_ITEM_B "<item><title>Talks resume</title><guid>b</guid><description>&lt;p&gt;In Doha&lt;/p&gt;</description></item>"
+#define SPAN_ITEM_C "<item><title>Ceasefire holds</title><guid>c</guid></item>"
+#define SPAN_END "</channel></rss>"
+
+static void test_unchanged_items_skipped(void)
+{
+	const char *url = "https://wire.example/rss";
+	struct seen_spans seen = {0};
+	struct feed_doc *doc = parse_seeing(SPAN_CHANNEL SPAN_ITEM_A SPAN_ITEM_B SPAN_END, url, &seen);
+	ok(doc && doc->item_count == 2 && doc->items[0].span && doc->items[1].span &&
+		doc->items[0].span != doc->items[1].span && doc->skipped_span_count == 0,
+		"a first parse reads every item and gives each its own span");
+	remember(doc, &seen);
+	feed_doc_free(doc);
+
+	doc = parse_seeing(SPAN_CHANNEL SPAN_ITEM_C SPAN_ITEM_A SPAN_ITEM_B SPAN_END, url, &seen);
+	ok(doc && doc->item_count == 1 && strcmp(doc->items[0].id, "c") == 0 &&
+		doc->skipped_span_count == 2,
+		"the next parse reads only the new item and lists the two it left out");
+	is_str(doc ? doc->title : NULL, "Wire", "the channel is still read");
+	ok(doc && doc->items[0].span && !span_listed(doc->items[0].span, &seen),
+		"the new item has a span of its own");
+	feed_doc_free(doc);
+
+	doc = parse_seeing(SPAN_CHANNEL SPAN_ITEM_A "<item><title>Talks resume in Doha</title>"
+		"<guid>b</guid></item>" SPAN_END, url, &seen);
+	ok(doc && doc->item_count == 1 && strcmp(doc->items[0].id, "b") == 0 &&
+		doc->skipped_span_count == 1, "an item whose bytes changed is read again");
+	feed_doc_free(doc);
+
+	doc = parse_seeing("<rss version=\"2.0\" xml:base=\"https://mirror.example/\"><channel>"
+		"<title>Wire</title>" SPAN_ITEM_A SPAN_ITEM_B SPAN_END, url, &seen);
+	ok(doc && doc->item_count == 2 && doc->skipped_span_count == 0,
+		"a changed start tag around the items (xml:base) reads them all again");
+	is_str(doc && doc->item_count ? doc->items[0].link : NULL, "https://mirror.example/a",
+		"and their links resolve against the new base");
+	feed_doc_free(doc);
+
+	doc = parse_seeing(SPAN_CHANNEL SPAN_ITEM_A SPAN_ITEM_B SPAN_END,
+		"https://moved.example/rss", &seen);
+	ok(doc && doc->item_count == 2 && doc->skipped_span_count == 0,
+		"so does a new feed URL (relative links resolve against it)");
+	feed_doc_free(doc);
+
+	doc = parse_seeing(SPAN_CHANNEL "<item><title>Open</title><guid>d</guid>" SPAN_ITEM_A
+		SPAN_ITEM_B SPAN_END, url, &seen);
+	ok(doc && doc->skipped_span_count == 0, "a document not plainly nested skips nothing");
+	bool any_span = false;
+	for (size_t i = 0; doc && i < doc->item_count; i++)
+		any_span = any_span || doc->items[i].span;
+	ok(doc && !any_span, "and gives no spans");
+	feed_doc_free(doc);
+
+	doc = parse_seeing(SPAN_CHANNEL "<item><title><![CDATA[A <b>bold</b> </item> claim]]>"
+		"</title><guid>e</guid></item>" SPAN_ITEM_A SPAN_END, url, &seen);
+	ok(doc && doc->item_count == 1 && strcmp(doc->items[0].id, "e") == 0 &&
+		doc->skipped_span_count == 1,
+		"markup inside CDATA does not end an item early");
+	feed_doc_free(doc);
+
+	doc = parse_seeing(SPAN_CHANNEL "<item><title>x</title><guid>f</guid><foo:bar>y</foo:bar></item>"
+		SPAN_ITEM_A SPAN_END, url, &seen);
+	ok(doc && doc->item_count == 1, "an item with an undeclared prefix is read");
+	ok(doc && doc->item_count && doc->items[0].span == 0,
+		"but a document libxml2 finds not well-formed gives no spans");
+	feed_doc_free(doc);
+
+	struct feed_parse_options plain = {.url = url, .fetch_time = FETCH_TIME};
+	const char *text = SPAN_CHANNEL SPAN_ITEM_A SPAN_END;
+	doc = NULL;
+	feed_parse(text, strlen(text), &plain, &doc);
+	ok(doc && doc->item_count == 1 && doc->items[0].span == 0,
+		"without span_seen no span is worked out");
+	feed_doc_free(doc);
+}
+
 int main(void)
 {
 	test_rss20();
@@ -618,5 +730,6 @@ int main(void)
 	test_json_feed();
 	test_feed_defaults();
 	test_html_fast_path();
+	test_unchanged_items_skipped();
 	return tap_done();
 }
