@@ -92,9 +92,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_EVENT_FIND] = "SELECT id FROM events WHERE event_date = ?1 AND actor1_code = ?2 "
 			    "AND event_code = ?3 AND actor2_code = ?4",
 	/* GDELT's actor names are made in C (actor_name()), not by SQL functions per row.
-	 * A new event has one report; when the event is already there nothing is written
-	 * and the report becomes a mention of it (the one probe of the unique index is the
-	 * lookup). */
+	 * A new event has one report; store_event_add() inserts one only after
+	 * STMT_EVENT_FIND found none (the conflict clause is for a race that cannot happen
+	 * on one connection). */
 	[STMT_EVENT_INSERT] =
 		"INSERT INTO events (event_date, "
 		"actor1_code, actor1_name, actor1_country_code, actor1_known_group_code, "
@@ -1097,16 +1097,18 @@ int store_event_add(struct store *store, const struct store_report_origin *origi
 	if (!source_name[0])
 		source_name_of(origin->feed_url, source_name, sizeof(source_name));
 	int64_t event_id = 0, mention_id = 0;
-	int r = event_insert(store, day, added, origin, event, target, &event_id);
+	/* Most reports are of an event stored already (the same story from feed after
+	 * feed): look it up first, and build the wide new row only when it is not there. */
+	int r = event_find(store, day, event, target, &event_id);
 	if (r < 0)
 		return r;
-	bool is_new = r == 1;
-	if (!is_new) {
-		r = event_find(store, day, event, target, &event_id);
+	bool is_new = r == 0;
+	if (is_new) {
+		r = event_insert(store, day, added, origin, event, target, &event_id);
 		if (r < 0)
 			return r;
 		if (r == 0) {
-			snprintf(store->errmsg, sizeof(store->errmsg), "event vanished while storing");
+			snprintf(store->errmsg, sizeof(store->errmsg), "event appeared while storing");
 			return -EIO;
 		}
 	}
