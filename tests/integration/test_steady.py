@@ -5,7 +5,8 @@ What a user sees: the feed gains items between polls (new ones on top, old ones 
 one old item's summary edited, later one old item dropped); after each poll the articles
 table holds every item once, the edited item keeps its first text, and no event is
 stored twice. The daemon remembers the keys of the last document it stored, so this is
-also the path where repeated items are skipped without asking the database.
+also the path where repeated items are skipped without asking the database, and where
+items whose bytes repeat are cut out before the parse (the edited one is read again).
 """
 import os
 import signal
