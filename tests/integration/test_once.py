@@ -4,13 +4,14 @@
 What a user sees: the first poll stores every item of the three sample feeds (RSS 2.0,
 Atom 1.0, RSS 1.0) and codes events from them; a second poll sends the validators back,
 gets 304s and adds nothing; a feed list with broken feeds exits 1 naming each broken feed
-once, and still stores the good one.
+once, and still stores the good one; dictionaries that cannot be read stop the run (exit 2)
+before any request.
 """
 import os
 import sys
 
 from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, geotrackd, sql, sql_value,
-                     temp_dir, write_config)
+                     temp_dir, write, write_config)
 
 SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
 
@@ -96,6 +97,22 @@ def main(binary):
         t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5', 'the good feed was stored')
         t.eq(sql_value(db, "SELECT count(*) FROM feeds WHERE last_error IS NOT NULL"), '3',
              'the feeds table records the three failures')
+
+        # Dictionaries that cannot be read (they load beside the database's opening): the
+        # run stops before any request, says which directory, and stores nothing.
+        os.unlink(db)
+        missing = os.path.join(work, 'no-such-dictionaries')
+        with open(conf3) as f:
+            text = f.read()
+        conf4 = write(os.path.join(work, 'missing-dicts.conf'),
+                      text.replace(os.path.join(SOURCE_ROOT, 'config', 'dictionaries'), missing))
+        before = len(server.requests())
+        run = geotrackd(binary, ['--once', '-c', conf4])
+        t.eq(run.returncode, 2, '--once exits 2 when the dictionaries cannot be read')
+        t.ok(missing in run.stderr and 'cannot open dictionary directory' in run.stderr,
+             'and the error names the directory', run.stderr)
+        t.eq(len(server.requests()), before, 'no feed was requested')
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '0', 'nothing was stored')
     finally:
         server.stop()
         cleanup(work)
