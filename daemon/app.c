@@ -592,10 +592,12 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
  */
 static void batch_lost(struct app *app, const char *reason)
 {
+	bool one = app->batch_count == 1;
 	if (app->batch_count)
-		log_err("%s: the last %zu fetch%s not stored; %s polled again", reason,
-			app->batch_count, app->batch_count == 1 ? " was" : "es were",
-			app->batch_count == 1 ? "that feed is" : "those feeds are");
+		log_err("%s: the last %zu fetch%s not stored; %s", reason, app->batch_count,
+			one ? " was" : "es were", app->options->once ?
+			(one ? "the next run fetches it again" : "the next run fetches them again") :
+			(one ? "that feed is polled again" : "those feeds are polled again"));
 	int64_t now = now_seconds();
 	for (size_t i = 0; i < app->batch_count; i++) {
 		struct app_feed *feed = app->batch[i];

@@ -7,6 +7,10 @@ and the database still holds everything stored before, whole (integrity_check ok
 nothing of the failed poll in it. Once there is room again, a later poll stores the new
 articles. The database lives on a small tmpfs the test mounts in a private mount
 namespace (as root); where that is not allowed, the test is skipped.
+
+Then the same with `--once` on three feeds, whose fetches the daemon commits together:
+the commit that finds the disk full loses all three, the run says so, exits 1 and leaves
+the database as it was; the next run, with room, stores every new article of each.
 """
 import datetime
 import email.utils
@@ -18,7 +22,7 @@ import threading
 import time
 
 import corpus
-from harness import FeedServer, Tap, cleanup, sql_value, temp_dir, write, write_config
+from harness import FeedServer, Tap, cleanup, sql, sql_value, temp_dir, write, write_config
 
 NAMESPACE_MARK = 'GEOTRACK_TEST_PRIVATE_MOUNTS'
 TMPFS_SIZE = '16m'
@@ -118,6 +122,47 @@ def fill(directory):
     return path
 
 
+def once_batch(t, binary, work, disk, feeds_dir, server):
+    """--once on three feeds: a full disk loses their shared commit, and nothing else."""
+    db = os.path.join(disk, 'once.db')
+    names = ['a.xml', 'b.xml', 'c.xml']
+    for k, name in enumerate(names):
+        write(os.path.join(feeds_dir, name), feed_xml(wire_items(1000 * (k + 1), 20)))
+    conf = write_config(work, [server.url('nocache/' + n) for n in names])
+    with open(conf) as f:
+        text = f.read()
+    write(conf, text.replace('database = geotrack.db', 'database = ' + db))
+    run = subprocess.run([binary, '--once', '-c', conf], capture_output=True, text=True,
+                         timeout=120)
+    t.ok((run.returncode, sql_value(db, 'SELECT count(*) FROM articles')) == (0, '60'),
+         '--once stores three feeds of 20 items', run.stderr)
+
+    # Full but for half a megabyte: enough to open the database (its -wal and -shm files
+    # go when the last run closes it), not for the 450 new articles.
+    filler = fill(disk)
+    os.truncate(filler, os.path.getsize(filler) - 512 * 1024)
+    for k, name in enumerate(names):
+        write(os.path.join(feeds_dir, name),
+              feed_xml(wire_items(1000 * (k + 1), 20) + wire_items(1000 * (k + 1) + 20, 150)))
+    run = subprocess.run([binary, '--once', '-c', conf], capture_output=True, text=True,
+                         timeout=120)
+    t.ok(run.returncode == 1, 'with the disk full, --once exits 1', run.stderr)
+    t.ok('disk is full' in run.stderr and 'not stored' in run.stderr,
+         'and says the fetches were not stored', run.stderr)
+    t.eq(sql_value(db, 'PRAGMA integrity_check'), 'ok', 'the database is whole')
+    t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '60',
+         'it holds the 60 articles of the first run and none of the failed one')
+
+    os.unlink(filler)
+    run = subprocess.run([binary, '--once', '-c', conf], capture_output=True, text=True,
+                         timeout=120)
+    t.ok(run.returncode == 0, 'with room again, --once exits 0', run.stderr)
+    t.eq(sql(db, 'SELECT f.url, count(a.id) FROM feeds f LEFT JOIN articles a '
+                 'ON a.feed_id = f.id GROUP BY f.id ORDER BY f.url'),
+         [[server.url('nocache/' + n), '170'] for n in names],
+         'and every feed has all 170 of its articles: nothing was lost')
+
+
 def main(binary):
     enter_private_namespace()
     if os.geteuid() != 0:
@@ -174,6 +219,8 @@ def main(binary):
         t.eq(daemon.returncode, 0, 'the daemon stops cleanly')
         daemon = None
         t.eq(sql_value(db, 'PRAGMA integrity_check'), 'ok', 'integrity_check is ok')
+
+        once_batch(t, binary, work, disk, feeds_dir, server)
     finally:
         if daemon:
             daemon.kill()
