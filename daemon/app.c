@@ -123,6 +123,15 @@ struct app {
 	double loop_parse_code_seconds; /* the part of busy_seconds that was parse and code */
 	double last_response_at;        /* since cycle_start: when the last transfer ended */
 	double busy_at_last_response;   /* busy_seconds then */
+	/* The loop idle with no transfer in flight while the pool still parses: time the
+	 * fetcher waits for the parser (responses held count against `concurrency`), a part
+	 * of fetch time. Measured between the loop's prepare and check phases. */
+	uv_prepare_t idle_begin;
+	uv_check_t idle_end;
+	double idle_since;
+	bool idle_for_pool;
+	double pool_wait_seconds;
+	double pool_wait_at_last_response;
 	size_t jobs; /* responses being parsed and coded in the pool */
 	/* The open batch: the feeds whose fetches it stored, and the timer that commits it. */
 	uv_timer_t commit_timer;
@@ -1005,6 +1014,7 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 	if (app->options->once) {
 		app->last_response_at = monotonic_seconds() - app->cycle_start;
 		app->busy_at_last_response = app->busy_seconds;
+		app->pool_wait_at_last_response = app->pool_wait_seconds;
 	}
 	if (!res->error && res->http_status == 200)
 		body_hash_text(res, request->body_hash);
@@ -1275,17 +1285,36 @@ static void close_handle(uv_handle_t *handle)
  * time spent in them, in the thread pool (where they overlap the loop and each other) or on
  * the loop; store is the loop's time handling responses less any parse and code there;
  * fetch is the time until the last transfer ended, less what the loop was busy with
- * until then. */
+ * until then; of that, "waiting for the pool" is the time the loop sat idle with no
+ * transfer in flight while the pool still parsed (held responses count against
+ * `concurrency`): the fetcher waiting for the parser, not fetching. */
 static void log_cycle_summary(const struct app *app)
 {
 	double wall = monotonic_seconds() - app->cycle_start;
 	double store = app->busy_seconds - app->loop_parse_code_seconds;
 	double fetch = app->last_response_at - app->busy_at_last_response;
 	log_notice("cycle: %zu feeds in %.3f s (%.0f feeds/s), %zu not fetched: fetch %.3f s, "
-		   "parse %.3f s, code %.3f s, store %.3f s",
+		   "parse %.3f s, code %.3f s, store %.3f s; of the fetch time, waiting for the "
+		   "pool %.3f s",
 		app->feed_count, wall, wall > 0 ? (double)app->feed_count / wall : 0.0,
 		app->once_failed, fetch > 0 ? fetch : 0.0, app->parse_seconds, app->code_seconds,
-		store > 0 ? store : 0.0);
+		store > 0 ? store : 0.0, app->pool_wait_at_last_response);
+}
+
+/* The loop is about to wait for events: is it waiting for the pool alone? */
+static void on_idle_begin(uv_prepare_t *handle)
+{
+	struct app *app = handle->data;
+	app->idle_since = monotonic_seconds();
+	app->idle_for_pool = app->fetch && app->jobs > 0 && fetch_in_flight(app->fetch) == 0;
+}
+
+static void on_idle_end(uv_check_t *handle)
+{
+	struct app *app = handle->data;
+	if (app->idle_for_pool)
+		app->pool_wait_seconds += monotonic_seconds() - app->idle_since;
+	app->idle_for_pool = false;
 }
 
 /* Closes every remaining handle; uv_run returns after the last close callback. */
@@ -1308,6 +1337,8 @@ static void finish_stop(uv_timer_t *timer)
 	close_handle((uv_handle_t *)&app->maintenance_timer);
 	close_handle((uv_handle_t *)&app->commit_timer);
 	if (app->options->once) {
+		close_handle((uv_handle_t *)&app->idle_begin);
+		close_handle((uv_handle_t *)&app->idle_end);
 		app->exit_status = app->once_failed ? 1 : 0;
 		log_cycle_summary(app);
 	}
@@ -1413,6 +1444,12 @@ static int start(struct app *app)
 		return r;
 
 	if (app->options->once) {
+		uv_prepare_init(&app->loop, &app->idle_begin);
+		app->idle_begin.data = app;
+		uv_prepare_start(&app->idle_begin, on_idle_begin);
+		uv_check_init(&app->loop, &app->idle_end);
+		app->idle_end.data = app;
+		uv_check_start(&app->idle_end, on_idle_end);
 		app->cycle_start = monotonic_seconds();
 		app->once_remaining = app->feed_count;
 		for (size_t i = 0; i < app->feed_count; i++) {

@@ -921,6 +921,11 @@ size_t fetch_pending(const struct fetch *fetch)
 	return fetch->queued + fetch->running_count;
 }
 
+size_t fetch_in_flight(const struct fetch *fetch)
+{
+	return fetch->running_count;
+}
+
 static void timer_closed(uv_handle_t *handle)
 {
 	handle_closed(handle->data);

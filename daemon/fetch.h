@@ -110,6 +110,8 @@ void fetch_hold(struct fetch *fetch, size_t held);
 
 /* Transfers queued or in flight. */
 size_t fetch_pending(const struct fetch *fetch);
+/* Transfers in flight: started and not finished. */
+size_t fetch_in_flight(const struct fetch *fetch);
 
 /*
  * Cancels every queued and running transfer (their callbacks run with

@@ -153,12 +153,13 @@ def bench_geotrackd(binary, urls, work, cycle):
     conf = write_config(d, urls)
     result = usage_of([binary, '--once', '-c', conf], cwd=d)
     m = re.search(r'cycle: (\d+) feeds in ([\d.]+) s \((\d+) feeds/s\), (\d+) not fetched: '
-                  r'fetch ([\d.]+) s, parse ([\d.]+) s, code ([\d.]+) s, store ([\d.]+) s',
+                  r'fetch ([\d.]+) s, parse ([\d.]+) s, code ([\d.]+) s, store ([\d.]+) s'
+                  r'(?:; of the fetch time, waiting for the pool ([\d.]+) s)?',
                   result['stderr'])
     if not m:
         raise SystemExit('geotrackd printed no cycle line:\n' + result['stderr'][-3000:])
-    result['split'] = {k: float(v) for k, v in zip(
-        ('fetch', 'parse', 'code', 'store'), m.groups()[4:])}
+    result['split'] = {k: float(v or 0) for k, v in zip(
+        ('fetch', 'parse', 'code', 'store', 'pool_wait'), m.groups()[4:])}
     result['not_fetched'] = int(m.group(4))
     db = sqlite3.connect(os.path.join(d, 'geotrack.db'))
     result['articles'] = db.execute('SELECT count(*) FROM articles').fetchone()[0]
@@ -305,7 +306,7 @@ def main():
 
     print()
     print('| feeds | cycle | tool | wall s | feeds/s | CPU s | peak RSS MB | '
-          'fetch / parse / code / store s |')
+          'fetch (of it, waiting for the pool) / parse / code / store s |')
     print('|---:|---|---|---:|---:|---:|---:|---|')
     for n, cycle, curl, geo, nb in rows:
         s = geo['split']
@@ -313,9 +314,9 @@ def main():
         if cycle == 1:
             print('| %d | - | curl --parallel | %.2f | %.0f | %.2f | %.0f | - |'
                   % (n, curl['wall'], n / curl['wall'], curl['cpu'], curl['rss_mb']))
-        print('| %d | %s | geotrackd --once | %.2f | %.0f | %.2f | %.0f | %.2f / %.2f / %.2f / %.2f |'
+        print('| %d | %s | geotrackd --once | %.2f | %.0f | %.2f | %.0f | %.2f (%.2f) / %.2f / %.2f / %.2f |'
               % (n, name, geo['wall'], n / geo['wall'], geo['cpu'], geo['rss_mb'], s['fetch'],
-                 s['parse'], s['code'], s['store']))
+                 s['pool_wait'], s['parse'], s['code'], s['store']))
         if nb:
             print('| %d | %s | newsboat -x reload | %.2f | %.0f | %.2f | %.0f | - |'
                   % (n, name, nb['wall'], n / nb['wall'], nb['cpu'], nb['rss_mb']))
@@ -325,8 +326,10 @@ def main():
         if nb:
             print('%d feeds, %s: geotrackd cycle is %.1fx faster than newsboat (bar: 20x)'
                   % (n, name, nb['wall'] / geo['wall']))
-        print('%d feeds, %s: geotrackd fetch share %.2f s = %.2fx curl --parallel (bar: within 2x)'
-              % (n, name, geo['split']['fetch'], geo['split']['fetch'] / curl['wall']))
+        print('%d feeds, %s: geotrackd fetch share %.2f s = %.2fx curl --parallel (bar: within 2x); '
+              'of it, %.2f s waiting for the pool with nothing in flight'
+              % (n, name, geo['split']['fetch'], geo['split']['fetch'] / curl['wall'],
+                 geo['split']['pool_wait']))
         print('%d feeds, %s: geotrackd peak RSS %.0f MB (bar at 10,000: 150 MB)'
               % (n, name, geo['rss_mb']))
     if idle:
