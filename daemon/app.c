@@ -960,8 +960,8 @@ static bool needs_parse(const struct app_feed *feed, const struct in_flight_requ
 		(!feed->body_hash || strcmp(feed->body_hash, request->body_hash) != 0);
 }
 
-/* Hands the response to the pool; false if it could not be queued. */
-static bool submit_prepare(struct in_flight_request *request, const struct fetch_response *res)
+/* Hands the response to the pool, its body taken from the fetcher (not copied). */
+static void submit_prepare(struct in_flight_request *request, const struct fetch_response *res)
 {
 	struct app_feed *feed = request->feed;
 	struct app *app = feed->app;
@@ -970,10 +970,7 @@ static bool submit_prepare(struct in_flight_request *request, const struct fetch
 	job->request = request;
 	job->res = *res;
 	job->res.error_text = copy_or_null(res->error_text);
-	char *body = xmalloc(res->body_len + 1);
-	memcpy(body, res->body, res->body_len);
-	body[res->body_len] = '\0';
-	job->res.body = body;
+	job->res.body = fetch_response_take_body(res);
 	job->res.content_type = copy_or_null(res->content_type);
 	job->res.etag = copy_or_null(res->etag);
 	job->res.last_modified = copy_or_null(res->last_modified);
@@ -996,14 +993,17 @@ static bool submit_prepare(struct in_flight_request *request, const struct fetch
 	};
 	job->coding = app->coding;
 	job->work.data = job;
-	if (uv_queue_work(&app->loop, &job->work, prepare_in_pool, prepared_on_loop) != 0) {
-		prepare_job_free(job);
-		return false;
-	}
 	job->coding->refs++;
+	if (uv_queue_work(&app->loop, &job->work, prepare_in_pool, prepared_on_loop) != 0) {
+		/* libuv refuses only a job without a work callback: the loop parses it then,
+		 * from the job's copy (the body is the job's now) */
+		finish_fetch(request, &job->res, NULL);
+		coding_set_release(job->coding);
+		prepare_job_free(job);
+		return;
+	}
 	app->jobs++;
 	fetch_hold(app->fetch, app->jobs);
-	return true;
 }
 
 static void on_fetched(const struct fetch_response *res, void *ctx)
@@ -1018,8 +1018,10 @@ static void on_fetched(const struct fetch_response *res, void *ctx)
 	}
 	if (!res->error && res->http_status == 200)
 		body_hash_text(res, request->body_hash);
-	if (!feed->removed && needs_parse(feed, request) && submit_prepare(request, res))
+	if (!feed->removed && needs_parse(feed, request)) {
+		submit_prepare(request, res);
 		return;
+	}
 	finish_fetch(request, res, NULL);
 }
 

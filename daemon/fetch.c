@@ -560,6 +560,12 @@ static void transfer_free(struct transfer *t)
 	free(t);
 }
 
+char *fetch_response_take_body(const struct fetch_response *response)
+{
+	struct transfer *t = response->transfer;
+	return buf_steal(&t->body);
+}
+
 static void complete(struct transfer *t, int error, const char *error_text)
 {
 	time_t now = time(NULL);
@@ -577,6 +583,7 @@ static void complete(struct transfer *t, int error, const char *error_text)
 			(long)t->fetch->options.max_retry_after_s),
 		.fresh_for_s = httpmeta_freshness(t->headers[HEADER_CACHE_CONTROL],
 			t->headers[HEADER_EXPIRES], t->headers[HEADER_DATE], now, MAX_FRESH_S),
+		.transfer = t,
 	};
 	if (error == FETCH_ERR_HOST_PAUSED && t->host) {
 		uint64_t loop_now = uv_now(t->fetch->loop);

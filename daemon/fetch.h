@@ -79,7 +79,15 @@ struct fetch_response {
 	 * minus Date), clamped to 10 years; -1 if it says nothing. */
 	long fresh_for_s;
 	double seconds;            /* wall time of the transfer */
+	void *transfer;            /* the fetcher's: for fetch_response_take_body() */
 };
+
+/*
+ * During the callback: hands the caller the body (NUL-terminated, body_len bytes; free()
+ * it), so a body that outlives the callback is not copied. `body` keeps pointing at the
+ * same bytes until the callback returns.
+ */
+char *fetch_response_take_body(const struct fetch_response *response);
 
 typedef void (*fetch_done_fn)(const struct fetch_response *response, void *ctx);
 
