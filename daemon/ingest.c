@@ -145,8 +145,19 @@ static bool known(const struct ingest_input *in, uint64_t hash)
 enum { KEPT_SENTENCE, KEPT_SOURCE, KEPT_CODE, KEPT_TARGET, KEPT_SOURCE_TEXT, KEPT_TARGET_TEXT,
 	KEPT_VERB_TEXT, KEPT_PATTERN, KEPT_FILE, KEPT_LOCATION, KEPT_FIELDS };
 
+/* What a document's items are known by: the keys the next fetch will know (sorted), the
+ * items by their bytes (sorted by span), and each item's key hash (for items with a key). */
+struct item_keys {
+	uint64_t *keys;
+	size_t key_count;
+	struct ingest_span *spans;
+	size_t span_count;
+	uint64_t *item_hash;
+};
+
 struct ingest_prepared {
 	struct feed_doc *doc; /* NULL when the parse failed */
+	struct item_keys keys;
 	int parse_error;
 	int code_error;       /* the first coder error; the ingest fails with it */
 	double parse_seconds;
@@ -233,6 +244,47 @@ static bool span_seen(uint64_t span, void *ctx)
 	return span_find(ctx, span) != NULL;
 }
 
+static void item_keys_make(const struct ingest_input *in, const struct feed_doc *doc,
+	struct item_keys *out)
+{
+	size_t most = doc->item_count + doc->skipped_span_count;
+	out->keys = xcalloc(most ? most : 1, sizeof(*out->keys));
+	out->spans = xcalloc(most ? most : 1, sizeof(*out->spans));
+	out->item_hash = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->item_hash));
+	out->key_count = out->span_count = 0;
+	/* Items left out of the parse as seen before: known, their keys from last time. */
+	for (size_t i = 0; i < doc->skipped_span_count; i++) {
+		const struct ingest_span *seen = span_find(in, doc->skipped_spans[i]);
+		if (!seen)
+			continue; /* not from this input's spans: cannot happen */
+		out->keys[out->key_count++] = seen->key;
+		out->spans[out->span_count++] = *seen;
+	}
+	for (size_t i = 0; i < doc->item_count; i++) {
+		const struct feed_item *item = &doc->items[i];
+		const char *key = item_key(item);
+		if (!key)
+			continue; /* nothing to tell this item from the next poll's copy */
+		uint64_t hash = ingest_key_hash(key);
+		out->item_hash[i] = hash;
+		out->keys[out->key_count++] = hash;
+		if (item->span)
+			out->spans[out->span_count++] = (struct ingest_span){item->span, hash};
+	}
+	if (out->key_count > 1)
+		qsort(out->keys, out->key_count, sizeof(*out->keys), compare_u64);
+	if (out->span_count > 1)
+		qsort(out->spans, out->span_count, sizeof(*out->spans), compare_span);
+}
+
+static void item_keys_free(struct item_keys *k)
+{
+	free(k->keys);
+	free(k->spans);
+	free(k->item_hash);
+	memset(k, 0, sizeof(*k));
+}
+
 static int parse_body(const struct ingest_input *in, struct feed_doc **ret_doc, double *seconds)
 {
 	struct feed_parse_options options = {
@@ -259,6 +311,8 @@ struct ingest_prepared *ingest_prepare(struct coder *coder, const struct ingest_
 		p->doc = NULL;
 		return p;
 	}
+	/* The keys too, sorted here rather than on the loop. */
+	item_keys_make(in, p->doc, &p->keys);
 	struct buf text = {0};
 	size_t n = p->doc->item_count;
 	p->first_event = xcalloc(n + 1, sizeof(*p->first_event));
@@ -267,8 +321,7 @@ struct ingest_prepared *ingest_prepare(struct coder *coder, const struct ingest_
 	for (size_t i = 0; i < n; i++) {
 		p->first_event[i] = p->event_count;
 		const struct feed_item *item = &p->doc->items[i];
-		const char *key = item_key(item);
-		if (!key || known(in, ingest_key_hash(key)) || p->code_error)
+		if (!item_key(item) || known(in, p->keys.item_hash[i]) || p->code_error)
 			continue;
 		article_text(item, &text);
 		p->doc_len[i] = text.len;
@@ -289,6 +342,7 @@ void ingest_prepared_free(struct ingest_prepared *p)
 	if (!p)
 		return;
 	feed_doc_free(p->doc);
+	item_keys_free(&p->keys);
 	free(p->first_event);
 	free(p->doc_len);
 	free(p->events);
@@ -300,33 +354,15 @@ void ingest_prepared_free(struct ingest_prepared *p)
 /* --- storing --- */
 
 static int store_items(struct store *store, struct coder *coder, const struct ingest_input *in,
-	const struct feed_doc *doc, struct ingest_stats *stats)
+	const struct feed_doc *doc, const uint64_t *item_hash, struct ingest_stats *stats)
 {
 	const struct ingest_prepared *prepared = in->prepared;
 	struct buf text = {0};
 	int r = 0;
-	size_t most = doc->item_count + doc->skipped_span_count;
-	stats->keys = xcalloc(most ? most : 1, sizeof(*stats->keys));
-	stats->spans = xcalloc(most ? most : 1, sizeof(*stats->spans));
-	stats->key_count = stats->span_count = 0;
-	/* Items left out of the parse as seen before: known, their keys from last time. */
-	for (size_t i = 0; i < doc->skipped_span_count; i++) {
-		const struct ingest_span *seen = span_find(in, doc->skipped_spans[i]);
-		if (!seen)
-			continue; /* not from this input's spans: cannot happen */
-		stats->keys[stats->key_count++] = seen->key;
-		stats->spans[stats->span_count++] = *seen;
-	}
 	for (size_t i = 0; i < doc->item_count; i++) {
 		const struct feed_item *item = &doc->items[i];
 		const char *key = item_key(item);
-		if (!key)
-			continue; /* nothing to tell this item from the next poll's copy */
-		uint64_t hash = ingest_key_hash(key);
-		stats->keys[stats->key_count++] = hash;
-		if (item->span)
-			stats->spans[stats->span_count++] = (struct ingest_span){item->span, hash};
-		if (known(in, hash))
+		if (!key || known(in, item_hash[i]))
 			continue;
 		struct store_article article = {
 			.item_key = key,
@@ -424,17 +460,31 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 		stats.ttl_minutes = doc->ttl_minutes;
 	}
 
+	struct item_keys keys = {0};
+	if (doc && in->prepared) {
+		/* made in the pool; the caller keeps the copies */
+		const struct item_keys *made = &in->prepared->keys;
+		keys.keys = xmemdup(made->keys, (made->key_count ? made->key_count : 1) *
+			sizeof(*made->keys));
+		keys.key_count = made->key_count;
+		keys.spans = xmemdup(made->spans, (made->span_count ? made->span_count : 1) *
+			sizeof(*made->spans));
+		keys.span_count = made->span_count;
+	} else if (doc) {
+		item_keys_make(in, doc, &keys);
+	}
+	stats.keys = keys.keys;
+	stats.key_count = keys.key_count;
+	stats.spans = keys.spans;
+	stats.span_count = keys.span_count;
 	r = store_begin(store);
 	if (r < 0)
 		goto db_fail;
 	if (doc) {
-		r = store_items(store, coder, in, doc, &stats);
+		r = store_items(store, coder, in, doc,
+			in->prepared ? in->prepared->keys.item_hash : keys.item_hash, &stats);
 		if (r < 0)
 			goto db_fail;
-		if (stats.key_count > 1)
-			qsort(stats.keys, stats.key_count, sizeof(*stats.keys), compare_u64);
-		if (stats.span_count > 1)
-			qsort(stats.spans, stats.span_count, sizeof(*stats.spans), compare_span);
 	}
 	struct store_fetch_record rec = {
 		.time = in->now,
@@ -455,6 +505,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	r = store_commit(store);
 	if (r < 0)
 		goto db_fail;
+	free(keys.item_hash);
 	if (!in->prepared)
 		feed_doc_free(doc);
 	*ret_stats = stats;
@@ -463,6 +514,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 db_fail:
 	free(stats.keys);
 	free(stats.spans);
+	free(keys.item_hash);
 	*ret_error = xasprintf("database: %s", store_errmsg(store));
 	store_rollback(store);
 	if (!in->prepared)

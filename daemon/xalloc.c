@@ -59,6 +59,13 @@ char *xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+void *xmemdup(const void *p, size_t size)
+{
+	void *copy = xmalloc(size);
+	memcpy(copy, p, size);
+	return copy;
+}
+
 char *xstrndup(const char *s, size_t len)
 {
 	size_t n = strnlen(s, len);

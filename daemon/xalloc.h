@@ -18,6 +18,8 @@ void *xrealloc(void *ptr, size_t size);
 /* Grows an array to hold at least `need` elements of `size`, doubling; updates *cap. */
 void *xgrow(void *ptr, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
+/* A copy of `size` bytes (size > 0). */
+void *xmemdup(const void *p, size_t size);
 /* Copies at most len bytes and NUL-terminates; the copy may be shorter if s has a NUL. */
 char *xstrndup(const char *s, size_t len);
 /* Returns a newly allocated formatted string, never NULL. */
