@@ -621,6 +621,12 @@ static void batch_lost(struct app *app, const char *reason)
 		free(feed->last_modified);
 		feed->body_hash = feed->etag = feed->last_modified = NULL;
 		app->fetches_ok--;
+		/* The line above said it for all of them: the daemon logs no line per feed
+		 * (--once still names each failed feed, as it always does). */
+		if (!app->options->once) {
+			free(feed->last_error);
+			feed->last_error = xstrdup(reason);
+		}
 		uint64_t delay_ms = jittered_ms(feed_failed(feed, NULL, reason, now));
 		if (app->options->once)
 			app->once_failed++;
