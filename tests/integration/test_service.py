@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, sql_value, temp_dir, write,
@@ -21,27 +22,42 @@ SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
 
 
 class Notifications:
+    """The notify socket, read all the time as systemd reads it: the daemon's socket is
+    non-blocking, so a message sent while the queue is full (ten datagrams on Linux) is
+    dropped, and a test that stopped reading for a few seconds of watchdog pings would
+    lose the READY=1 it waits for next."""
+
     def __init__(self, path):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
         self.messages = []
+        self.cond = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except OSError:
+                return
+            with self.cond:
+                self.messages.append(data.decode())
+                self.cond.notify_all()
 
     def wait_for(self, key, timeout=20):
         """Returns the first unseen message containing the line `key`, or None."""
         deadline = time.time() + timeout
-        while True:
-            for i, m in enumerate(self.messages):
-                if key in m.split('\n'):
-                    del self.messages[:i + 1]
-                    return m
-            left = deadline - time.time()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
-                return None
+        with self.cond:
+            while True:
+                for i, m in enumerate(self.messages):
+                    if key in m.split('\n'):
+                        del self.messages[:i + 1]
+                        return m
+                left = deadline - time.time()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
 
 
 def wait_until(cond, timeout=20):
