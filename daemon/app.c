@@ -623,10 +623,8 @@ static void batch_lost(struct app *app, const char *reason)
 		app->fetches_ok--;
 		/* The line above said it for all of them: the daemon logs no line per feed
 		 * (--once still names each failed feed, as it always does). */
-		if (!app->options->once) {
-			free(feed->last_error);
-			feed->last_error = xstrdup(reason);
-		}
+		if (!app->options->once)
+			replace(&feed->last_error, reason);
 		uint64_t delay_ms = jittered_ms(feed_failed(feed, NULL, reason, now));
 		if (app->options->once)
 			app->once_failed++;
