@@ -17,6 +17,7 @@
 
 /* "GeoT": lets `file` and tools tell our databases from other SQLite files. */
 #define APPLICATION_ID 0x47656f54
+#define STATEMENT_JOURNAL_SPILL (4 << 20) /* bytes kept in memory per savepoint */
 #define BUSY_TIMEOUT_MS 5000
 /* The WAL file is truncated back to this after a checkpoint has emptied it. */
 #define JOURNAL_LIMIT "67108864"
@@ -661,6 +662,13 @@ struct store *store_open(const char *path, char **ret_error)
 	 * them. Only possible before SQLite's first use in the process; later calls fail
 	 * harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* Each fetch of a batch is stored in a savepoint, whose journal holds the pages it
+	 * changes (a few hundred KB for a feed with a few new items). Past SQLite's default
+	 * of 64 KB that journal spills to a temporary file, and every page journaled is
+	 * two write() calls: 33,000 of them in a steady 1,000-feed cycle, 10% of its store
+	 * time. One ingest's journal is bounded by the body cap, and is emptied when its
+	 * savepoint is released. */
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STATEMENT_JOURNAL_SPILL);
 	struct store *store = xcalloc(1, sizeof(*store));
 	int rc = sqlite3_open_v2(path, &store->db,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
