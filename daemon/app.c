@@ -1159,6 +1159,8 @@ static void reload(struct app *app)
 	}
 	if (strcmp(config->database, app->config->database) != 0)
 		log_warn("the database path changed; it takes effect at the next restart");
+	if (config->coder_threads != app->config->coder_threads)
+		log_warn("[coder] threads changed; it takes effect at the next restart");
 
 	/* jobs in the pool keep the old set until they are stored */
 	coding_set_release(app->coding);
@@ -1376,6 +1378,26 @@ static void stop(struct app *app)
 
 /* --- start --- */
 
+/*
+ * The pool parses and codes while the loop fetches and stores. With a pool thread per CPU
+ * (libuv's default is 4) they take the loop's CPU and every stage slows: on 2 CPUs a
+ * steady 1,000-feed cycle took 0.36 s with 4 threads and 0.32 s with 1, a cold one 5.7 s
+ * and 5.2 s. So by default the pool leaves one CPU to the loop. libuv reads
+ * UV_THREADPOOL_SIZE when the first job is queued, which is after start().
+ */
+static unsigned size_thread_pool(const struct config *config)
+{
+	unsigned threads = config->coder_threads;
+	if (threads == 0) {
+		unsigned cpus = uv_available_parallelism();
+		threads = cpus > 1 ? cpus - 1 : 1;
+	}
+	char value[16];
+	snprintf(value, sizeof(value), "%u", threads);
+	setenv("UV_THREADPOOL_SIZE", value, 1);
+	return threads;
+}
+
 static int start(struct app *app)
 {
 	struct buf errors = {0};
@@ -1387,6 +1409,7 @@ static int start(struct app *app)
 	}
 	buf_free(&errors);
 	log_set_level(app->options->verbose ? LOG_LEVEL_DEBUG : app->config->log_level);
+	unsigned threads = size_thread_pool(app->config);
 
 	struct dict_loader loader;
 	dict_loader_start(&loader, app->config);
@@ -1499,7 +1522,8 @@ static int start(struct app *app)
 	uint64_t watchdog_ms = notify_watchdog_usec() / 1000;
 	if (watchdog_ms > 0)
 		uv_timer_start(&app->watchdog_timer, on_watchdog, watchdog_ms / 2, watchdog_ms / 2);
-	log_notice("started: %zu feeds, database %s", app->feed_count, app->config->database);
+	log_notice("started: %zu feeds, database %s, %u coding thread%s", app->feed_count,
+		app->config->database, threads, threads == 1 ? "" : "s");
 	notify_send("READY=1");
 	send_status(app);
 	return 0;

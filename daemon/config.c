@@ -14,6 +14,7 @@
 
 #define DEFAULT_USER_AGENT "geotrack/" GEOTRACK_VERSION " (+https://github.com/geotrack/geotrack)"
 #define MAX_LINE 8192
+#define MAX_CODER_THREADS 256 /* libuv's pool takes up to 1024 */
 
 /* One file being read: where messages point, and the directory relative paths use. */
 struct source {
@@ -193,6 +194,14 @@ static void set_size(struct source *src, const char *key, const char *value, siz
 		*slot = bytes;
 }
 
+static void set_coder_threads(struct config *cfg, struct source *src, const char *value)
+{
+	if (strcmp(value, "auto") == 0)
+		cfg->coder_threads = 0;
+	else if (parse_count(value, 1, MAX_CODER_THREADS, &cfg->coder_threads) < 0)
+		complain(src, "threads must be auto or a number from 1 to %d", MAX_CODER_THREADS);
+}
+
 static void apply_fetch_setting(struct config *cfg, struct source *src, const char *key,
 	const char *value)
 {
@@ -287,6 +296,8 @@ static void apply_setting(struct config *cfg, struct source *src, const char *se
 			path_list_add(&cfg->verbs, resolve_path(src, value));
 		else if (strcmp(key, "discards") == 0)
 			path_list_add(&cfg->discards, resolve_path(src, value));
+		else if (strcmp(key, "threads") == 0)
+			set_coder_threads(cfg, src, value);
 		else
 			complain(src, "unknown key '%s' in [coder]", key);
 	}

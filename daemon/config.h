@@ -55,6 +55,7 @@ struct config {
 	unsigned dead_after_s;  /* failing this long marks a feed dead */
 	unsigned dead_interval_s; /* how often a dead feed is still tried */
 	unsigned fetch_log_rows; /* fetch_log rows kept per feed */
+	unsigned coder_threads; /* threads that parse and code documents; 0: CPUs less one */
 	struct path_list dictionary_dirs; /* every *.actors, *.agents, *.verbs, *.discards inside */
 	struct path_list actors;
 	struct path_list agents;

@@ -4,7 +4,9 @@
 What systemd (and so the user) sees: READY=1 only once the feeds are scheduled; a SIGHUP
 that adds a feed is announced as RELOADING=1 then READY=1 and the new feed is polled; a
 SIGHUP with a broken config names file and line in the log and the daemon keeps running
-on the old one; the watchdog is pinged; SIGTERM sends STOPPING=1 and exits 0.
+on the old one; the watchdog is pinged; SIGTERM sends STOPPING=1 and exits 0. The
+process runs the loop and as many coding threads as [coder] threads asks for (a reload
+cannot change that, and says so).
 """
 import os
 import re
@@ -76,7 +78,8 @@ def main(binary):
     notify_path = os.path.join(work, 'notify.sock')
     notes = Notifications(notify_path)
     log = open(os.path.join(work, 'daemon.log'), 'w+')
-    conf = write_config(work, [server.url('feeds/world-rss.xml')])
+    conf = write_config(work, [server.url('feeds/world-rss.xml')],
+                        extra='[coder]\nthreads = 3\n')
     # stderr is a file here; naming it in JOURNAL_STREAM is how systemd tells a service
     # that its stderr goes to the journal.
     st = os.fstat(log.fileno())
@@ -98,6 +101,10 @@ def main(binary):
              '\n'.join(lines))
         t.ok(all(re.match(r'<[0-7]>', l) for l in lines),
              'and so does every other line', '\n'.join(lines))
+        t.ok(len(started) == 1 and started[0].endswith(', 3 coding threads'),
+             'the start-up line says how many threads code', started)
+        tasks = sorted(os.listdir('/proc/%d/task' % proc.pid))
+        t.eq(len(tasks), 4, 'the process runs the loop and the 3 coding threads asked for')
         status = notes.wait_for('WATCHDOG=1', timeout=5)
         t.ok(status is not None, 'the watchdog is pinged at half of WATCHDOG_USEC')
 
@@ -121,9 +128,13 @@ def main(binary):
         # A reload that removes a feed and shortens the other's interval (30m in the
         # list before; now the config's default, 1 s).
         write(os.path.join(work, 'feeds.list'), server.url('feeds/diplomacy-atom.xml') + '\n')
-        write(conf, open(conf).read() + '[fetch]\ninterval = 1s\n')
+        write(conf, open(conf).read() + '[fetch]\ninterval = 1s\n[coder]\nthreads = 1\n')
         proc.send_signal(signal.SIGHUP)
         t.ok(notes.wait_for('READY=1') is not None, 'a reload that removes a feed ends in READY=1')
+        log.seek(0)
+        t.ok('threads changed; it takes effect at the next restart' in log.read(),
+             'a reload that changes [coder] threads says it waits for a restart')
+        t.eq(len(os.listdir('/proc/%d/task' % proc.pid)), 4, 'and the pool keeps its 3 threads')
         time.sleep(0.5)
         before = len(server.requests())
         time.sleep(3.5)

@@ -32,7 +32,8 @@ static void test_valid(void)
 					   "retain_days = 90\n"
 					   "[fetch]\ninterval = 10m\nconcurrency = 4\n"
 					   "user_agent = test-agent\n"
-					   "[coder]\nactors = a.actors\nactors = /abs/b.actors\n");
+					   "[coder]\nactors = a.actors\nactors = /abs/b.actors\n"
+					   "threads = 3\n");
 	struct config *cfg = NULL;
 	struct buf errors = {0};
 	is_int(config_load(conf, &cfg, &errors), 0, "a valid config loads");
@@ -52,6 +53,7 @@ static void test_valid(void)
 	is_str(cfg->database, want_db, "relative database path resolves against the config dir");
 	is_int(cfg->actors.count, 2, "repeatable dictionary keys accumulate");
 	is_str(cfg->actors.paths[1], "/abs/b.actors", "absolute paths stay as written");
+	is_int(cfg->coder_threads, 3, "coding threads from [coder]");
 	free(want_db);
 	config_free(cfg);
 	buf_free(&errors);
@@ -68,7 +70,8 @@ static void test_errors_name_file_and_line(void)
 	char *conf = write_file("bad.conf", "[daemon]\ndatabase = geo.db\nfeeds = bad.list\n"
 					    "[fetch]\nintervall = 10m\nconcurrency = many\n"
 					    "[weird]\nkey = value\n"
-					    "[daemon]\nretain_days = a month\n");
+					    "[daemon]\nretain_days = a month\n"
+					    "[coder]\nthreads = 0\n");
 	struct config *cfg = NULL;
 	struct buf errors = {0};
 	is_int(config_load(conf, &cfg, &errors), -EINVAL, "an invalid config is rejected");
@@ -80,6 +83,8 @@ static void test_errors_name_file_and_line(void)
 	ok(strstr(e, "bad.conf:7: unknown section [weird]") != NULL, "unknown section");
 	ok(strstr(e, "bad.conf:10: retain_days must be a number of days") != NULL,
 		"retain_days must be a number");
+	ok(strstr(e, "bad.conf:12: threads must be auto or a number from 1 to 256") != NULL,
+		"threads must be auto or at least 1");
 	ok(strstr(e, "bad.list:2: 'ftp://example.org/feed' is not an http") != NULL,
 		"feed list: unsupported scheme");
 	ok(strstr(e, "bad.list:3: feed already listed on line 1") != NULL,
@@ -101,6 +106,7 @@ static void test_retention_default(void)
 	struct buf errors = {0};
 	is_int(config_load(conf, &cfg, &errors), 0, "a config without retain_days loads");
 	ok(cfg && cfg->retain_days == 0, "and keeps articles forever");
+	ok(cfg && cfg->coder_threads == 0, "and sizes the coding threads by the CPUs (auto)");
 	config_free(cfg);
 	buf_free(&errors);
 	free(conf);
