@@ -125,10 +125,12 @@ struct app {
 	double busy_at_last_response;   /* busy_seconds then */
 	/* The loop idle with no transfer in flight while the pool still parses: time the
 	 * fetcher waits for the parser (responses held count against `concurrency`), a part
-	 * of fetch time. Measured between the loop's prepare and check phases. */
+	 * of fetch time. Between the loop's prepare and check phases it polls for events and
+	 * runs their callbacks (the stores among them), so the wait is libuv's own count of
+	 * the time spent blocked in the poll (UV_METRICS_IDLE_TIME). */
 	uv_prepare_t idle_begin;
 	uv_check_t idle_end;
-	double idle_since;
+	uint64_t idle_ns_before; /* uv_metrics_idle_time() at the prepare phase */
 	bool idle_for_pool;
 	double pool_wait_seconds;
 	double pool_wait_at_last_response;
@@ -1313,7 +1315,7 @@ static void log_cycle_summary(const struct app *app)
 static void on_idle_begin(uv_prepare_t *handle)
 {
 	struct app *app = handle->data;
-	app->idle_since = monotonic_seconds();
+	app->idle_ns_before = uv_metrics_idle_time(&app->loop);
 	app->idle_for_pool = app->fetch && app->jobs > 0 && fetch_in_flight(app->fetch) == 0;
 }
 
@@ -1321,7 +1323,8 @@ static void on_idle_end(uv_check_t *handle)
 {
 	struct app *app = handle->data;
 	if (app->idle_for_pool)
-		app->pool_wait_seconds += monotonic_seconds() - app->idle_since;
+		app->pool_wait_seconds +=
+			(double)(uv_metrics_idle_time(&app->loop) - app->idle_ns_before) / 1e9;
 	app->idle_for_pool = false;
 }
 
@@ -1473,6 +1476,7 @@ static int start(struct app *app)
 		return r;
 
 	if (app->options->once) {
+		uv_loop_configure(&app->loop, UV_METRICS_IDLE_TIME);
 		uv_prepare_init(&app->loop, &app->idle_begin);
 		app->idle_begin.data = app;
 		uv_prepare_start(&app->idle_begin, on_idle_begin);
