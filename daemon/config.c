@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 #define DEFAULT_USER_AGENT "geotrack/" GEOTRACK_VERSION " (+https://github.com/geotrack/geotrack)"
@@ -414,6 +415,7 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 {
 	char line[MAX_LINE];
 	size_t cap = 0;
+	struct strmap listed = {0}; /* URL -> index in cfg->feeds */
 	int r;
 	while ((r = read_line(f, line, sizeof(line), src)) != 0) {
 		if (r < 0)
@@ -452,11 +454,10 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 			complain(src, "expected key=value or key=\"value\" after the URL");
 			ok = 0;
 		}
-		for (size_t i = 0; ok && i < cfg->feed_count; i++) {
-			if (strcmp(cfg->feeds[i].url, url) == 0) {
-				complain(src, "feed already listed on line %u", cfg->feeds[i].line);
-				ok = 0;
-			}
+		size_t first = strmap_get(&listed, url);
+		if (ok && first != STRMAP_NONE) {
+			complain(src, "feed already listed on line %u", cfg->feeds[first].line);
+			ok = 0;
 		}
 		if (!ok) {
 			free(feed.title);
@@ -464,8 +465,10 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 		}
 		feed.url = xstrdup(url);
 		cfg->feeds = xgrow(cfg->feeds, &cap, cfg->feed_count + 1, sizeof(*cfg->feeds));
+		strmap_put(&listed, feed.url, cfg->feed_count);
 		cfg->feeds[cfg->feed_count++] = feed;
 	}
+	strmap_free(&listed);
 	return 0;
 }
 
