@@ -1125,6 +1125,7 @@ static struct fetch_options fetch_options_of(const struct config *config)
 		.max_header_bytes = config->max_header_bytes,
 		.max_retry_after_s = config->max_retry_after_s,
 		.user_agent = config->user_agent,
+		.ca_file = config->ca_file,
 	};
 	return fo;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "strmap.h"
@@ -203,6 +204,18 @@ static void set_coder_threads(struct config *cfg, struct source *src, const char
 		complain(src, "threads must be auto or a number from 1 to %d", MAX_CODER_THREADS);
 }
 
+/* Checked here so a wrong path is a config error, not every https feed failing later. */
+static void set_ca_file(struct config *cfg, struct source *src, const char *value)
+{
+	char *path = resolve_path(src, value);
+	if (access(path, R_OK) != 0) {
+		complain(src, "ca_file: cannot read %s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	set_string(&cfg->ca_file, path);
+}
+
 static void apply_fetch_setting(struct config *cfg, struct source *src, const char *key,
 	const char *value)
 {
@@ -236,6 +249,8 @@ static void apply_fetch_setting(struct config *cfg, struct source *src, const ch
 	} else if (strcmp(key, "max_header") == 0) {
 		set_size(src, key, value, 1024, 16UL * 1024 * 1024, "1k to 16M (e.g. 64k)",
 			&cfg->max_header_bytes);
+	} else if (strcmp(key, "ca_file") == 0) {
+		set_ca_file(cfg, src, value);
 	} else if (strcmp(key, "user_agent") == 0) {
 		if (value[0] == '\0')
 			complain(src, "user_agent must not be empty");
@@ -551,6 +566,7 @@ void config_free(struct config *config)
 	free(config->database);
 	free(config->feeds_path);
 	free(config->user_agent);
+	free(config->ca_file);
 	path_list_free(&config->dictionary_dirs);
 	path_list_free(&config->actors);
 	path_list_free(&config->agents);

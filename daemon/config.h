@@ -49,6 +49,7 @@ struct config {
 	size_t max_body_bytes;  /* decoded body cap */
 	size_t max_header_bytes; /* all response headers of one transfer */
 	char *user_agent;
+	char *ca_file;          /* PEM certificate authorities for https; NULL: the system's */
 	unsigned max_ttl_s;     /* cap on <ttl>, Cache-Control max-age, Expires as interval floors */
 	unsigned max_retry_after_s; /* cap on a server's Retry-After */
 	unsigned max_backoff_s; /* cap on the exponential backoff of a failing feed */

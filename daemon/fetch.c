@@ -103,6 +103,7 @@ struct fetch {
 	uv_timer_t host_timer; /* the earliest host deadline in the wake heap */
 	struct fetch_options options;
 	char *user_agent;
+	char *ca_file;
 	/* Hosts by name: a chained hash table, doubled when it fills. */
 	struct host **buckets;
 	size_t bucket_count;
@@ -150,6 +151,7 @@ static void handle_closed(struct fetch *fetch)
 	free(fetch->heap);
 	free(fetch->buckets);
 	free(fetch->user_agent);
+	free(fetch->ca_file);
 	free(fetch);
 	if (closed)
 		closed(ctx);
@@ -669,6 +671,8 @@ static int start_transfer(struct fetch *fetch, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, fetch->user_agent);
+	if (fetch->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, fetch->ca_file);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, is_file ? "file" : "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
@@ -829,10 +833,14 @@ static void on_kick(uv_timer_t *timer)
 void fetch_set_options(struct fetch *fetch, const struct fetch_options *options)
 {
 	char *user_agent = xstrdup(options->user_agent ? options->user_agent : "geotrack");
+	char *ca_file = options->ca_file ? xstrdup(options->ca_file) : NULL;
 	free(fetch->user_agent);
+	free(fetch->ca_file);
 	fetch->user_agent = user_agent;
+	fetch->ca_file = ca_file;
 	fetch->options = *options;
 	fetch->options.user_agent = user_agent;
+	fetch->options.ca_file = ca_file;
 	if (fetch->options.concurrency == 0)
 		fetch->options.concurrency = 1;
 	if (fetch->options.per_host == 0)
@@ -857,6 +865,7 @@ struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options)
 	fetch->multi = curl_multi_init();
 	if (!fetch->multi) {
 		free(fetch->user_agent);
+		free(fetch->ca_file);
 		free(fetch);
 		return NULL;
 	}

@@ -39,6 +39,7 @@ struct fetch_options {
 	size_t max_header_bytes;    /* all response headers of a transfer, redirects included */
 	unsigned max_retry_after_s; /* Retry-After values are clamped to this */
 	const char *user_agent;     /* copied */
+	const char *ca_file;        /* copied; NULL: the system's certificate authorities */
 };
 
 struct fetch_request {

@@ -4,7 +4,7 @@
 Used by the integration tests and by scripts/demo. It prints "PORT <n>" on its first
 line of output once it listens (pass --port 0 for any free port), and with --log FILE it
 appends one JSON object per request (method, path, headers) so a test can check what the
-daemon sent.
+daemon sent. With --tls CERT KEY it speaks HTTPS with that certificate (PEM files).
 
 Each log entry also has the arrival time, the Host header, and how many requests were in
 flight (in all, and for that Host) when it arrived, so a test can check spacing and limits.
@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -273,8 +274,17 @@ def main():
     parser.add_argument('--root', required=True, help='directory of feed files')
     parser.add_argument('--port', type=int, default=0)
     parser.add_argument('--log', help='append one JSON line per request here')
+    parser.add_argument('--tls', nargs=2, metavar=('CERT', 'KEY'),
+                        help='serve HTTPS with this certificate and key (PEM)')
     args = parser.parse_args()
     server = Server(('127.0.0.1', args.port), Handler)
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls[0], args.tls[1])
+        # The handshake happens in the request's thread, so a client that fails it (an
+        # unknown certificate authority) does not hold up the others.
+        server.socket = context.wrap_socket(server.socket, server_side=True,
+                                            do_handshake_on_connect=False)
     server.root = args.root
     server.log_path = args.log
     print('PORT %d' % server.server_address[1], flush=True)

@@ -41,12 +41,16 @@ class Tap:
 class FeedServer:
     """tests/feedserver.py on a free port of 127.0.0.1."""
 
-    def __init__(self, root, log_path=None, quiet=False):
-        """quiet: drop the server's stderr (tracebacks of clients killed mid-request)."""
+    def __init__(self, root, log_path=None, quiet=False, tls=None):
+        """quiet: drop the server's stderr (tracebacks of clients killed mid-request);
+        tls: (certificate, key) PEM paths to serve HTTPS with."""
         cmd = [sys.executable, os.path.join(SOURCE_ROOT, 'tests', 'feedserver.py'),
                '--root', root, '--port', '0']
         if log_path:
             cmd += ['--log', log_path]
+        if tls:
+            cmd += ['--tls', tls[0], tls[1]]
+        self.scheme = 'https' if tls else 'http'
         self.log_path = log_path
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
                                      stderr=subprocess.DEVNULL if quiet else None)
@@ -56,7 +60,7 @@ class FeedServer:
         self.port = int(line.split()[1])
 
     def url(self, path):
-        return 'http://127.0.0.1:%d/%s' % (self.port, path.lstrip('/'))
+        return '%s://127.0.0.1:%d/%s' % (self.scheme, self.port, path.lstrip('/'))
 
     def requests(self):
         import json

@@ -8,9 +8,10 @@ stderr. Limits are set small in each case's config so nothing waits for real min
 """
 import os
 import socket
+import subprocess
 import sys
 
-from harness import CaseRunner, Tap, sql, sql_value
+from harness import CaseRunner, FeedServer, Tap, geotrackd, sql, sql_value
 
 TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>TTL test</title><link>http://example.org/</link>
@@ -299,6 +300,80 @@ class Cases(CaseRunner):
         t.ok(len(lines) == 1 and 'blocks automated clients' in lines[0],
              'one log line says the site blocks automated clients', run.stderr)
 
+    def make_certificates(self):
+        """A test certificate authority and two server certificates it signed: one for
+        127.0.0.1, one for another name. Returns their paths by name."""
+        d = os.path.join(self.work, 'tls')
+        os.mkdir(d)
+        paths = {n: os.path.join(d, n) for n in ('ca.pem', 'ca.key', 'ip.pem', 'ip.key',
+                                                   'name.pem', 'name.key')}
+        ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+        subprocess.run(['openssl', 'req', '-x509'] + ec +
+                       ['-keyout', paths['ca.key'], '-out', paths['ca.pem'], '-days', '2',
+                        '-subj', '/CN=geotrack test CA'], check=True, capture_output=True)
+        for leaf, alt in (('ip', 'IP:127.0.0.1'), ('name', 'DNS:feeds.example.org')):
+            csr = os.path.join(d, leaf + '.csr')
+            ext = os.path.join(d, leaf + '.ext')
+            with open(ext, 'w') as f:
+                f.write('subjectAltName=%s\n' % alt)
+            subprocess.run(['openssl', 'req', '-new'] + ec +
+                           ['-keyout', paths[leaf + '.key'], '-out', csr,
+                            '-subj', '/CN=geotrack test server'], check=True, capture_output=True)
+            subprocess.run(['openssl', 'x509', '-req', '-in', csr, '-CA', paths['ca.pem'],
+                            '-CAkey', paths['ca.key'], '-CAcreateserial', '-days', '2',
+                            '-extfile', ext, '-out', paths[leaf + '.pem']],
+                           check=True, capture_output=True)
+        return paths
+
+    def https(self):
+        t = self.t
+        tls = self.make_certificates()
+        log = os.path.join(self.work, 'tls-requests.log')
+        good = FeedServer(self.root, log, quiet=True, tls=(tls['ip.pem'], tls['ip.key']))
+        wrong_name = FeedServer(self.root, log, quiet=True,
+                                tls=(tls['name.pem'], tls['name.key']))
+        try:
+            url = good.url('feeds/world-rss.xml')
+            conf, db = self.fresh([url])
+            run = geotrackd(self.binary, ['--once', '-c', conf])
+            error = self.feed(db, 'last_error', url) or ''
+            t.ok(run.returncode == 1 and 'certificate' in error.lower(),
+                 'https: a server whose certificate authority is not trusted fails, and '
+                 'last_error says it was the certificate', (run.returncode, error))
+            t.eq(good.requests(), [], 'and no request was sent over that connection')
+            t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '0', 'nothing is stored')
+            t.ok(url in run.stderr and 'certificate' in run.stderr.lower(),
+                 'the log names the feed and the certificate problem', run.stderr)
+
+            conf, db = self.fresh([url], 'ca_file = %s\n' % tls['ca.pem'])
+            run = geotrackd(self.binary, ['--once', '-c', conf])
+            t.eq(run.returncode, 0, 'with ca_file naming that authority the poll succeeds',)
+            t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5',
+                 'and the feed is stored as over http')
+            seen = good.requests()
+            t.ok(len(seen) == 1 and seen[0]['path'] == '/feeds/world-rss.xml' and
+                 seen[0]['headers'].get('user-agent', '').startswith('geotrack/'),
+                 'the server saw one request, with our User-Agent', seen)
+
+            other = wrong_name.url('feeds/world-rss.xml')
+            conf, db = self.fresh([other], 'ca_file = %s\n' % tls['ca.pem'])
+            run = geotrackd(self.binary, ['--once', '-c', conf])
+            error = self.feed(db, 'last_error', other) or ''
+            t.ok(run.returncode == 1 and '127.0.0.1' in error,
+                 'a trusted certificate for another name fails, and the error names the '
+                 'host asked for', (run.returncode, error))
+            t.eq(len(good.requests()), 1, 'and reaches no server either')
+        finally:
+            good.stop()
+            wrong_name.stop()
+
+        conf, _ = self.fresh([self.url('feeds/world-rss.xml')],
+                             'ca_file = no-such-ca.pem\n')
+        run = geotrackd(self.binary, ['--check-config', '-c', conf])
+        t.ok(run.returncode != 0 and 'ca_file: cannot read' in run.stderr and
+             'no-such-ca.pem' in run.stderr,
+             'a ca_file that cannot be read is a config error naming the file', run.stderr)
+
     def freshness(self):
         t = self.t
         # diplomacy-atom.xml has no <ttl> of its own.
@@ -341,7 +416,8 @@ def main(binary):
     try:
         for case in (cases.conditional_get, cases.same_body, cases.gzip_and_bomb,
                      cases.redirects, cases.rate_limits, cases.gone, cases.slow_servers,
-                     cases.caps, cases.broken_responses, cases.freshness, cases.bounded_log):
+                     cases.caps, cases.broken_responses, cases.https, cases.freshness,
+                     cases.bounded_log):
             print('# ' + case.__name__)
             case()
     finally:

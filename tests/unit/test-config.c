@@ -121,7 +121,8 @@ static void test_fetch_keys(void)
 					      "max_redirects = 3\nmax_header = 32k\nmax_ttl = 2h\n"
 					      "max_retry_after = 1h\nmax_backoff = 3h\n"
 					      "dead_after = 3d\ndead_interval = 12h\n"
-					      "fetch_log_rows = 7\n");
+					      "fetch_log_rows = 7\nca_file = ca.pem\n");
+	char *ca = write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
 	struct config *cfg = NULL;
 	struct buf errors = {0};
 	is_int(config_load(conf, &cfg, &errors), 0, "every [fetch] key is accepted");
@@ -138,16 +139,19 @@ static void test_fetch_keys(void)
 		is_int(cfg->dead_after_s, 3 * 86400, "dead_after 3d");
 		is_int(cfg->dead_interval_s, 12 * 3600, "dead_interval 12h");
 		is_int(cfg->fetch_log_rows, 7, "fetch_log_rows");
+		is_str(cfg->ca_file, ca, "ca_file resolves against the config's directory");
 	}
 	config_free(cfg);
 	buf_free(&errors);
 	free(conf);
+	free(ca);
 
 	conf = write_file("defaults.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n");
 	cfg = NULL;
 	is_int(config_load(conf, &cfg, NULL), 0, "a config without [fetch] loads");
 	if (cfg) {
 		is_int(cfg->per_host, 2, "per_host defaults to 2");
+		ok(cfg->ca_file == NULL, "https is verified against the system's authorities by default");
 		is_int(cfg->host_spacing_ms, 1000, "host_spacing defaults to 1s");
 		is_int(cfg->max_redirects, 5, "max_redirects defaults to 5");
 		is_int(cfg->low_speed_limit, 100, "low_speed_limit defaults to 100 bytes/s");
