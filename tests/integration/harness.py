@@ -11,6 +11,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
 
+# The daemon, through libcurl, sends requests through the proxy these name; the tests'
+# servers are all on 127.0.0.1, so a developer's proxy settings must not reach them.
+# A test of proxies passes its own.
+for _name in ('http_proxy', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY',
+              'no_proxy', 'NO_PROXY'):
+    os.environ.pop(_name, None)
+
 
 class Tap:
     def __init__(self):

@@ -374,6 +374,23 @@ class Cases(CaseRunner):
              'no-such-ca.pem' in run.stderr,
              'a ca_file that cannot be read is a config error naming the file', run.stderr)
 
+    def proxy(self):
+        t = self.t
+        # A name that never resolves: only a proxy can fetch it. The test server serves
+        # a request in absolute form (GET http://host/path) as a forward proxy would.
+        url = 'http://feeds.example.invalid/feeds/world-rss.xml'
+        conf, db = self.fresh([url])
+        env = dict(os.environ, http_proxy='http://127.0.0.1:%d' % self.server.port)
+        before = len(self.server.requests())
+        run = geotrackd(self.binary, ['--once', '-c', conf], env=env)
+        seen = self.server.requests()[before:]
+        t.eq(run.returncode, 0, 'proxy: with http_proxy set, a feed is fetched through it')
+        t.ok(len(seen) == 1 and seen[0]['path'] == url and
+             seen[0]['host'] == 'feeds.example.invalid',
+             'the proxy got the request for the feed\'s own URL and host', seen)
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5', 'and the feed is stored')
+        t.eq(self.feed(db, 'url', url), url, 'under its own URL, not the proxy\'s')
+
     def freshness(self):
         t = self.t
         # diplomacy-atom.xml has no <ttl> of its own.
@@ -416,8 +433,8 @@ def main(binary):
     try:
         for case in (cases.conditional_get, cases.same_body, cases.gzip_and_bomb,
                      cases.redirects, cases.rate_limits, cases.gone, cases.slow_servers,
-                     cases.caps, cases.broken_responses, cases.https, cases.freshness,
-                     cases.bounded_log):
+                     cases.caps, cases.broken_responses, cases.https, cases.proxy,
+                     cases.freshness, cases.bounded_log):
             print('# ' + case.__name__)
             case()
     finally:
