@@ -676,6 +676,13 @@ static int start_transfer(struct fetch *fetch, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, is_file ? "file" : "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	/* Some sites answer a first visit with a redirect that sets a cookie and let only a
+	 * request carrying it through: without a cookie engine that is a redirect loop. The
+	 * cookies live in memory for this transfer's redirects alone (a reused handle keeps
+	 * its cookies, so they are erased first); max_header_bytes bounds how many a server
+	 * can set. */
+	curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	curl_easy_setopt(e, CURLOPT_COOKIELIST, "ALL");
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)o->max_redirects);
 	/* "" offers every encoding this libcurl decodes (gzip, deflate, br, zstd...). */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");

@@ -30,6 +30,8 @@ Routes:
   /reset                reads the request, then resets the connection
   /challenge            Cloudflare's "Just a moment..." page, 403, cf-mitigated: challenge
   /html                 an HTML page where a feed was expected
+  /cookie-gate/NAME     the file when the request carries the cookie gate=passed; else a
+                        302 to itself that sets it (what some sites' bot checks do)
 """
 import argparse
 import email.utils
@@ -152,6 +154,16 @@ class Handler(BaseHTTPRequestHandler):
         def number(name, default):
             return int(query[name][0]) if name in query else default
 
+        if route == 'cookie-gate' and len(parts) >= 2:
+            if 'gate=passed' not in self.headers.get('Cookie', ''):
+                self.send_response(302)
+                self.send_header('Location', url.path)
+                self.send_header('Set-Cookie', 'gate=passed; Path=/')
+                self.send_header('Content-Length', '0')
+                self.landed()
+                self.end_headers()
+                return
+            route = 'nocache'
         if route in ('feeds', 'nocache', 'gzip', 'cache', 'slow', 'headers') and len(parts) >= 2:
             body, mtime = self.read_feed(parts[1])
             if body is None:

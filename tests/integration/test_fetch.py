@@ -374,6 +374,36 @@ class Cases(CaseRunner):
              'no-such-ca.pem' in run.stderr,
              'a ca_file that cannot be read is a config error naming the file', run.stderr)
 
+    def cookies(self):
+        t = self.t
+        gated = self.url('cookie-gate/world-rss.xml')
+        plain = self.url('nocache/diplomacy-atom.xml')
+        # One transfer at a time, so the second feed's request reuses the first's handle
+        # (finished handles are kept for the next transfer): a cookie left in it would go
+        # along.
+        conf, db = self.fresh([gated, plain], 'concurrency = 1\ninterval = 1s\n')
+        run, seen = self.once(conf)
+        t.eq(run.returncode, 0, 'cookies: a feed behind a redirect that sets a cookie is fetched')
+        gate = [r for r in seen if r['path'].startswith('/cookie-gate/')]
+        t.ok(len(gate) == 2 and 'cookie' not in gate[0]['headers'] and
+             gate[1]['headers'].get('cookie') == 'gate=passed',
+             'the redirect is followed with the cookie it set, once', gate)
+        t.eq(sql_value(db, "SELECT count(*) FROM articles a JOIN feeds f ON f.id = a.feed_id "
+                           "WHERE f.url = '%s'" % gated), '5', 'and its items are stored')
+        others = [r for r in seen if not r['path'].startswith('/cookie-gate/')]
+        t.ok(len(others) == 1 and seen.index(others[0]) == 2 and
+             'cookie' not in others[0]['headers'],
+             'the next feed on that host, fetched after it, is not sent the cookie', seen)
+        # The daemon polls both every second on the same handles: each poll of the gated
+        # feed starts without the cookie and is let through after the redirect.
+        _, seen = self.daemon(conf, 3.5)
+        gate = [r for r in seen if r['path'].startswith('/cookie-gate/')]
+        firsts = gate[0::2]
+        t.ok(len(gate) >= 4 and all('cookie' not in r['headers'] for r in firsts) and
+             all(r['headers'].get('cookie') == 'gate=passed' for r in gate[1::2]),
+             'and in the daemon every poll starts without it: no cookie outlives its '
+             'transfer', gate)
+
     def proxy(self):
         t = self.t
         # A name that never resolves: only a proxy can fetch it. The test server serves
@@ -433,7 +463,8 @@ def main(binary):
     try:
         for case in (cases.conditional_get, cases.same_body, cases.gzip_and_bomb,
                      cases.redirects, cases.rate_limits, cases.gone, cases.slow_servers,
-                     cases.caps, cases.broken_responses, cases.https, cases.proxy,
+                     cases.caps, cases.broken_responses, cases.https, cases.cookies,
+                     cases.proxy,
                      cases.freshness, cases.bounded_log):
             print('# ' + case.__name__)
             case()
