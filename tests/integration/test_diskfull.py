@@ -10,11 +10,13 @@ namespace (as root); where that is not allowed, the test is skipped.
 
 Then the same with `--once` on three feeds, whose fetches the daemon commits together:
 the commit that finds the disk full loses all three, the run says so, exits 1 and leaves
-the database as it was; the next run, with room, stores every new article of each.
+the database as it was but for the fetches it did not report lost (at full speed, none);
+the next run, with room, stores every new article of each.
 """
 import datetime
 import email.utils
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -150,8 +152,15 @@ def once_batch(t, binary, work, disk, feeds_dir, server):
     t.ok('disk is full' in run.stderr and 'not stored' in run.stderr,
          'and says the fetches were not stored', run.stderr)
     t.eq(sql_value(db, 'PRAGMA integrity_check'), 'ok', 'the database is whole')
-    t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '60',
-         'it holds the 60 articles of the first run and none of the failed one')
+    # The three fetches share a commit when they finish within the batch's 100 ms, as
+    # they do at full speed; on a slower build (sanitizers) the first may be committed
+    # alone, before the disk fills, and then the run reports only the others as failed.
+    found = re.search(r'cycle: 3 feeds in .* (\d) not fetched', run.stderr)
+    failed = int(found.group(1)) if found else 0
+    t.ok(failed >= 1, 'the cycle line counts the lost fetches as not fetched', run.stderr)
+    t.eq(sql_value(db, 'SELECT count(*) FROM articles'), str(60 + 150 * (3 - failed)),
+         'it holds the 60 articles of the first run, plus the 150 new ones of each fetch '
+         'the run did not report lost (%d of 3 lost)' % failed)
 
     os.unlink(filler)
     run = subprocess.run([binary, '--once', '-c', conf], capture_output=True, text=True,
