@@ -535,7 +535,7 @@ static uint64_t feed_failed(struct app_feed *feed, const struct fetch_response *
 {
 	struct app *app = feed->app;
 	char url[200], why[300], when[40], span[32];
-	log_quote(feed->url, url, sizeof(url));
+	log_url(feed->url, url, sizeof(url));
 	log_quote(reason, why, sizeof(why));
 	app->fetches_failed++;
 	feed->consecutive_failures++;
@@ -567,7 +567,7 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 {
 	struct app *app = feed->app;
 	char url[200];
-	log_quote(feed->url, url, sizeof(url));
+	log_url(feed->url, url, sizeof(url));
 	app->fetches_ok++;
 	app->events_stored += stats->events;
 	if (feed->health == STORE_FEED_DEAD)
@@ -582,7 +582,7 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 	if (res->permanent_url && strcmp(res->permanent_url, feed->fetch_url) != 0) {
 		char to[200];
 		log_notice("%s: moved permanently to %s; polling the new URL from now on (update "
-			   "the feed list)", url, log_quote(res->permanent_url, to, sizeof(to)));
+			   "the feed list)", url, log_url(res->permanent_url, to, sizeof(to)));
 		replace(&feed->fetch_url, res->permanent_url);
 	}
 	if (res->http_status == 304)
@@ -697,7 +697,7 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 	int64_t now = now_seconds();
 	char reason[400];
 	char url[200];
-	log_quote(feed->url, url, sizeof(url));
+	log_url(feed->url, url, sizeof(url));
 	struct store_fetch_log_entry entry = {
 		.feed_id = feed->id,
 		.time = now,
@@ -849,7 +849,7 @@ static void poll_feed(struct app_feed *feed)
 		free(request->url);
 		free(request);
 		char url[200];
-		log_err("%s: %s", log_quote(feed->url, url, sizeof(url)), strerror(-r));
+		log_err("%s: %s", log_url(feed->url, url, sizeof(url)), strerror(-r));
 		if (feed->app->options->once) {
 			feed->app->once_failed++;
 			if (--feed->app->once_remaining == 0)
@@ -1490,7 +1490,7 @@ static int start(struct app *app)
 		for (size_t i = 0; i < app->feed_count; i++) {
 			struct app_feed *feed = app->feeds[i];
 			char url[200], when[40];
-			log_quote(feed->url, url, sizeof(url));
+			log_url(feed->url, url, sizeof(url));
 			/* --once polls every feed, except where the server said not to: a 410,
 			 * or a 429/503 whose wait (Retry-After, else the backoff) is not over, so
 			 * a cron job running --once is as polite as the daemon. */
@@ -1521,7 +1521,7 @@ static int start(struct app *app)
 			continue;
 		char url[200];
 		log_notice("%s: gone (HTTP 410 earlier): not polled; remove it from the feed list",
-			log_quote(feed->url, url, sizeof(url)));
+			log_url(feed->url, url, sizeof(url)));
 	}
 	if (!uv_is_active((uv_handle_t *)&app->maintenance_timer))
 		uv_timer_start(&app->maintenance_timer, on_maintenance, MAINTENANCE_MS, MAINTENANCE_MS);

@@ -98,6 +98,26 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	}
 }
 
+const char *log_url(const char *url, char *out, size_t out_size)
+{
+	const char *authority = url ? strstr(url, "://") : NULL;
+	if (!authority)
+		return log_quote(url, out, out_size);
+	authority += 3;
+	size_t authority_len = strcspn(authority, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < authority_len; i++)
+		if (authority[i] == '@')
+			at = authority + i;
+	const char *colon = at ? memchr(authority, ':', (size_t)(at - authority)) : NULL;
+	if (!colon)
+		return log_quote(url, out, out_size);
+	/* scheme://user: + *** + @rest; cut like log_quote when long. */
+	char redacted[2048];
+	snprintf(redacted, sizeof(redacted), "%.*s***%s", (int)(colon + 1 - url), url, at);
+	return log_quote(redacted, out, out_size);
+}
+
 const char *log_quote(const char *s, char *out, size_t out_size)
 {
 	if (out_size == 0)

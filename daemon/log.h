@@ -42,4 +42,11 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  */
 const char *log_quote(const char *s, char *out, size_t out_size);
 
+/*
+ * log_quote() for a URL, with the password of its user information, if any, written as
+ * "***": a feed list may hold https://reader:secret@host/feed, and the log is read by
+ * more people than the feed list.
+ */
+const char *log_url(const char *url, char *out, size_t out_size);
+
 #endif

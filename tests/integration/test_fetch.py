@@ -404,6 +404,31 @@ class Cases(CaseRunner):
              'and in the daemon every poll starts without it: no cookie outlives its '
              'transfer', gate)
 
+    def credentials(self):
+        t = self.t
+        url = 'http://reader:s3cret@127.0.0.1:%d/feeds/world-rss.xml' % self.server.port
+        missing = 'http://reader:s3cret@127.0.0.1:%d/feeds/no-such.xml' % self.server.port
+        conf, db = self.fresh([url, missing], 'fetch_log_rows = 5\n')
+        run, seen = self.once(conf)
+        auth = [r['headers'].get('authorization') for r in seen]
+        t.eq(auth, ['Basic cmVhZGVyOnMzY3JldA=='] * 2,
+             'credentials: user and password in a feed URL are sent as Basic auth')
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5', 'and the feed is stored')
+        t.ok('reader:***@127.0.0.1' in run.stderr and 's3cret' not in run.stderr,
+             'the log shows the user but never the password, for a success or a 404',
+             run.stderr)
+        # A redirect to another host name (localhost, the same server) gets no credentials.
+        elsewhere = self.url('nocache/diplomacy-atom.xml', host='localhost')
+        hop = ('http://reader:s3cret@127.0.0.1:%d/location?code=302&to=%s'
+               % (self.server.port, elsewhere))
+        conf, db = self.fresh([hop])
+        run, seen = self.once(conf)
+        t.ok(run.returncode == 0 and len(seen) == 2 and
+             seen[0]['headers'].get('authorization') and
+             'authorization' not in seen[1]['headers'] and
+             seen[1]['host'].startswith('localhost'),
+             'a redirect to another host is followed without the credentials', seen)
+
     def proxy(self):
         t = self.t
         # A name that never resolves: only a proxy can fetch it. The test server serves
@@ -464,7 +489,7 @@ def main(binary):
         for case in (cases.conditional_get, cases.same_body, cases.gzip_and_bomb,
                      cases.redirects, cases.rate_limits, cases.gone, cases.slow_servers,
                      cases.caps, cases.broken_responses, cases.https, cases.cookies,
-                     cases.proxy,
+                     cases.credentials, cases.proxy,
                      cases.freshness, cases.bounded_log):
             print('# ' + case.__name__)
             case()
