@@ -54,6 +54,7 @@ struct app_feed {
 	char *url;           /* as in the feed list: the feed's identity */
 	char *fetch_url;     /* where it is polled: url, or where permanent redirects led */
 	char *title;
+	char *user_agent;    /* the feed list's, or NULL: the config's */
 	unsigned interval_s; /* 0: the config's default */
 	int64_t id;
 	char *etag;
@@ -374,6 +375,7 @@ static void feed_free(struct app_feed *feed)
 	free(feed->url);
 	free(feed->fetch_url);
 	free(feed->title);
+	free(feed->user_agent);
 	free(feed->etag);
 	free(feed->last_modified);
 	free(feed->body_hash);
@@ -843,6 +845,7 @@ static void poll_feed(struct app_feed *feed)
 		.url = feed->fetch_url,
 		.etag = feed->etag,
 		.last_modified = feed->last_modified,
+		.user_agent = feed->user_agent,
 	};
 	int r = fetch_submit(feed->app->fetch, &req, on_fetched, request);
 	if (r < 0) {
@@ -1055,6 +1058,7 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	feed->url = xstrdup(conf->url);
 	feed->fetch_url = xstrdup(fetch_state.fetch_url ? fetch_state.fetch_url : conf->url);
 	feed->title = conf->title ? xstrdup(conf->title) : NULL;
+	feed->user_agent = conf->user_agent ? xstrdup(conf->user_agent) : NULL;
 	feed->interval_s = conf->interval_s;
 	feed->id = state.id;
 	feed->etag = state.etag;
@@ -1206,6 +1210,8 @@ static void reload(struct app *app)
 			feed->interval_s = conf->interval_s;
 			free(feed->title);
 			feed->title = conf->title ? xstrdup(conf->title) : NULL;
+			free(feed->user_agent);
+			feed->user_agent = conf->user_agent ? xstrdup(conf->user_agent) : NULL;
 			uint64_t interval = feed_interval_ms(feed);
 			uint64_t due = schedule_due_in(feed->timer);
 			if (interval != old_interval && !feed->in_flight && due > interval &&

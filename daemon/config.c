@@ -204,6 +204,23 @@ static void set_coder_threads(struct config *cfg, struct source *src, const char
 		complain(src, "threads must be auto or a number from 1 to %d", MAX_CODER_THREADS);
 }
 
+/* A User-Agent is sent as a header line: it must have text and no control character
+ * (a CR or LF would start a header of its own). */
+static bool user_agent_valid(struct source *src, const char *value)
+{
+	if (value[0] == '\0') {
+		complain(src, "user_agent must not be empty");
+		return false;
+	}
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			complain(src, "user_agent must not hold control characters");
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Checked here so a wrong path is a config error, not every https feed failing later. */
 static void set_ca_file(struct config *cfg, struct source *src, const char *value)
 {
@@ -252,9 +269,7 @@ static void apply_fetch_setting(struct config *cfg, struct source *src, const ch
 	} else if (strcmp(key, "ca_file") == 0) {
 		set_ca_file(cfg, src, value);
 	} else if (strcmp(key, "user_agent") == 0) {
-		if (value[0] == '\0')
-			complain(src, "user_agent must not be empty");
-		else
+		if (user_agent_valid(src, value))
 			set_string(&cfg->user_agent, xstrdup(value));
 	} else if (strcmp(key, "max_ttl") == 0) {
 		set_duration(src, key, value, 0, 30 * 86400, "0 to 30d", &cfg->max_ttl_s);
@@ -460,8 +475,16 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 			} else if (strcmp(key, "title") == 0) {
 				free(feed.title);
 				feed.title = xstrdup(value);
+			} else if (strcmp(key, "user_agent") == 0) {
+				if (user_agent_valid(src, value)) {
+					free(feed.user_agent);
+					feed.user_agent = xstrdup(value);
+				} else {
+					ok = 0;
+				}
 			} else {
-				complain(src, "unknown feed setting '%s' (expected interval or title)", key);
+				complain(src, "unknown feed setting '%s' (expected interval, title or "
+					"user_agent)", key);
 				ok = 0;
 			}
 		}
@@ -476,6 +499,7 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 		}
 		if (!ok) {
 			free(feed.title);
+			free(feed.user_agent);
 			continue;
 		}
 		feed.url = xstrdup(url);
@@ -575,6 +599,7 @@ void config_free(struct config *config)
 	for (size_t i = 0; i < config->feed_count; i++) {
 		free(config->feeds[i].url);
 		free(config->feeds[i].title);
+		free(config->feeds[i].user_agent);
 	}
 	free(config->feeds);
 	free(config);

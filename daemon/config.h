@@ -21,6 +21,7 @@ struct buf;
 struct feed_conf {
 	char *url;
 	char *title;          /* NULL if the list gives none */
+	char *user_agent;     /* NULL: the config's */
 	unsigned interval_s;  /* 0: use the config's default */
 	unsigned line;        /* line in the feed list, for messages */
 };

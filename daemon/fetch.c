@@ -52,6 +52,7 @@ struct transfer {
 	CURL *easy;
 	struct curl_slist *request_headers;
 	char *url;
+	char *user_agent;         /* the request's own, or NULL */
 	struct buf body;
 	size_t header_bytes;
 	char *headers[HEADER_COUNT];
@@ -558,6 +559,7 @@ static void transfer_free(struct transfer *t)
 	curl_slist_free_all(t->request_headers);
 	buf_free(&t->body);
 	free(t->url);
+	free(t->user_agent);
 	clear_headers(t);
 	free(t);
 }
@@ -670,7 +672,7 @@ static int start_transfer(struct fetch *fetch, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, fetch->user_agent);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, t->user_agent ? t->user_agent : fetch->user_agent);
 	if (fetch->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, fetch->ca_file);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, is_file ? "file" : "http,https");
@@ -906,6 +908,7 @@ int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch
 	struct transfer *t = xcalloc(1, sizeof(*t));
 	t->fetch = fetch;
 	t->url = xstrdup(url);
+	t->user_agent = request->user_agent ? xstrdup(request->user_agent) : NULL;
 	t->done = done;
 	t->ctx = ctx;
 	if (request->etag) {

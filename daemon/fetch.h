@@ -46,6 +46,7 @@ struct fetch_request {
 	const char *url;            /* copied */
 	const char *etag;           /* sent as If-None-Match when non-NULL */
 	const char *last_modified;  /* sent as If-Modified-Since when non-NULL */
+	const char *user_agent;     /* copied; NULL: the options' */
 };
 
 enum fetch_error {

@@ -404,6 +404,19 @@ class Cases(CaseRunner):
              'and in the daemon every poll starts without it: no cookie outlives its '
              'transfer', gate)
 
+    def user_agents(self):
+        t = self.t
+        own = self.url('nocache/world-rss.xml')
+        default = self.url('nocache/diplomacy-atom.xml')
+        agent = 'Mozilla/5.0 (X11; Linux x86_64) geotrack-test'
+        conf, db = self.fresh([own + ' user_agent="%s"' % agent, default])
+        run, seen = self.once(conf)
+        agents = {r['path']: r['headers'].get('user-agent') for r in seen}
+        t.ok(run.returncode == 0 and agents.get('/nocache/world-rss.xml') == agent,
+             'user_agent: a feed list line\'s user_agent is the one its server sees', agents)
+        t.ok((agents.get('/nocache/diplomacy-atom.xml') or '').startswith('geotrack/'),
+             'and the other feeds keep the config\'s', agents)
+
     def credentials(self):
         t = self.t
         url = 'http://reader:s3cret@127.0.0.1:%d/feeds/world-rss.xml' % self.server.port
@@ -489,7 +502,7 @@ def main(binary):
         for case in (cases.conditional_get, cases.same_body, cases.gzip_and_bomb,
                      cases.redirects, cases.rate_limits, cases.gone, cases.slow_servers,
                      cases.caps, cases.broken_responses, cases.https, cases.cookies,
-                     cases.credentials, cases.proxy,
+                     cases.user_agents, cases.credentials, cases.proxy,
                      cases.freshness, cases.bounded_log):
             print('# ' + case.__name__)
             case()

@@ -26,7 +26,8 @@ static void test_valid(void)
 {
 	free(write_file("feeds.list", "# world news\n"
 				 "https://example.org/rss.xml\n"
-				 "  https://example.com/atom interval=30m title=\"Example News\"  \n"
+				 "  https://example.com/atom interval=30m title=\"Example News\"  "
+				 "user_agent=\"Mozilla/5.0 (X11)\"\n"
 				 "\n"));
 	char *conf = write_file("ok.conf", "[daemon]\ndatabase = geo.db\nfeeds = feeds.list\n"
 					   "retain_days = 90\n"
@@ -43,6 +44,8 @@ static void test_valid(void)
 	is_str(cfg->feeds[1].title, "Example News", "a quoted title keeps its spaces");
 	is_int(cfg->feeds[1].interval_s, 1800, "per-feed interval 30m is 1800 s");
 	is_int(cfg->feeds[0].interval_s, 0, "a feed without interval uses the default");
+	is_str(cfg->feeds[1].user_agent, "Mozilla/5.0 (X11)", "a feed's own user_agent");
+	ok(cfg->feeds[0].user_agent == NULL, "a feed without one uses the config's");
 	is_int(cfg->interval_s, 600, "default interval from [fetch]");
 	is_int(cfg->concurrency, 4, "concurrency");
 	is_int(cfg->retain_days, 90, "retain_days from [daemon]");
@@ -66,7 +69,8 @@ static void test_errors_name_file_and_line(void)
 			       "ftp://example.org/feed\n"
 			       "https://ok.example/feed\n"
 			       "https://x.example/ interval=5s\n"
-			       "https://y.example/ colour=blue\n"));
+			       "https://y.example/ colour=blue\n"
+			       "https://z.example/ user_agent=\"Bot\rX-Forged: 1\"\n"));
 	char *conf = write_file("bad.conf", "[daemon]\ndatabase = geo.db\nfeeds = bad.list\n"
 					    "[fetch]\nintervall = 10m\nconcurrency = many\n"
 					    "[weird]\nkey = value\n"
@@ -92,6 +96,8 @@ static void test_errors_name_file_and_line(void)
 	ok(strstr(e, "bad.list:4: interval must be") != NULL, "feed list: interval too short");
 	ok(strstr(e, "bad.list:5: unknown feed setting 'colour'") != NULL,
 		"feed list: unknown setting");
+	ok(strstr(e, "bad.list:6: user_agent must not hold control characters") != NULL,
+		"feed list: a user_agent that would forge a header line");
 	if (tap_failed)
 		printf("# errors were:\n%s", e);
 	buf_free(&errors);
