@@ -3450,6 +3450,137 @@ static bool looks_like_html_page(const char *s, size_t len)
 	return false;
 }
 
+/* Feed discovery: the <link rel="alternate"> tags of an HTML page. A tag scanner, not an
+ * HTML parser: it reads attributes up to the tag's '>' and no further, and stops at
+ * FEED_DISCOVERY_BYTES. */
+
+struct tag_attribute {
+	const char *name, *value;
+	size_t name_len, value_len;
+};
+
+/* Reads one attribute at *pos (after the tag name); false at '>' or the end. */
+static bool next_attribute(const char *s, size_t len, size_t *pos, struct tag_attribute *a)
+{
+	size_t i = *pos;
+	while (i < len && (ascii_space((unsigned char)s[i]) || s[i] == '/'))
+		i++;
+	if (i >= len || s[i] == '>')
+		return false;
+	a->name = s + i;
+	while (i < len && !ascii_space((unsigned char)s[i]) && s[i] != '=' && s[i] != '>' &&
+		s[i] != '/')
+		i++;
+	a->name_len = (size_t)(s + i - a->name);
+	a->value = "";
+	a->value_len = 0;
+	while (i < len && ascii_space((unsigned char)s[i]))
+		i++;
+	if (i < len && s[i] == '=') {
+		i++;
+		while (i < len && ascii_space((unsigned char)s[i]))
+			i++;
+		if (i < len && (s[i] == '"' || s[i] == '\'')) {
+			char quote = s[i++];
+			a->value = s + i;
+			while (i < len && s[i] != quote)
+				i++;
+			a->value_len = (size_t)(s + i - a->value);
+			if (i < len)
+				i++;
+		} else {
+			a->value = s + i;
+			while (i < len && !ascii_space((unsigned char)s[i]) && s[i] != '>')
+				i++;
+			a->value_len = (size_t)(s + i - a->value);
+		}
+	}
+	*pos = i;
+	return true;
+}
+
+static bool attribute_is(const struct tag_attribute *a, const char *name)
+{
+	return a->name_len == strlen(name) && prefix_ci(a->name, a->name_len, name);
+}
+
+/* Is `word` one of the space-separated tokens of the value (rel="alternate home")? */
+static bool value_has_token(const struct tag_attribute *a, const char *word)
+{
+	size_t word_len = strlen(word);
+	for (size_t i = 0; i < a->value_len;) {
+		while (i < a->value_len && ascii_space((unsigned char)a->value[i]))
+			i++;
+		size_t start = i;
+		while (i < a->value_len && !ascii_space((unsigned char)a->value[i]))
+			i++;
+		if (i - start == word_len && prefix_ci(a->value + start, word_len, word))
+			return true;
+	}
+	return false;
+}
+
+static bool is_feed_media_type(const struct tag_attribute *a)
+{
+	static const char *const types[] = {"application/rss+xml", "application/atom+xml",
+		"application/rdf+xml", "application/feed+json"};
+	size_t len = a->value_len;
+	while (len > 0 && ascii_space((unsigned char)a->value[len - 1]))
+		len--;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (len == strlen(types[i]) && prefix_ci(a->value, len, types[i]))
+			return true;
+	return false;
+}
+
+char *feed_find_alternate(const char *html, size_t len, const char *page_url)
+{
+	if (!html)
+		return NULL;
+	if (len > FEED_DISCOVERY_BYTES)
+		len = FEED_DISCOVERY_BYTES;
+	for (size_t i = 0; i + 5 < len; i++) {
+		if (html[i] != '<' || !prefix_ci(html + i + 1, len - i - 1, "link") ||
+			!(ascii_space((unsigned char)html[i + 5]) || html[i + 5] == '/'))
+			continue;
+		size_t pos = i + 5;
+		struct tag_attribute a;
+		bool alternate = false, feed_type = false, seen_rel = false, seen_type = false;
+		const char *href = NULL;
+		size_t href_len = 0;
+		/* As in HTML, the first of a repeated attribute counts. */
+		while (next_attribute(html, len, &pos, &a)) {
+			if (attribute_is(&a, "rel") && !seen_rel) {
+				alternate = value_has_token(&a, "alternate");
+				seen_rel = true;
+			} else if (attribute_is(&a, "type") && !seen_type) {
+				feed_type = is_feed_media_type(&a);
+				seen_type = true;
+			} else if (attribute_is(&a, "href") && !href) {
+				href = a.value;
+				href_len = a.value_len;
+			}
+		}
+		i = pos;
+		if (!alternate || !feed_type || !href || href_len == 0 ||
+			href_len > FEED_MAX_SHORT_FIELD)
+			continue;
+		/* The one character reference common in hrefs, "&amp;" between parameters. */
+		struct buf link = {0};
+		for (size_t k = 0; k < href_len; k++) {
+			unsigned char c = (unsigned char)href[k];
+			if (c == '&' && href_len - k >= 5 && memcmp(href + k, "&amp;", 5) == 0)
+				k += 4;
+			buf_append_char(&link, c < 0x20 ? ' ' : (char)c);
+		}
+		char *resolved = resolve_against(page_url, link.data);
+		buf_free(&link);
+		if (resolved)
+			return resolved;
+	}
+	return NULL;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Public API */
 

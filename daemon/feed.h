@@ -110,6 +110,16 @@ void feed_doc_free(struct feed_doc *doc);
  */
 int feed_html_to_text(const char *html, size_t len, bool fast, char **ret_text);
 
+/*
+ * For an HTML page served where a feed was expected (FEED_ERR_HTML): the feed the page
+ * names in a <link rel="alternate" type="application/rss+xml"> (or Atom, RDF, JSON Feed)
+ * in its first FEED_DISCOVERY_BYTES, resolved against `page_url` (may be NULL). Users
+ * list a site's address for its feed's; this is what to list instead. Returns a string to
+ * free, or NULL when the page names none.
+ */
+#define FEED_DISCOVERY_BYTES (256 * 1024)
+char *feed_find_alternate(const char *html, size_t len, const char *page_url);
+
 /* A short English description of a feed_error or -errno, for logs and the feeds table. */
 const char *feed_strerror(int error);
 /* "rss2.0", "atom1.0", ... */

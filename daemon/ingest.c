@@ -422,6 +422,19 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 	return r;
 }
 
+/* Why a body did not parse. For an HTML page, the feed it names, if it names one: the
+ * feed list most likely holds the site's address instead of its feed's. */
+static char *parse_error_text(int error, const struct ingest_input *in)
+{
+	char *feed = error == FEED_ERR_HTML ?
+		feed_find_alternate(in->body, in->body_len, in->url) : NULL;
+	char *text = feed ? xasprintf("%s; the page names its feed: %s (list that URL instead)",
+				    feed_strerror(error), feed) :
+			    xstrdup(feed_strerror(error));
+	free(feed);
+	return text;
+}
+
 int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_input *in,
 	struct ingest_stats *ret_stats, char **ret_error)
 {
@@ -451,7 +464,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 			r = parse_body(in, &doc, &stats.parse_seconds);
 		}
 		if (r < 0) {
-			*ret_error = xasprintf("%s", feed_strerror(r));
+			*ret_error = parse_error_text(r, in);
 			ingest_record_failure(store, in->feed_id, in->now, in->http_status, *ret_error);
 			return r;
 		}

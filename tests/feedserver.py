@@ -30,6 +30,8 @@ Routes:
   /reset                reads the request, then resets the connection
   /challenge            Cloudflare's "Just a moment..." page, 403, cf-mitigated: challenge
   /html                 an HTML page where a feed was expected
+  /site                 a site's home page (HTML) whose <link rel="alternate"> names its
+                        feed, /feeds/world-rss.xml, by a relative URL; ?feed=0: names none
   /cookie-gate/NAME     the file when the request carries the cookie gate=passed; else a
                         302 to itself that sets it (what some sites' bot checks do)
 """
@@ -265,6 +267,16 @@ class Handler(BaseHTTPRequestHandler):
                                   [('cf-mitigated', 'challenge'), ('Server', 'cloudflare')])
         if route == 'redirect' and len(parts) >= 3:
             return self.redirect(int(parts[1]), '/' + parts[2])
+        if route == 'site':
+            link = (b'<LINK REL="alternate home" TYPE="application/rss+xml" title="World" '
+                    b'href="feeds/world-rss.xml?lang=en&amp;v=2">\n')
+            if number('feed', 1) == 0:
+                link = b'<link rel="alternate" hreflang="fr" href="/fr/">\n'
+            return self.send_body(200, b'<!DOCTYPE html>\n<html lang="en"><head>'
+                                  b'<meta charset="utf-8"><title>World News</title>\n'
+                                  b'<link rel="stylesheet" href="/style.css">\n' + link +
+                                  b'</head><body><h1>World News</h1></body></html>',
+                                  'text/html; charset=utf-8')
         if route == 'html':
             return self.send_body(200, b'<!DOCTYPE html><html><head><title>Just a moment...'
                                   b'</title></head><body>Checking your browser</body></html>',

@@ -121,5 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size <= 65536)
 		compare_html_readers((const char *)data, size);
+	/* Any body can be an HTML page whose feed the daemon looks for. */
+	free(feed_find_alternate((const char *)data, size, options.url));
 	return 0;
 }

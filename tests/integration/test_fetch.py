@@ -459,6 +459,23 @@ class Cases(CaseRunner):
         t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5', 'and the feed is stored')
         t.eq(self.feed(db, 'url', url), url, 'under its own URL, not the proxy\'s')
 
+    def site_instead_of_feed(self):
+        t = self.t
+        site = self.url('site')
+        page = self.url('site?feed=0')
+        conf, db = self.fresh([site, page])
+        run, _ = self.once(conf)
+        feed = self.url('feeds/world-rss.xml?lang=en&v=2')
+        error = self.feed(db, 'last_error', site) or ''
+        t.ok(run.returncode == 1 and 'HTML page' in error and
+             'the page names its feed: %s (list that URL instead)' % feed in error,
+             'a site\'s page listed for its feed: the error names the feed its <link> gives, '
+             'resolved', error)
+        t.ok(feed in run.stderr, 'and so does the log', run.stderr)
+        error = self.feed(db, 'last_error', page) or ''
+        t.ok('HTML page' in error and 'names its feed' not in error,
+             'a page that names no feed says only that it is HTML', error)
+
     def freshness(self):
         t = self.t
         # diplomacy-atom.xml has no <ttl> of its own.
@@ -503,6 +520,7 @@ def main(binary):
                      cases.redirects, cases.rate_limits, cases.gone, cases.slow_servers,
                      cases.caps, cases.broken_responses, cases.https, cases.cookies,
                      cases.user_agents, cases.credentials, cases.proxy,
+                     cases.site_instead_of_feed,
                      cases.freshness, cases.bounded_log):
             print('# ' + case.__name__)
             case()

@@ -715,6 +715,53 @@ static void test_unchanged_items_skipped(void)
 	feed_doc_free(doc);
 }
 
+/* What feed_find_alternate() makes of a page; "(none)" for NULL. */
+static void is_alternate(const char *html, const char *base, const char *want, const char *what)
+{
+	char *got = feed_find_alternate(html, strlen(html), base);
+	is_str(got ? got : "(none)", want, what);
+	free(got);
+}
+
+static void test_feed_discovery(void)
+{
+	const char *base = "https://news.example/world/index.html";
+	is_alternate("<html><head><link rel=\"alternate\" type=\"application/rss+xml\" "
+		     "href=\"/rss.xml\"></head></html>", base, "https://news.example/rss.xml",
+		"discovery: a root-relative href resolves against the page");
+	is_alternate("<link href='feed.atom' type='application/atom+xml' rel='alternate'>", base,
+		"https://news.example/world/feed.atom", "attributes in any order, single quotes");
+	is_alternate("<LINK Rel=Alternate Type=application/feed+json Href=/feed.json>", base,
+		"https://news.example/feed.json", "unquoted values, any case, JSON Feed");
+	is_alternate("<link rel=\"stylesheet\" href=\"a.css\"><link rel=\"alternate\" "
+		     "hreflang=\"fr\" href=\"/fr/\"><link rel=\"alternate\" "
+		     "type=\"application/rss+xml\" href=\"https://feeds.example/x?a=1&amp;b=2\">",
+		base, "https://feeds.example/x?a=1&b=2",
+		"other links are passed over; an absolute href stays, &amp; decoded");
+	is_alternate("<link rel=\"alternate\" type=\"text/html\" href=\"/m/\">", base, "(none)",
+		"an alternate that is not a feed is not one");
+	is_alternate("<link rel=\"alternates\" type=\"application/rss+xml\" href=\"/r\">", base,
+		"(none)", "rel must hold the word alternate, not a longer one");
+	is_alternate("<linkage rel=\"alternate\" type=\"application/rss+xml\" href=\"/r\">",
+		base, "(none)", "a tag whose name only starts with link is not a link");
+	is_alternate("<link rel=\"alternate\" type=\"application/rss+xml\" href=\"rss\"", NULL,
+		"rss", "no page URL: the href as written; a tag cut at the end still reads");
+	is_alternate("<link rel=\"alternate\" type=\"application/rss+xml\" href=\"\">", base,
+		"(none)", "an empty href names nothing");
+	is_alternate("<link rel=\"alternate\" type=\"application/rss+xml\" href=\"/r\" "
+		     "href=\"/s\">", base, "https://news.example/r",
+		"the first of repeated attributes counts, as in HTML");
+	size_t filler = FEED_DISCOVERY_BYTES;
+	const char *tail = "<link rel=\"alternate\" type=\"application/rss+xml\" href=\"/late\">";
+	char *big = malloc(filler + strlen(tail) + 1);
+	memset(big, ' ', filler);
+	strcpy(big + filler, tail);
+	char *late = feed_find_alternate(big, strlen(big), base);
+	ok(late == NULL, "a link past the first FEED_DISCOVERY_BYTES is not looked for");
+	free(late);
+	free(big);
+}
+
 int main(void)
 {
 	test_rss20();
@@ -731,5 +778,6 @@ int main(void)
 	test_feed_defaults();
 	test_html_fast_path();
 	test_unchanged_items_skipped();
+	test_feed_discovery();
 	return tap_done();
 }
