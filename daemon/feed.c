@@ -3450,135 +3450,98 @@ static bool looks_like_html_page(const char *s, size_t len)
 	return false;
 }
 
-/* Feed discovery: the <link rel="alternate"> tags of an HTML page. A tag scanner, not an
- * HTML parser: it reads attributes up to the tag's '>' and no further, and stops at
- * FEED_DISCOVERY_BYTES. */
+/* libxml2 2.9 sets up its globals in xmlInitParser(), which is not safe to run from two
+ * threads at once; the daemon parses in libuv's thread pool. */
+static void libxml_init(void)
+{
+	static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
+	pthread_once(&libxml_once, xmlInitParser);
+}
 
-struct tag_attribute {
-	const char *name, *value;
-	size_t name_len, value_len;
+/* Feed discovery: the <link rel="alternate"> elements of an HTML page, read by libxml2's
+ * HTML parser (entities decoded, a repeated attribute's first value kept, as in HTML). */
+
+struct alternate_search {
+	htmlParserCtxtPtr ctxt;
+	const char *page_url;
+	char *found;
 };
 
-/* Reads one attribute at *pos (after the tag name); false at '>' or the end. */
-static bool next_attribute(const char *s, size_t len, size_t *pos, struct tag_attribute *a)
-{
-	size_t i = *pos;
-	while (i < len && (ascii_space((unsigned char)s[i]) || s[i] == '/'))
-		i++;
-	if (i >= len || s[i] == '>')
-		return false;
-	a->name = s + i;
-	while (i < len && !ascii_space((unsigned char)s[i]) && s[i] != '=' && s[i] != '>' &&
-		s[i] != '/')
-		i++;
-	a->name_len = (size_t)(s + i - a->name);
-	a->value = "";
-	a->value_len = 0;
-	while (i < len && ascii_space((unsigned char)s[i]))
-		i++;
-	if (i < len && s[i] == '=') {
-		i++;
-		while (i < len && ascii_space((unsigned char)s[i]))
-			i++;
-		if (i < len && (s[i] == '"' || s[i] == '\'')) {
-			char quote = s[i++];
-			a->value = s + i;
-			while (i < len && s[i] != quote)
-				i++;
-			a->value_len = (size_t)(s + i - a->value);
-			if (i < len)
-				i++;
-		} else {
-			a->value = s + i;
-			while (i < len && !ascii_space((unsigned char)s[i]) && s[i] != '>')
-				i++;
-			a->value_len = (size_t)(s + i - a->value);
-		}
-	}
-	*pos = i;
-	return true;
-}
-
-static bool attribute_is(const struct tag_attribute *a, const char *name)
-{
-	return a->name_len == strlen(name) && prefix_ci(a->name, a->name_len, name);
-}
-
-/* Is `word` one of the space-separated tokens of the value (rel="alternate home")? */
-static bool value_has_token(const struct tag_attribute *a, const char *word)
+/* Is `word` one of the space-separated tokens of `value` (rel="alternate home")? */
+static bool has_token(const char *value, const char *word)
 {
 	size_t word_len = strlen(word);
-	for (size_t i = 0; i < a->value_len;) {
-		while (i < a->value_len && ascii_space((unsigned char)a->value[i]))
-			i++;
-		size_t start = i;
-		while (i < a->value_len && !ascii_space((unsigned char)a->value[i]))
-			i++;
-		if (i - start == word_len && prefix_ci(a->value + start, word_len, word))
+	for (const char *s = value; *s;) {
+		while (*s && ascii_space((unsigned char)*s))
+			s++;
+		const char *start = s;
+		while (*s && !ascii_space((unsigned char)*s))
+			s++;
+		if ((size_t)(s - start) == word_len && prefix_ci(start, word_len, word))
 			return true;
 	}
 	return false;
 }
 
-static bool is_feed_media_type(const struct tag_attribute *a)
+static bool is_feed_media_type(const char *type)
 {
 	static const char *const types[] = {"application/rss+xml", "application/atom+xml",
 		"application/rdf+xml", "application/feed+json"};
-	size_t len = a->value_len;
-	while (len > 0 && ascii_space((unsigned char)a->value[len - 1]))
+	size_t len = strlen(type);
+	while (len > 0 && ascii_space((unsigned char)type[len - 1]))
 		len--;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (len == strlen(types[i]) && prefix_ci(a->value, len, types[i]))
+		if (len == strlen(types[i]) && prefix_ci(type, len, types[i]))
 			return true;
 	return false;
+}
+
+static void alternate_sax_start(void *user, const xmlChar *name, const xmlChar **attributes)
+{
+	struct alternate_search *search = user;
+	if (search->found || !attributes || !equals_ci((const char *)name, "link"))
+		return;
+	const char *rel = NULL, *type = NULL, *href = NULL;
+	for (size_t i = 0; attributes[i]; i += 2) {
+		const char *key = (const char *)attributes[i];
+		const char *value = attributes[i + 1] ? (const char *)attributes[i + 1] : "";
+		if (!rel && equals_ci(key, "rel"))
+			rel = value;
+		else if (!type && equals_ci(key, "type"))
+			type = value;
+		else if (!href && equals_ci(key, "href"))
+			href = value;
+	}
+	if (rel && type && href && has_token(rel, "alternate") && is_feed_media_type(type)) {
+		search->found = resolve_against(search->page_url, href);
+		if (search->found)
+			xmlStopParser(search->ctxt);
+	}
 }
 
 char *feed_find_alternate(const char *html, size_t len, const char *page_url)
 {
-	if (!html)
+	libxml_init();
+	if (!html || len == 0)
 		return NULL;
 	if (len > FEED_DISCOVERY_BYTES)
 		len = FEED_DISCOVERY_BYTES;
-	for (size_t i = 0; i + 5 < len; i++) {
-		if (html[i] != '<' || !prefix_ci(html + i + 1, len - i - 1, "link") ||
-			!(ascii_space((unsigned char)html[i + 5]) || html[i + 5] == '/'))
-			continue;
-		size_t pos = i + 5;
-		struct tag_attribute a;
-		bool alternate = false, feed_type = false, seen_rel = false, seen_type = false;
-		const char *href = NULL;
-		size_t href_len = 0;
-		/* As in HTML, the first of a repeated attribute counts. */
-		while (next_attribute(html, len, &pos, &a)) {
-			if (attribute_is(&a, "rel") && !seen_rel) {
-				alternate = value_has_token(&a, "alternate");
-				seen_rel = true;
-			} else if (attribute_is(&a, "type") && !seen_type) {
-				feed_type = is_feed_media_type(&a);
-				seen_type = true;
-			} else if (attribute_is(&a, "href") && !href) {
-				href = a.value;
-				href_len = a.value_len;
-			}
-		}
-		i = pos;
-		if (!alternate || !feed_type || !href || href_len == 0 ||
-			href_len > FEED_MAX_SHORT_FIELD)
-			continue;
-		/* The one character reference common in hrefs, "&amp;" between parameters. */
-		struct buf link = {0};
-		for (size_t k = 0; k < href_len; k++) {
-			unsigned char c = (unsigned char)href[k];
-			if (c == '&' && href_len - k >= 5 && memcmp(href + k, "&amp;", 5) == 0)
-				k += 4;
-			buf_append_char(&link, c < 0x20 ? ' ' : (char)c);
-		}
-		char *resolved = resolve_against(page_url, link.data);
-		buf_free(&link);
-		if (resolved)
-			return resolved;
-	}
-	return NULL;
+	struct alternate_search search = {.page_url = page_url};
+	search.ctxt = htmlNewParserCtxt();
+	if (!search.ctxt)
+		abort(); /* libxml2 allocation failure: out of memory, as xalloc does */
+	xmlSAXHandler *sax = search.ctxt->sax;
+	memset(sax, 0, sizeof(*sax));
+	sax->initialized = 1;
+	sax->startElement = alternate_sax_start;
+	search.ctxt->userData = &search;
+	htmlDocPtr doc = htmlCtxtReadMemory(search.ctxt, html, (int)len, NULL, NULL,
+		HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+			HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
+	if (doc)
+		xmlFreeDoc(doc);
+	htmlFreeParserCtxt(search.ctxt);
+	return search.found;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -3644,10 +3607,7 @@ done:
 int feed_parse(const char *data, size_t len, const struct feed_parse_options *options,
 	struct feed_doc **ret_doc)
 {
-	/* libxml2 2.9 sets up its globals in xmlInitParser(), which is not safe to run from
-	 * two threads at once; the daemon parses in libuv's thread pool. */
-	static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
-	pthread_once(&libxml_once, xmlInitParser);
+	libxml_init();
 	static const struct feed_parse_options no_options = {0};
 	struct parser p = {.options = options ? options : &no_options};
 	struct buf decoded = {0}, clean = {0}, cut = {0};
