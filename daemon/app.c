@@ -227,7 +227,6 @@ static void body_hash_text(const struct fetch_response *res, char out[BODY_HASH_
 
 /* --- dictionaries --- */
 
-/* Loads the config's dictionary set; logs what it skipped. */
 /* The set over a dictionary dictset_load() returned `r` for, its problems logged. */
 static int coding_set_of(int r, struct dict *dict, struct buf *errors,
 	struct coding_set **ret_set)
@@ -259,6 +258,7 @@ static int coding_set_of(int r, struct dict *dict, struct buf *errors,
 	return 0;
 }
 
+/* Loads the config's dictionary set; logs what it skipped. */
 static int coding_set_load(const struct config *config, struct coding_set **ret_set)
 {
 	struct buf errors = {0};
@@ -1173,13 +1173,10 @@ static void reload(struct app *app)
 	/* Feeds gone from the list stop now; a transfer in flight finishes and is dropped.
 	 * Old and new lists are matched by URL through maps: ten thousand feeds compared
 	 * pair by pair kept the loop busy for a third of a second. */
-	struct strmap listed = {0};
-	for (size_t j = 0; j < config->feed_count; j++)
-		strmap_put(&listed, config->feeds[j].url, j);
 	size_t kept = 0, removed = 0, added = 0;
 	for (size_t i = 0; i < app->feed_count; i++) {
 		struct app_feed *feed = app->feeds[i];
-		if (strmap_get(&listed, feed->url) != STRMAP_NONE) {
+		if (strmap_get(&config->feed_index, feed->url) != STRMAP_NONE) {
 			app->feeds[kept++] = feed;
 			continue;
 		}
@@ -1192,7 +1189,6 @@ static void reload(struct app *app)
 			feed_free(feed);
 	}
 	app->feed_count = kept;
-	strmap_free(&listed);
 	struct strmap running = {0};
 	for (size_t i = 0; i < app->feed_count; i++)
 		strmap_put(&running, app->feeds[i]->url, i);

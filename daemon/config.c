@@ -445,7 +445,7 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 {
 	char line[MAX_LINE];
 	size_t cap = 0;
-	struct strmap listed = {0}; /* URL -> index in cfg->feeds */
+	struct strmap *listed = &cfg->feed_index;
 	int r;
 	while ((r = read_line(f, line, sizeof(line), src)) != 0) {
 		if (r < 0)
@@ -492,7 +492,7 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 			complain(src, "expected key=value or key=\"value\" after the URL");
 			ok = 0;
 		}
-		size_t first = strmap_get(&listed, url);
+		size_t first = strmap_get(listed, url);
 		if (ok && first != STRMAP_NONE) {
 			complain(src, "feed already listed on line %u", cfg->feeds[first].line);
 			ok = 0;
@@ -504,10 +504,9 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 		}
 		feed.url = xstrdup(url);
 		cfg->feeds = xgrow(cfg->feeds, &cap, cfg->feed_count + 1, sizeof(*cfg->feeds));
-		strmap_put(&listed, feed.url, cfg->feed_count);
+		strmap_put(listed, feed.url, cfg->feed_count);
 		cfg->feeds[cfg->feed_count++] = feed;
 	}
-	strmap_free(&listed);
 	return 0;
 }
 
@@ -602,5 +601,6 @@ void config_free(struct config *config)
 		free(config->feeds[i].user_agent);
 	}
 	free(config->feeds);
+	strmap_free(&config->feed_index);
 	free(config);
 }

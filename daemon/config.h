@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "strmap.h"
 
 struct buf;
 
@@ -65,6 +66,7 @@ struct config {
 	struct path_list discards;
 	struct feed_conf *feeds;
 	size_t feed_count;
+	struct strmap feed_index; /* URL -> index in feeds */
 };
 
 /*
