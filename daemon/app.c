@@ -70,6 +70,9 @@ struct app_feed {
 	unsigned consecutive_failures;
 	int64_t next_poll;   /* UTC seconds the last run meant to poll next; 0 unknown */
 	long last_status;    /* the last fetch's HTTP status, from the database at start */
+	int64_t added_at;    /* UTC seconds the feed was first listed */
+	int64_t last_new_item_at; /* UTC seconds a fetch last brought a new item; 0 none yet */
+	int64_t stale_since; /* UTC seconds it was found stale (see stale_since_after()); 0 not */
 	struct schedule_entry *timer;
 	bool in_flight;
 	bool removed;
@@ -168,13 +171,17 @@ static void log_lines(enum log_level level, const char *text)
 	}
 }
 
-static size_t failing_feeds(const struct app *app)
+static void count_feeds(const struct app *app, size_t *ret_failing, size_t *ret_stale)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < app->feed_count; i++)
+	size_t failing = 0, stale = 0;
+	for (size_t i = 0; i < app->feed_count; i++) {
 		if (app->feeds[i]->last_error)
-			n++;
-	return n;
+			failing++;
+		if (app->feeds[i]->stale_since)
+			stale++;
+	}
+	*ret_failing = failing;
+	*ret_stale = stale;
 }
 
 static void send_status(struct app *app)
@@ -186,8 +193,11 @@ static void send_status(struct app *app)
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S UTC", &tm);
 	}
-	notify_send("STATUS=%zu feeds (%zu failing), last fetch %s, %llu events stored since start",
-		app->feed_count, failing_feeds(app), when, (unsigned long long)app->events_stored);
+	size_t failing, stale;
+	count_feeds(app, &failing, &stale);
+	notify_send("STATUS=%zu feeds (%zu failing, %zu stale), last fetch %s, %llu events stored "
+		    "since start",
+		app->feed_count, failing, stale, when, (unsigned long long)app->events_stored);
 }
 
 /* "90s", "15m", "2h30m", "3d": for log lines a person reads. */
@@ -466,6 +476,8 @@ static struct store_feed_fetch_state fetch_state_of(const struct app_feed *feed,
 		.body_hash = feed->body_hash,
 		.failing_since = feed->failing_since,
 		.next_poll = next_poll,
+		.last_new_item_at = feed->last_new_item_at,
+		.stale_since = feed->stale_since,
 	};
 	return state;
 }
@@ -502,7 +514,27 @@ struct success_plan {
 	int64_t now;
 	unsigned ttl_s;
 	uint64_t delay_ms;
+	int64_t last_new_item_at;
+	int64_t stale_since;
 };
+
+/*
+ * A feed can answer 200 or 304 for months after its publisher stopped updating it or
+ * moved it without a redirect: no fetch fails, so nothing else would say so. After a
+ * successful fetch, a feed that has brought no new item for stale_after (counted from
+ * when it was listed if it never has) is stale from now; one that already was stays so
+ * from then; a new item ends it. Returns the feed's stale_since after this fetch.
+ */
+static int64_t stale_since_after(const struct app_feed *feed, bool new_items, int64_t now)
+{
+	unsigned stale_after_s = feed->app->config->stale_after_s;
+	if (new_items || stale_after_s == 0)
+		return 0;
+	if (feed->stale_since)
+		return feed->stale_since;
+	int64_t quiet_from = feed->last_new_item_at ? feed->last_new_item_at : feed->added_at;
+	return now - quiet_from >= (int64_t)stale_after_s ? now : 0;
+}
 
 static int write_success(struct store *store, const struct ingest_stats *stats, void *ctx)
 {
@@ -516,6 +548,10 @@ static int write_success(struct store *store, const struct ingest_stats *stats, 
 		plan->delay_ms));
 	state.health = STORE_FEED_ACTIVE;
 	state.failing_since = 0;
+	plan->last_new_item_at = stats->new_articles ? plan->now : feed->last_new_item_at;
+	plan->stale_since = stale_since_after(feed, stats->new_articles > 0, plan->now);
+	state.last_new_item_at = plan->last_new_item_at;
+	state.stale_since = plan->stale_since;
 	if (plan->res->permanent_url)
 		state.fetch_url = strcmp(plan->res->permanent_url, feed->url) != 0 ?
 			(char *)plan->res->permanent_url : NULL;
@@ -564,12 +600,32 @@ static uint64_t feed_failed(struct app_feed *feed, const struct fetch_response *
 	return delay;
 }
 
+/* Logs a feed becoming stale, or no longer, as the fetch just stored decided. */
+static void note_staleness(struct app_feed *feed, const struct success_plan *plan,
+	const char *url)
+{
+	char when[40], span[32];
+	if (plan->stale_since && !feed->stale_since) {
+		int64_t quiet_from = feed->last_new_item_at ? feed->last_new_item_at : feed->added_at;
+		log_warn("%s: stale: it answers, but has brought nothing new since %s (stale_after "
+			 "%s); the feed may have stopped or moved (see the site)", url,
+			format_time(quiet_from, when, sizeof(when)),
+			format_duration(feed->app->config->stale_after_s, span, sizeof(span)));
+	} else if (!plan->stale_since && feed->stale_since) {
+		log_notice("%s: no longer stale: %s", url, plan->last_new_item_at != feed->last_new_item_at ?
+			"new items again" : "stale_after is now 0");
+	}
+	feed->stale_since = plan->stale_since;
+	feed->last_new_item_at = plan->last_new_item_at;
+}
+
 static void feed_succeeded(struct app_feed *feed, const struct fetch_response *res,
-	const struct ingest_stats *stats, bool unchanged)
+	const struct ingest_stats *stats, const struct success_plan *plan, bool unchanged)
 {
 	struct app *app = feed->app;
 	char url[200];
 	log_url(feed->url, url, sizeof(url));
+	note_staleness(feed, plan, url);
 	app->fetches_ok++;
 	app->events_stored += stats->events;
 	if (feed->health == STORE_FEED_DEAD)
@@ -823,7 +879,7 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 			replace(&feed->body_hash, plan.body_hash);
 	}
 	feed->ttl_s = plan.ttl_s;
-	feed_succeeded(feed, res, &stats, unchanged);
+	feed_succeeded(feed, res, &stats, &plan, unchanged);
 	*ret_delay_ms = plan.delay_ms;
 	return OUTCOME_FETCHED;
 }
@@ -1078,6 +1134,9 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	feed->consecutive_failures = fetch_state.consecutive_failures;
 	feed->next_poll = fetch_state.next_poll;
 	feed->last_status = fetch_state.last_status;
+	feed->added_at = fetch_state.added_at;
+	feed->last_new_item_at = fetch_state.last_new_item_at;
+	feed->stale_since = fetch_state.stale_since;
 	feed->timer = schedule_entry_new(&app->loop, on_feed_due, feed);
 	store_feed_fetch_state_clear(&fetch_state);
 	return feed;

@@ -141,13 +141,18 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FEED_FETCH_STATE_GET] =
 		"SELECT health, fetch_url, body_hash, CAST(strftime('%s', failing_since) AS INTEGER), "
 		"CAST(strftime('%s', next_poll_at) AS INTEGER), consecutive_failures, last_error, "
-		"coalesce(last_status, 0), item_keys, item_spans FROM feeds WHERE id = ?1",
+		"coalesce(last_status, 0), item_keys, item_spans, "
+		"CAST(strftime('%s', last_new_item_at) AS INTEGER), "
+		"CAST(strftime('%s', stale_since) AS INTEGER), "
+		"CAST(strftime('%s', added_at) AS INTEGER) FROM feeds WHERE id = ?1",
 	[STMT_FEED_FETCH_STATE_SET] =
 		"UPDATE feeds SET health = ?2, fetch_url = ?3, body_hash = ?4, "
 		"failing_since = CASE WHEN ?5 > 0 THEN datetime(?5, 'unixepoch') END, "
 		"next_poll_at = CASE WHEN ?6 > 0 THEN datetime(?6, 'unixepoch') END, "
 		"item_keys = coalesce(?7, item_keys), "
-		"item_spans = CASE WHEN ?7 IS NULL THEN item_spans ELSE ?8 END WHERE id = ?1",
+		"item_spans = CASE WHEN ?7 IS NULL THEN item_spans ELSE ?8 END, "
+		"last_new_item_at = CASE WHEN ?9 > 0 THEN datetime(?9, 'unixepoch') END, "
+		"stale_since = CASE WHEN ?10 > 0 THEN datetime(?10, 'unixepoch') END WHERE id = ?1",
 	[STMT_FETCH_LOG_INSERT] =
 		"INSERT INTO fetch_log (feed_id, fetched_at, url, http_status, result, bytes, "
 		"wire_bytes, duration_ms, items_new, error) VALUES (?1, datetime(?2, 'unixepoch'), "
@@ -1263,6 +1268,9 @@ int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 			state.item_spans = xmalloc(state.item_span_count * 2 * sizeof(uint64_t));
 			memcpy(state.item_spans, spans, state.item_span_count * 2 * sizeof(uint64_t));
 		}
+		state.last_new_item_at = sqlite3_column_int64(stmt, 10);
+		state.stale_since = sqlite3_column_int64(stmt, 11);
+		state.added_at = sqlite3_column_int64(stmt, 12);
 		*ret_state = state;
 		r = 0;
 	} else {
@@ -1301,6 +1309,8 @@ int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
 	if (state->item_keys && state->item_spans)
 		sqlite3_bind_blob64(stmt, 8, state->item_spans,
 			(sqlite3_uint64)(state->item_span_count * 2 * sizeof(uint64_t)), SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 9, state->last_new_item_at);
+	sqlite3_bind_int64(stmt, 10, state->stale_since);
 	return run(store, STMT_FEED_FETCH_STATE_SET);
 }
 

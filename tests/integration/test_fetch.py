@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 from harness import CaseRunner, FeedServer, Tap, geotrackd, sql, sql_value
 
@@ -496,6 +497,82 @@ class Cases(CaseRunner):
             delay = self.delay(db, url)
             t.ok(delay is not None and want - 2 <= delay <= want * 1.1 + 2, what, delay)
 
+    def stale(self):
+        """A feed that goes on answering but brings nothing new: no fetch fails, so only
+        this says that its publisher may have stopped it or moved it."""
+        t = self.t
+        original = open(os.path.join(self.root, 'world-rss.xml')).read()
+        with open(os.path.join(self.root, 'stale-grows.xml'), 'w') as out:
+            out.write(original)
+        with open(os.path.join(self.root, 'stale-empty.xml'), 'w') as out:
+            out.write('<?xml version="1.0"?><rss version="2.0"><channel><title>Empty</title>'
+                      '<link>http://example.org/</link><description>d</description>'
+                      '</channel></rss>\n')
+        not_modified = self.url('feeds/world-rss.xml')       # 304 from the second poll on
+        same_body = self.url('nocache/stale-grows.xml')      # 200, same bytes, until it grows
+        empty = self.url('nocache/stale-empty.xml')          # answers, never had an item
+        failing = self.url('feeds/stale-missing.xml')        # 404
+        conf, db = self.fresh([not_modified, same_body, empty, failing], 'stale_after = 3s\n')
+
+        def stale_rows():
+            return dict((r[0], r[1:]) for r in sql(
+                db, "SELECT url, stale_since IS NOT NULL, last_new_item_at IS NOT NULL "
+                    "FROM feeds"))
+
+        def stale_lines(stderr):
+            return sorted(line.split(': stale: ')[0].split(' ')[-1]
+                          for line in stderr.splitlines() if ': stale: ' in line)
+
+        run, _ = self.once(conf)
+        rows = stale_rows()
+        t.eq((rows[not_modified], rows[same_body], rows[empty]),
+             (['0', '1'], ['0', '1'], ['0', '0']),
+             'stale: after a first poll, the feeds with items show when they last brought '
+             'one (last_new_item_at); none is stale')
+        t.eq(stale_lines(run.stderr), [], 'nothing is reported stale yet')
+        first_new = sql_value(db, "SELECT last_new_item_at FROM feeds WHERE url = '%s'"
+                                  % same_body)
+
+        time.sleep(4)
+        run, _ = self.once(conf)
+        t.eq(stale_lines(run.stderr), sorted([not_modified, same_body, empty]),
+             'past stale_after (3s) without a new item, each answering feed is logged stale: '
+             'on a 304, on a 200 with the same body, and one that never had an item')
+        line = [l for l in run.stderr.splitlines() if same_body + ': stale: ' in l]
+        t.ok(line and 'nothing new since %s UTC' % first_new[:16] in line[0] and
+             'may have stopped or moved' in line[0],
+             'the warning says since when nothing came and what that may mean', line)
+        rows = stale_rows()
+        t.eq((rows[not_modified][0], rows[same_body][0], rows[empty][0], rows[failing][0]),
+             ('1', '1', '1', '0'),
+             'the feeds table shows stale_since for them; a failing feed is reported as '
+             'failing, not stale')
+        stale_since = sql_value(db, "SELECT stale_since FROM feeds WHERE url = '%s'" % same_body)
+
+        run, _ = self.once(conf)
+        t.eq(stale_lines(run.stderr), [], 'a stale feed is logged once, not on every poll')
+        t.eq(sql_value(db, "SELECT stale_since FROM feeds WHERE url = '%s'" % same_body),
+             stale_since, 'and stays stale since the first time it was found so')
+
+        with open(os.path.join(self.root, 'stale-grows.xml'), 'w') as out:
+            out.write(original.replace('</channel>', '<item><title>Fresh news</title>'
+                                       '<guid>stale-fresh-1</guid></item></channel>'))
+        run, _ = self.once(conf)
+        t.ok(same_body + ': no longer stale: new items again' in run.stderr,
+             'a new item ends it, and the log says so', run.stderr)
+        rows = stale_rows()
+        t.eq((rows[same_body][0], rows[not_modified][0]), ('0', '1'),
+             'its stale_since is cleared; the feed still sending 304s stays stale')
+        t.ok(sql_value(db, "SELECT last_new_item_at > '%s' FROM feeds WHERE url = '%s'"
+                           % (first_new, same_body)) == '1',
+             'last_new_item_at moves to the fetch that brought the item')
+
+        with open(conf, 'a') as out:
+            out.write('stale_after = 0\n')
+        run, _ = self.once(conf)
+        t.eq(sql_value(db, 'SELECT count(*) FROM feeds WHERE stale_since IS NOT NULL'), '0',
+             'stale_after = 0 turns it off: the next successful poll clears every stale_since')
+
     def bounded_log(self):
         t = self.t
         url = self.url('feeds/world-rss.xml')
@@ -521,7 +598,7 @@ def main(binary):
                      cases.caps, cases.broken_responses, cases.https, cases.cookies,
                      cases.user_agents, cases.credentials, cases.proxy,
                      cases.site_instead_of_feed,
-                     cases.freshness, cases.bounded_log):
+                     cases.freshness, cases.stale, cases.bounded_log):
             print('# ' + case.__name__)
             case()
     finally:

@@ -127,7 +127,7 @@ static void test_fetch_keys(void)
 					      "max_redirects = 3\nmax_header = 32k\nmax_ttl = 2h\n"
 					      "max_retry_after = 1h\nmax_backoff = 3h\n"
 					      "dead_after = 3d\ndead_interval = 12h\n"
-					      "fetch_log_rows = 7\nca_file = ca.pem\n");
+					      "fetch_log_rows = 7\nca_file = ca.pem\nstale_after = 30d\n");
 	char *ca = write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
 	struct config *cfg = NULL;
 	struct buf errors = {0};
@@ -145,6 +145,7 @@ static void test_fetch_keys(void)
 		is_int(cfg->dead_after_s, 3 * 86400, "dead_after 3d");
 		is_int(cfg->dead_interval_s, 12 * 3600, "dead_interval 12h");
 		is_int(cfg->fetch_log_rows, 7, "fetch_log_rows");
+		is_int(cfg->stale_after_s, 30 * 86400, "stale_after 30d");
 		is_str(cfg->ca_file, ca, "ca_file resolves against the config's directory");
 	}
 	config_free(cfg);
@@ -165,6 +166,7 @@ static void test_fetch_keys(void)
 		is_int(cfg->max_header_bytes, 64 * 1024, "max_header defaults to 64k");
 		is_int(cfg->dead_after_s, 7 * 86400, "dead_after defaults to 7 days");
 		is_int(cfg->dead_interval_s, 86400, "a dead feed is tried daily by default");
+		is_int(cfg->stale_after_s, 14 * 86400, "a feed is stale after 14 days without news");
 		ok(cfg->user_agent && strstr(cfg->user_agent, "geotrack/") &&
 			strstr(cfg->user_agent, "https://"),
 			"the default User-Agent names geotrack and its URL");
@@ -175,7 +177,7 @@ static void test_fetch_keys(void)
 	conf = write_file("badfetch.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n"
 					   "[fetch]\nhost_spacing = 2m\nmax_redirects = 50\n"
 					   "max_header = 12\ndead_after = 0\nfetch_log_rows = 0\n"
-					   "host_spacing = 5xs\n");
+					   "host_spacing = 5xs\nstale_after = 2y\nstale_after = 400d\n");
 	cfg = NULL;
 	is_int(config_load(conf, &cfg, &errors), -EINVAL, "out-of-range [fetch] values are rejected");
 	const char *e = errors.data ? errors.data : "";
@@ -186,6 +188,9 @@ static void test_fetch_keys(void)
 	ok(strstr(e, "badfetch.conf:8: dead_after must be") != NULL, "dead_after 0");
 	ok(strstr(e, "badfetch.conf:9: fetch_log_rows must be") != NULL, "fetch_log_rows 0");
 	ok(strstr(e, "badfetch.conf:10: host_spacing must be") != NULL, "host_spacing junk");
+	ok(strstr(e, "badfetch.conf:11: stale_after must be a duration from 0 (never) to 365d") !=
+		NULL, "stale_after in an unknown unit");
+	ok(strstr(e, "badfetch.conf:12: stale_after must be") != NULL, "stale_after over a year");
 	buf_free(&errors);
 	free(conf);
 }
