@@ -61,6 +61,20 @@ class Notifications:
                     return None
                 self.cond.wait(left)
 
+    def wait_for_match(self, pattern, timeout=20):
+        """Returns the first unseen message with a line matching `pattern`, or None."""
+        deadline = time.time() + timeout
+        with self.cond:
+            while True:
+                for i, m in enumerate(self.messages):
+                    if any(re.fullmatch(pattern, line) for line in m.split('\n')):
+                        del self.messages[:i + 1]
+                        return m
+                left = deadline - time.time()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+
 
 def wait_until(cond, timeout=20):
     deadline = time.time() + timeout
@@ -114,6 +128,11 @@ def main(binary):
         t.ok(wait_until(lambda: sql_value(os.path.join(work, 'geotrack.db'),
                                           'SELECT count(*) FROM articles') == '5'),
              'the scheduled feed is polled and stored')
+        status = notes.wait_for_match(r'STATUS=1 feeds \(0 failing, 0 stale\), last fetch '
+                                      r'\d\d:\d\d:\d\d UTC, [1-9]\d* events stored since start',
+                                      timeout=5)
+        t.ok(status is not None, 'after the fetch, the status systemd shows counts the feeds, '
+             'failing and stale ones, the last fetch and the events stored', notes.messages)
         log.seek(0)
         lines = log.read().splitlines()
         started = [l for l in lines if 'started:' in l]
