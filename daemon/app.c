@@ -75,6 +75,7 @@ struct app_feed {
 	int64_t added_at;    /* UTC seconds the feed was first listed */
 	int64_t last_new_item_at; /* UTC seconds a fetch last brought a new item; 0 none yet */
 	int64_t stale_since; /* UTC seconds it was found stale (see stale_since_after()); 0 not */
+	int64_t last_body_at; /* UTC seconds of the last 200 with a body (see poll_feed()) */
 	struct schedule_entry *timer;
 	bool in_flight;
 	bool removed;
@@ -495,6 +496,7 @@ static struct store_feed_fetch_state fetch_state_of(const struct app_feed *feed,
 		.next_poll = next_poll,
 		.last_new_item_at = feed->last_new_item_at,
 		.stale_since = feed->stale_since,
+		.last_body_at = feed->last_body_at,
 	};
 	return state;
 }
@@ -569,6 +571,8 @@ static int write_success(struct store *store, const struct ingest_stats *stats, 
 	plan->stale_since = stale_since_after(feed, stats->new_articles > 0, plan->now);
 	state.last_new_item_at = plan->last_new_item_at;
 	state.stale_since = plan->stale_since;
+	if (plan->res->http_status == 200)
+		state.last_body_at = plan->now;
 	if (plan->res->permanent_url)
 		state.fetch_url = strcmp(plan->res->permanent_url, feed->url) != 0 ?
 			(char *)plan->res->permanent_url : NULL;
@@ -762,10 +766,17 @@ static void batch_add(struct app *app, struct app_feed *feed, enum outcome outco
 		batch_commit(app);
 }
 
+struct in_flight_request {
+	struct app_feed *feed;
+	char *url; /* as requested: the feed's URL may move while the transfer runs */
+	bool conditional; /* sent with the feed's validators: a 304 is an answer */
+	char body_hash[BODY_HASH_SIZE]; /* of a 200's body, hashed once on arrival; else "" */
+};
+
 /* Decides what a response means for the feed, stores it, logs it once, and returns the
  * outcome with the delay before the next poll, jitter included, in *ret_delay_ms. */
 static enum outcome handle_response(struct app_feed *feed, const struct fetch_response *res,
-	const char *requested_url, const char *hash, const struct ingest_prepared *prepared,
+	const struct in_flight_request *request, const struct ingest_prepared *prepared,
 	uint64_t *ret_delay_ms)
 {
 	struct app *app = feed->app;
@@ -776,7 +787,7 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 	struct store_fetch_log_entry entry = {
 		.feed_id = feed->id,
 		.time = now,
-		.url = requested_url,
+		.url = request->url,
 		.http_status = res->http_status,
 		.result = "failed",
 		.bytes = res->body_len,
@@ -821,6 +832,9 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		record_fetch(feed, &entry, 0, true);
 		*ret_delay_ms = 0;
 		return OUTCOME_GONE;
+	} else if (res->http_status == 304 && !request->conditional) {
+		snprintf(reason, sizeof(reason), "HTTP status 304 (Not Modified) to a request "
+			"without If-None-Match or If-Modified-Since: the server's caching is broken");
 	} else if (res->http_status != 200 && res->http_status != 304) {
 		snprintf(reason, sizeof(reason), "HTTP status %ld", res->http_status);
 	} else {
@@ -834,13 +848,13 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 	}
 
 	bool unchanged = res->http_status == 200 && feed->body_hash &&
-		strcmp(feed->body_hash, hash) == 0;
+		strcmp(feed->body_hash, request->body_hash) == 0;
 	entry.result = res->http_status == 304 ? "not-modified" : unchanged ? "unchanged" : "parsed";
 	struct success_plan plan = {
 		.feed = feed,
 		.res = res,
 		.entry = &entry,
-		.body_hash = res->http_status == 200 && !unchanged ? hash : NULL,
+		.body_hash = res->http_status == 200 && !unchanged ? request->body_hash : NULL,
 		.now = now,
 	};
 	struct ingest_input in = {
@@ -890,6 +904,7 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 		feed->span_count = stats.span_count;
 	}
 	if (res->http_status == 200) {
+		feed->last_body_at = now;
 		replace(&feed->etag, res->etag);
 		replace(&feed->last_modified, res->last_modified);
 		if (plan.body_hash)
@@ -903,21 +918,23 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 
 static void on_fetched(const struct fetch_response *res, void *ctx);
 
-struct in_flight_request {
-	struct app_feed *feed;
-	char *url; /* as requested: the feed's URL may move while the transfer runs */
-	char body_hash[BODY_HASH_SIZE]; /* of a 200's body, hashed once on arrival; else "" */
-};
 
 static void poll_feed(struct app_feed *feed)
 {
 	struct in_flight_request *request = xcalloc(1, sizeof(*request));
 	request->feed = feed;
 	request->url = xstrdup(feed->fetch_url);
+	/* A server whose ETag or Last-Modified does not change with the feed would answer 304
+	 * for ever: refresh_after past the last full response, the feed is asked without
+	 * them (the body hash still spares the parse of a body that did not change). */
+	unsigned refresh_after_s = feed->app->config->refresh_after_s;
+	bool refresh = refresh_after_s &&
+		now_seconds() - feed->last_body_at >= (int64_t)refresh_after_s;
+	request->conditional = !refresh && (feed->etag || feed->last_modified);
 	struct fetch_request req = {
 		.url = feed->fetch_url,
-		.etag = feed->etag,
-		.last_modified = feed->last_modified,
+		.etag = refresh ? NULL : feed->etag,
+		.last_modified = refresh ? NULL : feed->last_modified,
 		.user_agent = feed->user_agent,
 	};
 	int r = fetch_submit(feed->app->fetch, &req, on_fetched, request);
@@ -955,8 +972,7 @@ static void finish_fetch(struct in_flight_request *request, const struct fetch_r
 	if (res->error != FETCH_ERR_CANCELLED) {
 		double start = monotonic_seconds();
 		batch_join(app);
-		outcome = handle_response(feed, res, request->url, request->body_hash, prepared,
-			&delay_ms);
+		outcome = handle_response(feed, res, request, prepared, &delay_ms);
 		batch_add(app, feed, outcome);
 		app->busy_seconds += monotonic_seconds() - start;
 	}
@@ -1154,6 +1170,8 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	feed->added_at = fetch_state.added_at;
 	feed->last_new_item_at = fetch_state.last_new_item_at;
 	feed->stale_since = fetch_state.stale_since;
+	/* unknown (a feed new to the database, or one migrated): counted from now */
+	feed->last_body_at = fetch_state.last_body_at ? fetch_state.last_body_at : now;
 	feed->timer = schedule_entry_new(&app->loop, on_feed_due, feed);
 	store_feed_fetch_state_clear(&fetch_state);
 	return feed;

@@ -283,6 +283,9 @@ static void apply_fetch_setting(struct config *cfg, struct source *src, const ch
 		set_duration(src, key, value, 1, 30 * 86400, "1s to 30d", &cfg->dead_interval_s);
 	} else if (strcmp(key, "stale_after") == 0) {
 		set_duration(src, key, value, 0, 365 * 86400, "0 (never) to 365d", &cfg->stale_after_s);
+	} else if (strcmp(key, "refresh_after") == 0) {
+		set_duration(src, key, value, 0, 365 * 86400, "0 (never) to 365d",
+			&cfg->refresh_after_s);
 	} else if (strcmp(key, "fetch_log_rows") == 0) {
 		set_count(src, key, value, 1, 100000, &cfg->fetch_log_rows);
 	} else {
@@ -552,6 +555,7 @@ int config_load(const char *path, struct config **ret_config, struct buf *errors
 	cfg->dead_after_s = 7 * 86400;
 	cfg->dead_interval_s = 86400;
 	cfg->stale_after_s = 14 * 86400;
+	cfg->refresh_after_s = 86400;
 	cfg->fetch_log_rows = 100;
 	cfg->user_agent = xstrdup(DEFAULT_USER_AGENT);
 

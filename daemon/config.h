@@ -58,6 +58,7 @@ struct config {
 	unsigned dead_after_s;  /* failing this long marks a feed dead */
 	unsigned dead_interval_s; /* how often a dead feed is still tried */
 	unsigned stale_after_s; /* answering with nothing new this long: reported stale; 0 never */
+	unsigned refresh_after_s; /* no 200 this long: ask without validators; 0 never */
 	unsigned fetch_log_rows; /* fetch_log rows kept per feed */
 	unsigned coder_threads; /* threads that parse and code documents; 0: CPUs less one */
 	struct path_list dictionary_dirs; /* every *.actors, *.agents, *.verbs, *.discards inside */

@@ -144,7 +144,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"coalesce(last_status, 0), item_keys, item_spans, "
 		"CAST(strftime('%s', last_new_item_at) AS INTEGER), "
 		"CAST(strftime('%s', stale_since) AS INTEGER), "
-		"CAST(strftime('%s', added_at) AS INTEGER) FROM feeds WHERE id = ?1",
+		"CAST(strftime('%s', added_at) AS INTEGER), "
+		"CAST(strftime('%s', last_body_at) AS INTEGER) FROM feeds WHERE id = ?1",
 	[STMT_FEED_FETCH_STATE_SET] =
 		"UPDATE feeds SET health = ?2, fetch_url = ?3, body_hash = ?4, "
 		"failing_since = CASE WHEN ?5 > 0 THEN datetime(?5, 'unixepoch') END, "
@@ -152,7 +153,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"item_keys = coalesce(?7, item_keys), "
 		"item_spans = CASE WHEN ?7 IS NULL THEN item_spans ELSE ?8 END, "
 		"last_new_item_at = CASE WHEN ?9 > 0 THEN datetime(?9, 'unixepoch') END, "
-		"stale_since = CASE WHEN ?10 > 0 THEN datetime(?10, 'unixepoch') END WHERE id = ?1",
+		"stale_since = CASE WHEN ?10 > 0 THEN datetime(?10, 'unixepoch') END, "
+		"last_body_at = CASE WHEN ?11 > 0 THEN datetime(?11, 'unixepoch') END WHERE id = ?1",
 	[STMT_FETCH_LOG_INSERT] =
 		"INSERT INTO fetch_log (feed_id, fetched_at, url, http_status, result, bytes, "
 		"wire_bytes, duration_ms, items_new, error) VALUES (?1, datetime(?2, 'unixepoch'), "
@@ -1271,6 +1273,7 @@ int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 		state.last_new_item_at = sqlite3_column_int64(stmt, 10);
 		state.stale_since = sqlite3_column_int64(stmt, 11);
 		state.added_at = sqlite3_column_int64(stmt, 12);
+		state.last_body_at = sqlite3_column_int64(stmt, 13);
 		*ret_state = state;
 		r = 0;
 	} else {
@@ -1311,6 +1314,7 @@ int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
 			(sqlite3_uint64)(state->item_span_count * 2 * sizeof(uint64_t)), SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, state->last_new_item_at);
 	sqlite3_bind_int64(stmt, 10, state->stale_since);
+	sqlite3_bind_int64(stmt, 11, state->last_body_at);
 	return run(store, STMT_FEED_FETCH_STATE_SET);
 }
 

@@ -221,6 +221,7 @@ struct store_feed_fetch_state {
 	int64_t last_new_item_at;      /* UTC seconds a fetch last brought a new item; 0 never */
 	int64_t stale_since;           /* UTC seconds it was found stale; 0 while it is not */
 	int64_t added_at;              /* read only: UTC seconds the feed was first listed */
+	int64_t last_body_at;          /* UTC seconds of the last 200 with a body; 0 none yet */
 	/* Hashes of the item keys of the last stored document, sorted (see ingest.h); owned
 	 * by the struct when read. On set, NULL keeps the stored ones. */
 	uint64_t *item_keys;
@@ -237,7 +238,8 @@ int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 	struct store_feed_fetch_state *ret_state);
 void store_feed_fetch_state_clear(struct store_feed_fetch_state *state);
 /* Writes health, fetch_url, body_hash, failing_since, next_poll, last_new_item_at,
- * stale_since and (when given) item_keys with item_spans. Returns 0 or -errno. */
+ * stale_since, last_body_at and (when given) item_keys with item_spans. Returns 0 or
+ * -errno. */
 int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
 	const struct store_feed_fetch_state *state);
 

@@ -14,6 +14,9 @@ Routes:
                         matching If-None-Match / If-Modified-Since
   /nocache/NAME         the same file with no validators (every poll is a full 200 with
                         the same body)
+  /stuck/NAME           the file with an ETag and Last-Modified that never change, and a
+                        304 to any request that sends either, whatever the file now holds
+                        (a server whose validators lie)
   /gzip/NAME            the file gzip-encoded when the client accepts gzip
   /cache/NAME           the file with ?max_age=N (Cache-Control) or ?expires_in=N (Expires
                         N seconds after Date)
@@ -148,6 +151,14 @@ class Handler(BaseHTTPRequestHandler):
             in_flight[''] -= 1
             in_flight[host] -= 1
 
+    def not_modified(self, validators):
+        self.send_response(304)
+        for name, value in validators:
+            self.send_header(name, value)
+        self.send_header('Content-Length', '0')
+        self.landed()
+        self.end_headers()
+
     def route(self):
         url = urlsplit(self.path)
         query = parse_qs(url.query)
@@ -166,13 +177,20 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             route = 'nocache'
-        if route in ('feeds', 'nocache', 'gzip', 'cache', 'slow', 'headers') and len(parts) >= 2:
+        if route in ('feeds', 'nocache', 'gzip', 'cache', 'slow', 'headers', 'stuck') and \
+                len(parts) >= 2:
             body, mtime = self.read_feed(parts[1])
             if body is None:
                 return self.send_body(404, b'not found', 'text/plain')
             ctype = 'application/atom+xml' if b'<feed' in body[:500] else 'application/rss+xml'
             if route == 'nocache':
                 return self.send_body(200, body, ctype)
+            if route == 'stuck':
+                validators = [('ETag', '"stuck"'),
+                              ('Last-Modified', 'Wed, 01 Jan 2020 00:00:00 GMT')]
+                if 'If-None-Match' in self.headers or 'If-Modified-Since' in self.headers:
+                    return self.not_modified(validators)
+                return self.send_body(200, body, ctype, validators)
             if route == 'cache':
                 headers = []
                 if 'max_age' in query:
@@ -200,13 +218,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get('If-None-Match') == etag or (
                     'If-None-Match' not in self.headers and
                     self.headers.get('If-Modified-Since') == last_modified):
-                self.send_response(304)
-                for name, value in validators:
-                    self.send_header(name, value)
-                self.send_header('Content-Length', '0')
-                self.landed()
-                self.end_headers()
-                return
+                return self.not_modified(validators)
             return self.send_body(200, body, ctype, validators)
         if route == 'status' and len(parts) >= 2:
             headers = []

@@ -497,6 +497,51 @@ class Cases(CaseRunner):
             delay = self.delay(db, url)
             t.ok(delay is not None and want - 2 <= delay <= want * 1.1 + 2, what, delay)
 
+    def bogus_304(self):
+        """Servers whose 304s cannot be trusted: one that answers 304 to a request that
+        asked nothing conditional, and one whose validators never change with the feed."""
+        t = self.t
+        url = self.url('status/304')
+        conf, db = self.fresh([url])
+        run, seen = self.once(conf)
+        t.ok(run.returncode == 1 and
+             '304 (Not Modified) to a request without If-None-Match or If-Modified-Since'
+             in run.stderr, 'bogus 304: a 304 to an unconditional request is a failure, and '
+             'the log says why', run.stderr)
+        t.eq(self.feed(db, 'last_error', url),
+             "HTTP status 304 (Not Modified) to a request without If-None-Match or "
+             "If-Modified-Since: the server's caching is broken",
+             'the feeds table shows the same error')
+        t.eq(self.log_results(db, url), ['failed'], 'fetch_log records it as failed')
+
+        path = os.path.join(self.root, 'stuck.xml')
+        original = open(os.path.join(self.root, 'world-rss.xml')).read()
+        with open(path, 'w') as out:
+            out.write(original)
+        url = self.url('stuck/stuck.xml')
+        conf, db = self.fresh([url], 'refresh_after = 3s\n')
+        run, seen = self.once(conf)
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5',
+             'a feed whose validators never change: the first poll stores its 5 items')
+        with open(path, 'w') as out:
+            out.write(original.replace('</channel>', '<item><title>Hidden by a 304</title>'
+                                       '<guid>stuck-1</guid></item></channel>'))
+        run, seen = self.once(conf)
+        t.eq((seen[0]['headers'].get('if-none-match'), self.feed(db, 'last_status', url)),
+             ('"stuck"', '304'), 'polled again at once, it is asked with its ETag and '
+             'answers 304 though the feed changed')
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '5', 'so the new item is not seen')
+        time.sleep(4)
+        run, seen = self.once(conf)
+        headers = seen[0]['headers'] if seen else {}
+        t.eq((headers.get('if-none-match'), headers.get('if-modified-since')), (None, None),
+             'refresh_after (3s) past the last full response, it is asked without validators')
+        t.eq(sql(db, "SELECT title FROM articles WHERE title LIKE 'Hidden%'"),
+             [['Hidden by a 304']], 'and the item the 304s hid is stored')
+        run, seen = self.once(conf)
+        t.eq(seen[0]['headers'].get('if-none-match') if seen else None, '"stuck"',
+             'the poll after that is conditional again')
+
     def stale(self):
         """A feed that goes on answering but brings nothing new: no fetch fails, so only
         this says that its publisher may have stopped it or moved it."""
@@ -598,7 +643,7 @@ def main(binary):
                      cases.caps, cases.broken_responses, cases.https, cases.cookies,
                      cases.user_agents, cases.credentials, cases.proxy,
                      cases.site_instead_of_feed,
-                     cases.freshness, cases.stale, cases.bounded_log):
+                     cases.freshness, cases.stale, cases.bogus_304, cases.bounded_log):
             print('# ' + case.__name__)
             case()
     finally:

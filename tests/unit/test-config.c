@@ -127,7 +127,8 @@ static void test_fetch_keys(void)
 					      "max_redirects = 3\nmax_header = 32k\nmax_ttl = 2h\n"
 					      "max_retry_after = 1h\nmax_backoff = 3h\n"
 					      "dead_after = 3d\ndead_interval = 12h\n"
-					      "fetch_log_rows = 7\nca_file = ca.pem\nstale_after = 30d\n");
+					      "fetch_log_rows = 7\nca_file = ca.pem\nstale_after = 30d\n"
+					      "refresh_after = 6h\n");
 	char *ca = write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
 	struct config *cfg = NULL;
 	struct buf errors = {0};
@@ -146,6 +147,7 @@ static void test_fetch_keys(void)
 		is_int(cfg->dead_interval_s, 12 * 3600, "dead_interval 12h");
 		is_int(cfg->fetch_log_rows, 7, "fetch_log_rows");
 		is_int(cfg->stale_after_s, 30 * 86400, "stale_after 30d");
+		is_int(cfg->refresh_after_s, 6 * 3600, "refresh_after 6h");
 		is_str(cfg->ca_file, ca, "ca_file resolves against the config's directory");
 	}
 	config_free(cfg);
@@ -167,6 +169,7 @@ static void test_fetch_keys(void)
 		is_int(cfg->dead_after_s, 7 * 86400, "dead_after defaults to 7 days");
 		is_int(cfg->dead_interval_s, 86400, "a dead feed is tried daily by default");
 		is_int(cfg->stale_after_s, 14 * 86400, "a feed is stale after 14 days without news");
+		is_int(cfg->refresh_after_s, 86400, "a feed is asked without validators daily");
 		ok(cfg->user_agent && strstr(cfg->user_agent, "geotrack/") &&
 			strstr(cfg->user_agent, "https://"),
 			"the default User-Agent names geotrack and its URL");
@@ -177,7 +180,8 @@ static void test_fetch_keys(void)
 	conf = write_file("badfetch.conf", "[daemon]\ndatabase = geo.db\nfeeds = one.list\n"
 					   "[fetch]\nhost_spacing = 2m\nmax_redirects = 50\n"
 					   "max_header = 12\ndead_after = 0\nfetch_log_rows = 0\n"
-					   "host_spacing = 5xs\nstale_after = 2y\nstale_after = 400d\n");
+					   "host_spacing = 5xs\nstale_after = 2y\nstale_after = 400d\n"
+					   "refresh_after = -1d\n");
 	cfg = NULL;
 	is_int(config_load(conf, &cfg, &errors), -EINVAL, "out-of-range [fetch] values are rejected");
 	const char *e = errors.data ? errors.data : "";
@@ -191,6 +195,8 @@ static void test_fetch_keys(void)
 	ok(strstr(e, "badfetch.conf:11: stale_after must be a duration from 0 (never) to 365d") !=
 		NULL, "stale_after in an unknown unit");
 	ok(strstr(e, "badfetch.conf:12: stale_after must be") != NULL, "stale_after over a year");
+	ok(strstr(e, "badfetch.conf:13: refresh_after must be a duration from 0 (never) to 365d") !=
+		NULL, "refresh_after negative");
 	buf_free(&errors);
 	free(conf);
 }

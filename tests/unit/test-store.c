@@ -532,9 +532,11 @@ static void test_migrates_schema1_data(void)
 	is_str(shell(db, "PRAGMA user_version"), want, "it is migrated to the current schema");
 	is_str(shell(db, "SELECT count(*) FROM feeds; SELECT count(*) FROM articles"), "2;2",
 		"feeds and articles are kept");
-	is_str(shell(db, "SELECT id, last_new_item_at, stale_since IS NULL FROM feeds ORDER BY id"),
-		"1|2019-03-24 10:05:00|1;2|2019-03-24 12:05:00|1",
-		"each feed last brought something new when its newest article was fetched; none is stale");
+	is_str(shell(db, "SELECT id, last_new_item_at, stale_since IS NULL, last_body_at IS NULL "
+			 "FROM feeds ORDER BY id"),
+		"1|2019-03-24 10:05:00|1|1;2|2019-03-24 12:05:00|1|1",
+		"each feed last brought something new when its newest article was fetched; none is "
+		"stale; with no fetch log, when the last body came is not known");
 	is_str(shell(db, "SELECT id, event_date, actor1_code, event_code, actor2_code, num_mentions, "
 			 "num_articles, num_sources FROM events ORDER BY id"),
 		"1|2019-03-24|RUS|154|VEN|2|2|2;3|2019-03-24|USA|122|RUS|1|1|1",
