@@ -633,8 +633,9 @@ static void note_staleness(struct app_feed *feed, const struct success_plan *pla
 			format_time(quiet_from, when, sizeof(when)),
 			format_duration(feed->app->config->stale_after_s, span, sizeof(span)));
 	} else if (!plan->stale_since && feed->stale_since) {
-		log_notice("%s: no longer stale: %s", url, plan->last_new_item_at != feed->last_new_item_at ?
-			"new items again" : "stale_after is now 0");
+		bool new_items = plan->last_new_item_at != feed->last_new_item_at;
+		log_notice("%s: no longer stale: %s", url,
+			new_items ? "new items again" : "stale_after is now 0");
 	}
 	feed->stale_since = plan->stale_since;
 	feed->last_new_item_at = plan->last_new_item_at;
@@ -917,7 +918,6 @@ static enum outcome handle_response(struct app_feed *feed, const struct fetch_re
 }
 
 static void on_fetched(const struct fetch_response *res, void *ctx);
-
 
 static void poll_feed(struct app_feed *feed)
 {
