@@ -46,8 +46,8 @@
 
 struct app;
 
-_Static_assert(sizeof(struct ingest_span) == 2 * sizeof(uint64_t),
-	"the feeds table stores item spans as pairs of 64-bit hashes");
+_Static_assert(sizeof(struct ingest_span) == 3 * sizeof(uint64_t),
+	"the feeds table stores item spans as triples of 64-bit hashes");
 
 /* One feed of the list. Owns copies of its settings, so a reload can free the old config;
  * a feed dropped by a reload while its transfer is in flight is freed when it returns. */
@@ -672,6 +672,10 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 	else
 		log_info("%s: %zu items, %zu new, %zu events", url, stats->items,
 			stats->new_articles, stats->events);
+	/* Worth a notice: the feed's ids are not stable, which a user may want to know. */
+	if (stats->renamed)
+		log_notice("%s: %zu items came back under new ids (same link and title): not "
+			   "stored again", url, stats->renamed);
 }
 
 /* --- batches: the fetches of a busy moment share one commit --- */
@@ -1157,7 +1161,7 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	feed->known_keys = fetch_state.item_keys;
 	feed->known_key_count = fetch_state.item_key_count;
 	fetch_state.item_keys = NULL;
-	/* stored as the pairs of struct ingest_span, sorted by span */
+	/* stored as the triples of struct ingest_span, sorted by span */
 	feed->spans = (struct ingest_span *)fetch_state.item_spans;
 	feed->span_count = fetch_state.item_span_count;
 	fetch_state.item_spans = NULL;

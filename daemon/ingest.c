@@ -11,6 +11,7 @@
 #include "coder.h"
 #include "date.h"
 #include "feed.h"
+#include "hash.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -139,21 +140,49 @@ static bool known(const struct ingest_input *in, uint64_t hash)
 		bsearch(&hash, in->known_keys, in->known_key_count, sizeof(hash), compare_u64);
 }
 
+#define LINK_TITLE_SEED 0x6c696e6b7469746cULL
+
+/* An item's link and title together, the second thing known_keys knows an item by; 0 when
+ * it lacks either (a link alone is not enough: some feeds link every item to their home
+ * page). */
+static uint64_t link_title_hash(const struct feed_item *item)
+{
+	if (!item->link || !item->title || item->title_is_fallback)
+		return 0;
+	uint64_t h = hash64(item->link, strlen(item->link), LINK_TITLE_SEED);
+	h = hash64(item->title, strlen(item->title), h);
+	return h ? h : 1;
+}
+
 /* --- parsing and coding off the loop --- */
 
 /* The coder's text fields, copied into the arena of the document they came from. */
 enum { KEPT_SENTENCE, KEPT_SOURCE, KEPT_CODE, KEPT_TARGET, KEPT_SOURCE_TEXT, KEPT_TARGET_TEXT,
 	KEPT_VERB_TEXT, KEPT_PATTERN, KEPT_FILE, KEPT_LOCATION, KEPT_FIELDS };
 
-/* What a document's items are known by: the keys the next fetch will know (sorted), the
- * items by their bytes (sorted by span), and each item's key hash (for items with a key). */
+/* What a document's items are known by: the hashes the next fetch will know (sorted), the
+ * items by their bytes (sorted by span), and each item's key hash (for items with a key)
+ * and link-and-title hash (0 without both). */
 struct item_keys {
 	uint64_t *keys;
 	size_t key_count;
 	struct ingest_span *spans;
 	size_t span_count;
 	uint64_t *item_hash;
+	uint64_t *link_title;
 };
+
+enum item_seen { ITEM_NEW, ITEM_KNOWN, ITEM_RENAMED };
+
+/* Whether item i of a document with these keys was in the feed's last stored document:
+ * by its key, or under another key with the same link and title. */
+static enum item_seen item_seen(const struct ingest_input *in, const struct item_keys *k,
+	size_t i)
+{
+	if (known(in, k->item_hash[i]))
+		return ITEM_KNOWN;
+	return k->link_title[i] && known(in, k->link_title[i]) ? ITEM_RENAMED : ITEM_NEW;
+}
 
 struct ingest_prepared {
 	struct feed_doc *doc; /* NULL when the parse failed */
@@ -248,16 +277,19 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 	struct item_keys *out)
 {
 	size_t most = doc->item_count + doc->skipped_span_count;
-	out->keys = xcalloc(most ? most : 1, sizeof(*out->keys));
+	out->keys = xcalloc(most ? 2 * most : 1, sizeof(*out->keys));
 	out->spans = xcalloc(most ? most : 1, sizeof(*out->spans));
 	out->item_hash = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->item_hash));
+	out->link_title = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->link_title));
 	out->key_count = out->span_count = 0;
-	/* Items left out of the parse as seen before: known, their keys from last time. */
+	/* Items left out of the parse as seen before: known, their hashes from last time. */
 	for (size_t i = 0; i < doc->skipped_span_count; i++) {
 		const struct ingest_span *seen = span_find(in, doc->skipped_spans[i]);
 		if (!seen)
 			continue; /* not from this input's spans: cannot happen */
 		out->keys[out->key_count++] = seen->key;
+		if (seen->link_title)
+			out->keys[out->key_count++] = seen->link_title;
 		out->spans[out->span_count++] = *seen;
 	}
 	for (size_t i = 0; i < doc->item_count; i++) {
@@ -266,10 +298,15 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 		if (!key)
 			continue; /* nothing to tell this item from the next poll's copy */
 		uint64_t hash = ingest_key_hash(key);
+		uint64_t link_title = link_title_hash(item);
 		out->item_hash[i] = hash;
+		out->link_title[i] = link_title;
 		out->keys[out->key_count++] = hash;
+		if (link_title)
+			out->keys[out->key_count++] = link_title;
 		if (item->span)
-			out->spans[out->span_count++] = (struct ingest_span){item->span, hash};
+			out->spans[out->span_count++] =
+				(struct ingest_span){item->span, hash, link_title};
 	}
 	if (out->key_count > 1)
 		qsort(out->keys, out->key_count, sizeof(*out->keys), compare_u64);
@@ -282,6 +319,7 @@ static void item_keys_free(struct item_keys *k)
 	free(k->keys);
 	free(k->spans);
 	free(k->item_hash);
+	free(k->link_title);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -321,7 +359,7 @@ struct ingest_prepared *ingest_prepare(struct coder *coder, const struct ingest_
 	for (size_t i = 0; i < n; i++) {
 		p->first_event[i] = p->event_count;
 		const struct feed_item *item = &p->doc->items[i];
-		if (!item_key(item) || known(in, p->keys.item_hash[i]) || p->code_error)
+		if (!item_key(item) || item_seen(in, &p->keys, i) != ITEM_NEW || p->code_error)
 			continue;
 		article_text(item, &text);
 		p->doc_len[i] = text.len;
@@ -354,7 +392,7 @@ void ingest_prepared_free(struct ingest_prepared *p)
 /* --- storing --- */
 
 static int store_items(struct store *store, struct coder *coder, const struct ingest_input *in,
-	const struct feed_doc *doc, const uint64_t *item_hash, struct ingest_stats *stats)
+	const struct feed_doc *doc, const struct item_keys *keys, struct ingest_stats *stats)
 {
 	const struct ingest_prepared *prepared = in->prepared;
 	struct buf text = {0};
@@ -362,7 +400,12 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 	for (size_t i = 0; i < doc->item_count; i++) {
 		const struct feed_item *item = &doc->items[i];
 		const char *key = item_key(item);
-		if (!key || known(in, item_hash[i]))
+		if (!key)
+			continue;
+		enum item_seen seen = item_seen(in, keys, i);
+		if (seen == ITEM_RENAMED)
+			stats->renamed++;
+		if (seen != ITEM_NEW)
 			continue;
 		struct store_article article = {
 			.item_key = key,
@@ -494,8 +537,8 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	if (r < 0)
 		goto db_fail;
 	if (doc) {
-		r = store_items(store, coder, in, doc,
-			in->prepared ? in->prepared->keys.item_hash : keys.item_hash, &stats);
+		r = store_items(store, coder, in, doc, in->prepared ? &in->prepared->keys : &keys,
+			&stats);
 		if (r < 0)
 			goto db_fail;
 	}
@@ -519,6 +562,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	if (r < 0)
 		goto db_fail;
 	free(keys.item_hash);
+	free(keys.link_title);
 	if (!in->prepared)
 		feed_doc_free(doc);
 	*ret_stats = stats;
@@ -528,6 +572,7 @@ db_fail:
 	free(stats.keys);
 	free(stats.spans);
 	free(keys.item_hash);
+	free(keys.link_title);
 	*ret_error = xasprintf("database: %s", store_errmsg(store));
 	store_rollback(store);
 	if (!in->prepared)

@@ -1,5 +1,6 @@
 -- geotrack schema 8: feeds that answer but have stopped bringing anything new, and
--- servers whose validators say "not modified" when the feed was.
+-- servers whose validators say "not modified" when the feed was, and items that come back
+-- under a new id.
 -- A feed can go on answering 200 or 304 for months after its publisher stopped updating
 -- it or moved it elsewhere without a redirect: no fetch fails, so nothing else would say
 -- so. When a successful fetch finds the feed has brought no new item for [fetch]
@@ -22,3 +23,8 @@ UPDATE feeds SET last_new_item_at =
 	last_body_at =
 	(SELECT max(fetched_at) FROM fetch_log WHERE fetch_log.feed_id = feeds.id AND
 	 fetch_log.result IN ('parsed', 'unchanged'));
+
+-- Each feed's last items by their bytes (schema 7) now carry a third hash, of the item's
+-- link and title, so an item that comes back under a new id is known as the same article.
+-- Stored pairs would read as triples: dropped, so each feed is parsed whole once.
+UPDATE feeds SET item_spans = NULL;

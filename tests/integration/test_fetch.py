@@ -542,6 +542,66 @@ class Cases(CaseRunner):
         t.eq(seen[0]['headers'].get('if-none-match') if seen else None, '"stuck"',
              'the poll after that is conditional again')
 
+    def new_ids(self):
+        """Duplicates: a feed whose items come back under new ids (a site that moved to
+        new GUIDs, a feed that stamps them per request) must not store them again."""
+        t = self.t
+        path = os.path.join(self.root, 'renames.xml')
+        original = open(os.path.join(self.root, 'world-rss.xml')).read()
+
+        def serve(guid_prefix, extra_items=()):
+            body = original.replace('sample-world-', guid_prefix)
+            items = ''.join('<item><title>%s</title><link>%s</link><guid>%s</guid>'
+                            '<description>%s</description></item>' % item
+                            for item in extra_items)
+            with open(path, 'w') as out:
+                out.write(body.replace('</channel>', items + '</channel>'))
+
+        def titles():
+            return [r[0] for r in sql(db, 'SELECT title FROM articles ORDER BY id')]
+
+        url = self.url('nocache/renames.xml')
+        conf, db = self.fresh([url])
+        serve('sample-world-')
+        self.once(conf)
+        first = titles()
+        t.eq(len(first), 5, 'new ids: the first poll stores the 5 items')
+        mentions = sql_value(db, 'SELECT count(*) FROM mentions')
+
+        fresh1 = ('Ukraine and Poland sign border accord', 'https://news.example/world/accord',
+                  'moved-new-1', 'The two governments signed an accord.')
+        serve('moved-', [fresh1])
+        run, _ = self.once(conf)
+        t.eq(titles(), first + [fresh1[0]], 'every id changed and one item is new: only the '
+             'new item is stored')
+        t.ok('5 items came back under new ids (same link and title): not stored again'
+             in run.stderr, 'and the log says the feed changed its ids', run.stderr)
+        t.ok(int(sql_value(db, 'SELECT count(*) FROM mentions')) >= int(mentions) and
+             sql_value(db, "SELECT count(*) FROM articles a JOIN mentions m ON "
+                           "m.article_id = a.id WHERE a.item_key LIKE 'moved-0%'") == '0',
+             'no events are coded again from the renamed items')
+
+        fresh2 = ('Japan and Korea resume talks', 'https://news.example/world/talks',
+                  'moved-new-2', 'Talks resumed in Seoul.')
+        serve('moved-', [fresh1, fresh2])
+        self.once(conf)
+        t.eq(len(titles()), 7, 'one more item: 7 stored (the others\' bytes did not change, '
+             'so they were not even parsed)')
+        serve('again-', [(f[0], f[1], 'again' + f[2], f[3]) for f in (fresh1, fresh2)])
+        self.once(conf)
+        t.eq(len(titles()), 7, 'ids changed again, for items the last poll did not parse '
+             'too: still 7, each known by its link and title from the poll before')
+
+        home = 'https://news.example/world'
+        serve('again-', [(f[0], f[1], 'again' + f[2], f[3]) for f in (fresh1, fresh2)] +
+              [('Markets close higher', home, 'home-1', 'Stocks rose.'),
+               ('Storm warning for the coast', home, 'home-2', 'A storm is coming.'),
+               ('Russia deploys troops to Venezuela', home, 'home-3', 'Same title, other link.')])
+        self.once(conf)
+        t.eq(titles()[7:], ['Markets close higher', 'Storm warning for the coast',
+                            'Russia deploys troops to Venezuela'],
+             'items that share only a link (the home page), or only a title, are new articles')
+
     def stale(self):
         """A feed that goes on answering but brings nothing new: no fetch fails, so only
         this says that its publisher may have stopped it or moved it."""
@@ -643,7 +703,8 @@ def main(binary):
                      cases.caps, cases.broken_responses, cases.https, cases.cookies,
                      cases.user_agents, cases.credentials, cases.proxy,
                      cases.site_instead_of_feed,
-                     cases.freshness, cases.stale, cases.bogus_304, cases.bounded_log):
+                     cases.freshness, cases.stale, cases.bogus_304, cases.new_ids,
+                     cases.bounded_log):
             print('# ' + case.__name__)
             case()
     finally:
