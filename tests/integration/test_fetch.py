@@ -7,6 +7,8 @@ log), the feeds and fetch_log tables through the sqlite3 shell, and the log line
 stderr. Limits are set small in each case's config so nothing waits for real minutes.
 """
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +24,20 @@ TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
 '''
 # Every case starts from here; each may add keys. Spacing off unless a case tests it.
 BASE_FETCH = '[fetch]\nhost_spacing = 0\ninterval = 60s\n'
+
+
+def wait_until(cond, timeout=15):
+    """Whether cond() came true within timeout seconds; a query of a database the daemon
+    has not created yet counts as not yet."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if cond():
+                return True
+        except subprocess.CalledProcessError:
+            pass
+        time.sleep(0.1)
+    return False
 
 
 class Cases(CaseRunner):
@@ -364,6 +380,28 @@ class Cases(CaseRunner):
                  'a trusted certificate for another name fails, and the error names the '
                  'host asked for', (run.returncode, error))
             t.eq(len(good.requests()), 1, 'and reaches no server either')
+
+            # Authorities replaced in the same file, then a reload: libcurl keeps the
+            # authorities it read for a day unless told otherwise.
+            trust = os.path.join(self.work, 'tls', 'trust.pem')
+            shutil.copy(tls['name.pem'], trust)  # a PEM without the server's authority
+            conf, db = self.fresh([url], 'ca_file = %s\ninterval = 1s\nmax_backoff = 1s\n'
+                                  % trust)
+            proc = subprocess.Popen([self.binary, '-c', conf], stderr=subprocess.DEVNULL)
+            time.sleep(0.5)  # the daemon creates the database
+            try:
+                failed = wait_until(lambda: 'certificate' in
+                                    (self.feed(db, 'last_error', url) or '').lower())
+                time.sleep(1.5)  # a poll or two with those authorities loaded
+                shutil.copy(tls['ca.pem'], trust)
+                proc.send_signal(signal.SIGHUP)
+                stored = wait_until(
+                    lambda: sql_value(db, 'SELECT count(*) FROM articles') == '5')
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+            t.ok(failed and stored, 'a daemon whose ca_file gets the server\'s authority '
+                 'written into it trusts the server after a reload (SIGHUP)', (failed, stored))
         finally:
             good.stop()
             wrong_name.stop()
