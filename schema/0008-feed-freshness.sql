@@ -28,3 +28,25 @@ UPDATE feeds SET last_new_item_at =
 -- link and title, so an item that comes back under a new id is known as the same article.
 -- Stored pairs would read as triples: dropped, so each feed is parsed whole once.
 UPDATE feeds SET item_spans = NULL;
+
+-- Each feed's state in one word, with what explains it, for
+--   SELECT url, state, since, last_error FROM feed_status WHERE state != 'ok';
+-- 'gone' (410), 'dead' (failing for dead_after), 'failing' (the last fetch failed),
+-- 'stale' (answers, nothing new for stale_after), 'new' (not fetched yet), else 'ok'.
+CREATE VIEW feed_status AS
+SELECT id, url, title,
+	CASE
+		WHEN health IN ('gone', 'dead') THEN health
+		WHEN last_error IS NOT NULL THEN 'failing'
+		WHEN stale_since IS NOT NULL THEN 'stale'
+		WHEN last_fetch_at IS NULL THEN 'new'
+		ELSE 'ok'
+	END AS state,
+	CASE
+		WHEN health = 'gone' OR last_error IS NOT NULL THEN coalesce(failing_since, last_fetch_at)
+		WHEN stale_since IS NOT NULL THEN coalesce(last_new_item_at, added_at)
+		ELSE last_success_at
+	END AS since, -- failing, stale: since when; ok: the last success
+	last_fetch_at, last_status, last_error, consecutive_failures, last_new_item_at,
+	next_poll_at, coalesce(fetch_url, url) AS polled_url
+FROM feeds;

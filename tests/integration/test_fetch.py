@@ -208,6 +208,10 @@ class Cases(CaseRunner):
              'and it is planned for when the host allows', delay)
         t.eq(self.feed(db, 'last_status', other_host), '200',
              'a feed on another host is fetched as usual')
+        t.eq(dict(sql(db, 'SELECT url, state FROM feed_status')),
+             {limited: 'failing', same_host: 'new', other_host: 'ok'},
+             'feed_status: the 429 failing, the feed waiting for its host not fetched yet '
+             '(new), the other ok')
 
         run, seen = self.once(conf)
         t.ok(not any(r['path'].startswith('/status/429') for r in seen),
@@ -235,6 +239,8 @@ class Cases(CaseRunner):
         conf, db = self.fresh([url])
         run, _ = self.once(conf)
         t.eq(self.feed(db, 'health', url), 'gone', '410 marks the feed gone in the feeds table')
+        t.eq(sql(db, 'SELECT state, last_status FROM feed_status'), [['gone', '410']],
+             'and the feed_status view says gone, with the 410')
         t.ok('410 Gone' in run.stderr, 'and the log says so', run.stderr)
         run, seen = self.once(conf)
         t.eq(len(seen), 0, 'a gone feed is not requested again')
@@ -657,6 +663,9 @@ class Cases(CaseRunner):
         failing = self.url('feeds/stale-missing.xml')        # 404
         conf, db = self.fresh([not_modified, same_body, empty, failing], 'stale_after = 3s\n')
 
+        def states():
+            return dict(sql(db, 'SELECT url, state FROM feed_status'))
+
         def stale_rows():
             return dict((r[0], r[1:]) for r in sql(
                 db, "SELECT url, stale_since IS NOT NULL, last_new_item_at IS NOT NULL "
@@ -673,6 +682,8 @@ class Cases(CaseRunner):
              'stale: after a first poll, the feeds with items show when they last brought '
              'one (last_new_item_at); none is stale')
         t.eq(stale_lines(run.stderr), [], 'nothing is reported stale yet')
+        t.eq(states(), {not_modified: 'ok', same_body: 'ok', empty: 'ok', failing: 'failing'},
+             'the feed_status view: three ok, the 404 failing')
         first_new = sql_value(db, "SELECT last_new_item_at FROM feeds WHERE url = '%s'"
                                   % same_body)
 
@@ -691,6 +702,10 @@ class Cases(CaseRunner):
              'the feeds table shows stale_since for them; a failing feed is reported as '
              'failing, not stale')
         stale_since = sql_value(db, "SELECT stale_since FROM feeds WHERE url = '%s'" % same_body)
+        t.eq(states(), {not_modified: 'stale', same_body: 'stale', empty: 'stale',
+                        failing: 'failing'}, 'feed_status says stale for them')
+        t.eq(sql_value(db, "SELECT since FROM feed_status WHERE url = '%s'" % same_body),
+             first_new, 'since the last new item')
 
         run, _ = self.once(conf)
         t.eq(stale_lines(run.stderr), [], 'a stale feed is logged once, not on every poll')

@@ -93,6 +93,9 @@ class Cases(CaseRunner):
         sql(db, "UPDATE feeds SET failing_since = datetime('now', '-10 days')")
         run, _ = self.once(conf)
         t.eq(self.feed(db, 'health', url), 'dead', 'after dead_after (7d) of failing it is dead')
+        t.eq(sql(db, 'SELECT state, since = failing_since FROM feed_status f JOIN feeds '
+                     'USING (id)'), [['dead', '1']],
+             'the feed_status view says dead, since the first failure')
         lines = [l for l in run.stderr.splitlines() if 'marked dead' in l]
         t.ok(len(lines) == 1 and url in lines[0], 'the log says so, naming the feed', run.stderr)
         delay = self.delay(db, url)
@@ -103,6 +106,8 @@ class Cases(CaseRunner):
         t.eq((self.feed(db, 'health', url), self.feed(db, 'failing_since', url)), ('active', ''),
              'one success makes it active again')
         t.ok('no longer dead' in run.stderr, 'and the log says so', run.stderr)
+        t.eq(sql(db, 'SELECT state, since = last_fetch_at FROM feed_status'), [['ok', '1']],
+             'and feed_status says ok, since that success')
 
     def daemon_backoff(self):
         t = self.t
