@@ -674,8 +674,8 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 			stats->new_articles, stats->events);
 	/* Worth a notice: the feed's ids are not stable, which a user may want to know. */
 	if (stats->renamed)
-		log_notice("%s: %zu items came back under new ids (same link and title): not "
-			   "stored again", url, stats->renamed);
+		log_notice("%s: %zu items came back under new ids (same link, title, text and "
+			   "date): not stored again", url, stats->renamed);
 }
 
 /* --- batches: the fetches of a busy moment share one commit --- */

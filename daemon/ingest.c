@@ -140,17 +140,27 @@ static bool known(const struct ingest_input *in, uint64_t hash)
 		bsearch(&hash, in->known_keys, in->known_key_count, sizeof(hash), compare_u64);
 }
 
-#define LINK_TITLE_SEED 0x6c696e6b7469746cULL
+#define FINGERPRINT_SEED 0x6c696e6b7469746cULL
 
-/* An item's link and title together, the second thing known_keys knows an item by; 0 when
- * it lacks either (a link alone is not enough: some feeds link every item to their home
- * page). */
-static uint64_t link_title_hash(const struct feed_item *item)
+/*
+ * What an item shows: its own link, its title, its text and its date, the second thing
+ * known_keys knows an item by. An item under a new key with all of these the same is the
+ * same article (a site that moved to new ids keeps them; so does a feed that stamps ids
+ * per request). 0 when the item lacks a title or a link of its own (the feed's home page,
+ * which items without a link are given, tells nothing): a daily "Briefing" with the same
+ * text under the home page is a new item each day.
+ */
+static uint64_t fingerprint_of(const struct feed_doc *doc, const struct feed_item *item)
 {
-	if (!item->link || !item->title || item->title_is_fallback)
+	if (!item->link || !item->title || item->title_is_fallback ||
+		(doc->site_link && strcmp(item->link, doc->site_link) == 0))
 		return 0;
-	uint64_t h = hash64(item->link, strlen(item->link), LINK_TITLE_SEED);
+	uint64_t h = hash64(item->link, strlen(item->link), FINGERPRINT_SEED);
 	h = hash64(item->title, strlen(item->title), h);
+	if (item->summary)
+		h = hash64(item->summary, strlen(item->summary), h);
+	if (!item->published_is_fallback)
+		h = hash64(&item->published, sizeof(item->published), h);
 	return h ? h : 1;
 }
 
@@ -162,26 +172,26 @@ enum { KEPT_SENTENCE, KEPT_SOURCE, KEPT_CODE, KEPT_TARGET, KEPT_SOURCE_TEXT, KEP
 
 /* What a document's items are known by: the hashes the next fetch will know (sorted), the
  * items by their bytes (sorted by span), and each item's key hash (for items with a key)
- * and link-and-title hash (0 without both). */
+ * and fingerprint (fingerprint_of(); 0 for none). */
 struct item_keys {
 	uint64_t *keys;
 	size_t key_count;
 	struct ingest_span *spans;
 	size_t span_count;
 	uint64_t *item_hash;
-	uint64_t *link_title;
+	uint64_t *fingerprint;
 };
 
 enum item_seen { ITEM_NEW, ITEM_KNOWN, ITEM_RENAMED };
 
 /* Whether item i of a document with these keys was in the feed's last stored document:
- * by its key, or under another key with the same link and title. */
+ * by its key, or under another key with the same fingerprint. */
 static enum item_seen item_seen(const struct ingest_input *in, const struct item_keys *k,
 	size_t i)
 {
 	if (known(in, k->item_hash[i]))
 		return ITEM_KNOWN;
-	return k->link_title[i] && known(in, k->link_title[i]) ? ITEM_RENAMED : ITEM_NEW;
+	return k->fingerprint[i] && known(in, k->fingerprint[i]) ? ITEM_RENAMED : ITEM_NEW;
 }
 
 struct ingest_prepared {
@@ -280,7 +290,7 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 	out->keys = xcalloc(most ? 2 * most : 1, sizeof(*out->keys));
 	out->spans = xcalloc(most ? most : 1, sizeof(*out->spans));
 	out->item_hash = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->item_hash));
-	out->link_title = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->link_title));
+	out->fingerprint = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->fingerprint));
 	out->key_count = out->span_count = 0;
 	/* Items left out of the parse as seen before: known, their hashes from last time. */
 	for (size_t i = 0; i < doc->skipped_span_count; i++) {
@@ -288,8 +298,8 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 		if (!seen)
 			continue; /* not from this input's spans: cannot happen */
 		out->keys[out->key_count++] = seen->key;
-		if (seen->link_title)
-			out->keys[out->key_count++] = seen->link_title;
+		if (seen->fingerprint)
+			out->keys[out->key_count++] = seen->fingerprint;
 		out->spans[out->span_count++] = *seen;
 	}
 	for (size_t i = 0; i < doc->item_count; i++) {
@@ -298,15 +308,15 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 		if (!key)
 			continue; /* nothing to tell this item from the next poll's copy */
 		uint64_t hash = ingest_key_hash(key);
-		uint64_t link_title = link_title_hash(item);
+		uint64_t fingerprint = fingerprint_of(doc, item);
 		out->item_hash[i] = hash;
-		out->link_title[i] = link_title;
+		out->fingerprint[i] = fingerprint;
 		out->keys[out->key_count++] = hash;
-		if (link_title)
-			out->keys[out->key_count++] = link_title;
+		if (fingerprint)
+			out->keys[out->key_count++] = fingerprint;
 		if (item->span)
 			out->spans[out->span_count++] =
-				(struct ingest_span){item->span, hash, link_title};
+				(struct ingest_span){item->span, hash, fingerprint};
 	}
 	if (out->key_count > 1)
 		qsort(out->keys, out->key_count, sizeof(*out->keys), compare_u64);
@@ -319,7 +329,7 @@ static void item_keys_free(struct item_keys *k)
 	free(k->keys);
 	free(k->spans);
 	free(k->item_hash);
-	free(k->link_title);
+	free(k->fingerprint);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -562,7 +572,7 @@ int ingest_fetch(struct store *store, struct coder *coder, const struct ingest_i
 	if (r < 0)
 		goto db_fail;
 	free(keys.item_hash);
-	free(keys.link_title);
+	free(keys.fingerprint);
 	if (!in->prepared)
 		feed_doc_free(doc);
 	*ret_stats = stats;
@@ -572,7 +582,7 @@ db_fail:
 	free(stats.keys);
 	free(stats.spans);
 	free(keys.item_hash);
-	free(keys.link_title);
+	free(keys.fingerprint);
 	*ret_error = xasprintf("database: %s", store_errmsg(store));
 	store_rollback(store);
 	if (!in->prepared)

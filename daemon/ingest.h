@@ -22,12 +22,12 @@ struct ingest_stats;
 struct ingest_prepared;
 
 /* An item as the feed parser found it in the bytes (feed_item.span), its key's hash and
- * its link-and-title hash (0 without both): the next parse of the feed leaves out the
- * items whose bytes repeat, and these say what they were. */
+ * its fingerprint (its own link, title, text and date; 0 for none): the next parse of the
+ * feed leaves out the items whose bytes repeat, and these say what they were. */
 struct ingest_span {
 	uint64_t span;
 	uint64_t key;
-	uint64_t link_title;
+	uint64_t fingerprint;
 };
 
 struct ingest_input {
@@ -42,11 +42,12 @@ struct ingest_input {
 	int64_t now;              /* UTC seconds: fetch time */
 	bool unchanged;           /* a 200 whose body is the one parsed last time: skip the parse */
 	/* Hashes of the items of the feed's last stored document, sorted: of each item's
-	 * key (ingest_key_hash) and of its link with its title. An item whose key is here is
-	 * stored already and is skipped without a database lookup (a news feed repeats most
-	 * of its items on every poll); so is one whose key is new but whose link and title
-	 * are here: the same article under a new id (a site that moved, or a feed that stamps
-	 * ids per request), which would otherwise be stored again. May be NULL. */
+	 * key (ingest_key_hash) and its fingerprint (its own link, title, text and date). An
+	 * item whose key is here is stored already and is skipped without a database lookup
+	 * (a news feed repeats most of its items on every poll); so is one whose key is new
+	 * but whose fingerprint is here: the same article under a new id (a site that moved,
+	 * or a feed that stamps ids per request), which would otherwise be stored again. May
+	 * be NULL. */
 	const uint64_t *known_keys;
 	size_t known_key_count;
 	/* The items of that document by their bytes, sorted by span: an item whose bytes and
@@ -68,7 +69,7 @@ struct ingest_input {
 struct ingest_stats {
 	size_t items;        /* items in the document */
 	size_t new_articles; /* items not seen before */
-	size_t renamed;      /* items seen before under another key (same link and title) */
+	size_t renamed;      /* items seen before under another key (same fingerprint) */
 	size_t events;       /* events coded from the new articles (reports: mentions) */
 	size_t new_events;   /* of those, events not reported before */
 	size_t warnings;     /* what the parser recovered from */

@@ -222,12 +222,12 @@ struct store_feed_fetch_state {
 	int64_t stale_since;           /* UTC seconds it was found stale; 0 while it is not */
 	int64_t added_at;              /* read only: UTC seconds the feed was first listed */
 	int64_t last_body_at;          /* UTC seconds of the last 200 with a body; 0 none yet */
-	/* Hashes of the items of the last stored document (keys, links with titles), sorted
+	/* Hashes of the items of the last stored document (keys, fingerprints), sorted
 	 * (see ingest.h); owned by the struct when read. On set, NULL keeps the stored ones. */
 	uint64_t *item_keys;
 	size_t item_key_count;
 	/* That document's items by their bytes: three per item (the hash of its bytes in
-	 * context, its key's hash, its link-and-title hash), sorted by the first (see
+	 * context, its key's hash, its fingerprint), sorted by the first (see
 	 * ingest.h's struct ingest_span).
 	 * Owned when read; on set, written with item_keys (NULL with them: none). */
 	uint64_t *item_spans;

@@ -25,7 +25,8 @@ UPDATE feeds SET last_new_item_at =
 	 fetch_log.result IN ('parsed', 'unchanged'));
 
 -- Each feed's last items by their bytes (schema 7) now carry a third hash, of the item's
--- link and title, so an item that comes back under a new id is known as the same article.
+-- own link, title, text and date, so an item that comes back under a new id is known as
+-- the same article.
 -- Stored pairs would read as triples: dropped, so each feed is parsed whole once.
 UPDATE feeds SET item_spans = NULL;
 

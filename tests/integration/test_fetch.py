@@ -618,8 +618,8 @@ class Cases(CaseRunner):
         run, _ = self.once(conf)
         t.eq(titles(), first + [fresh1[0]], 'every id changed and one item is new: only the '
              'new item is stored')
-        t.ok('5 items came back under new ids (same link and title): not stored again'
-             in run.stderr, 'and the log says the feed changed its ids', run.stderr)
+        t.ok('5 items came back under new ids (same link, title, text and date): not stored '
+             'again' in run.stderr, 'and the log says the feed changed its ids', run.stderr)
         t.ok(int(sql_value(db, 'SELECT count(*) FROM mentions')) >= int(mentions) and
              sql_value(db, "SELECT count(*) FROM articles a JOIN mentions m ON "
                            "m.article_id = a.id WHERE a.item_key LIKE 'moved-0%'") == '0',
@@ -634,17 +634,22 @@ class Cases(CaseRunner):
         serve('again-', [(f[0], f[1], 'again' + f[2], f[3]) for f in (fresh1, fresh2)])
         self.once(conf)
         t.eq(len(titles()), 7, 'ids changed again, for items the last poll did not parse '
-             'too: still 7, each known by its link and title from the poll before')
+             'too: still 7, each known by its link, title, text and date from the poll before')
 
         home = 'https://news.example/world'
-        serve('again-', [(f[0], f[1], 'again' + f[2], f[3]) for f in (fresh1, fresh2)] +
-              [('Markets close higher', home, 'home-1', 'Stocks rose.'),
-               ('Storm warning for the coast', home, 'home-2', 'A storm is coming.'),
-               ('Russia deploys troops to Venezuela', home, 'home-3', 'Same title, other link.')])
+        kept = [(f[0], f[1], 'again' + f[2], f[3]) for f in (fresh1, fresh2)]
+        serve('again-', kept +
+              [('Daily briefing', home, 'brief-1', 'Read the briefing.'),
+               ('Russia deploys troops to Venezuela',
+                'https://news.example/world/2019/03/russia-troops-venezuela', 'update-1',
+                'More troops landed in Caracas.')])
         self.once(conf)
-        t.eq(titles()[7:], ['Markets close higher', 'Storm warning for the coast',
-                            'Russia deploys troops to Venezuela'],
-             'items that share only a link (the home page), or only a title, are new articles')
+        serve('again-', kept + [('Daily briefing', home, 'brief-2', 'Read the briefing.')])
+        self.once(conf)
+        t.eq(titles()[7:], ['Daily briefing', 'Russia deploys troops to Venezuela',
+                            'Daily briefing'],
+             'new articles all: an item with a known link and title but new text, and a '
+             'daily item under the home page whose text repeats')
 
     def stale(self):
         """A feed that goes on answering but brings nothing new: no fetch fails, so only
