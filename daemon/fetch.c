@@ -664,8 +664,9 @@ static void running_remove(struct fetch *fetch, struct transfer *t)
  * for a day, but only when it is not also told to search a directory of them: Debian's
  * libcurl is built with both the bundle and /etc/ssl/certs, so every new connection read
  * and parsed the 145 certificates of the bundle again (about 20 ms of the loop's CPU per
- * connection, against 1 ms). ca_certificates keeps the two the same, so the bundle alone
- * is enough when it is there; a ca_file is the only source of authorities by definition.
+ * connection, against 1 ms). Debian's ca-certificates keeps the two the same, so the bundle
+ * alone is enough when it is there; a ca_file is the only source of authorities by
+ * definition.
  * After a reload the authorities read before it are read again, as a user who replaced
  * the file would expect: the cache's lifetime is cut to the time since the reload (none
  * in the first second).
