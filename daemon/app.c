@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1232,6 +1233,76 @@ static struct fetch_options fetch_options_of(const struct config *config)
 	return fo;
 }
 
+/* --- hosts with more feeds than their interval has room for --- */
+
+struct host_load {
+	char *host;
+	size_t feeds;
+	unsigned shortest_interval_s;
+};
+
+/* "2s", "250ms": host_spacing as the config writes it. */
+static const char *format_spacing(unsigned ms, char *out, size_t size)
+{
+	if (ms % 1000 == 0)
+		return format_duration(ms / 1000, out, size);
+	snprintf(out, size, "%ums", ms);
+	return out;
+}
+
+/*
+ * Requests to one host start at least host_spacing apart, so a host with more feeds than
+ * fit in their interval (a list of a thousand search feeds from one news site) has them
+ * polled less often than the feed list says, and nothing would tell. Logged at start and
+ * after each reload, once per such host.
+ */
+static void warn_crowded_hosts(const struct app *app)
+{
+	unsigned spacing_ms = app->config->host_spacing_ms;
+	if (spacing_ms == 0 || app->feed_count == 0)
+		return;
+	struct strmap index = {0};
+	struct host_load *loads = xcalloc(app->feed_count, sizeof(*loads));
+	size_t host_count = 0;
+	for (size_t f = 0; f < app->feed_count; f++) {
+		const struct app_feed *feed = app->feeds[f];
+		char *host = fetch_host_of(feed->fetch_url);
+		if (!host[0]) { /* file:// */
+			free(host);
+			continue;
+		}
+		size_t i = strmap_get(&index, host);
+		if (i == STRMAP_NONE) {
+			i = host_count++;
+			loads[i] = (struct host_load){.host = host, .shortest_interval_s = UINT_MAX};
+			strmap_put(&index, loads[i].host, i);
+		} else {
+			free(host);
+		}
+		loads[i].feeds++;
+		unsigned interval_s = feed_interval_s(feed);
+		if (interval_s < loads[i].shortest_interval_s)
+			loads[i].shortest_interval_s = interval_s;
+	}
+	for (size_t i = 0; i < host_count; i++) {
+		uint64_t round_ms = (uint64_t)loads[i].feeds * spacing_ms;
+		if (round_ms > (uint64_t)loads[i].shortest_interval_s * 1000) {
+			char spacing[32], round[32], interval[32];
+			log_warn("host %s: %zu feeds, started host_spacing (%s) apart, take %s a round, "
+				 "longer than their interval (%s): each is polled about every %s, not "
+				 "as often as listed",
+				loads[i].host, loads[i].feeds, format_spacing(spacing_ms, spacing,
+					sizeof(spacing)),
+				format_duration((round_ms + 999) / 1000, round, sizeof(round)),
+				format_duration(loads[i].shortest_interval_s, interval, sizeof(interval)),
+				round);
+		}
+		free(loads[i].host);
+	}
+	free(loads);
+	strmap_free(&index);
+}
+
 /* --- reload --- */
 
 static void reload(struct app *app)
@@ -1323,6 +1394,7 @@ static void reload(struct app *app)
 	strmap_free(&running);
 	config_free(old);
 	log_notice("reloaded: %zu feeds (%zu added, %zu removed)", app->feed_count, added, removed);
+	warn_crowded_hosts(app);
 done:
 	buf_free(&errors);
 	notify_send("READY=1");
@@ -1633,6 +1705,7 @@ static int start(struct app *app)
 		uv_timer_start(&app->watchdog_timer, on_watchdog, watchdog_ms / 2, watchdog_ms / 2);
 	log_notice("started: %zu feeds, database %s, %u coding thread%s", app->feed_count,
 		app->config->database, threads, threads == 1 ? "" : "s");
+	warn_crowded_hosts(app);
 	notify_send("READY=1");
 	send_status(app);
 	return 0;

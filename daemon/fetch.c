@@ -623,8 +623,7 @@ static void complete(struct transfer *t, int error, const char *error_text)
 	t->done(&response, t->ctx);
 }
 
-/* The host part of the URL, lower-cased; "" when it has none (file://). */
-static char *host_of(const char *url)
+char *fetch_host_of(const char *url)
 {
 	CURLU *u = curl_url();
 	char *host = NULL;
@@ -968,7 +967,7 @@ int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch
 		t->request_headers = curl_slist_append(t->request_headers, h);
 		free(h);
 	}
-	char *name = host_of(url);
+	char *name = fetch_host_of(url);
 	struct host *h = host_get(fetch, name);
 	free(name);
 	t->host = h;

@@ -99,6 +99,10 @@ struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options);
 /* Applies new limits and User-Agent to transfers started from now on. */
 void fetch_set_options(struct fetch *fetch, const struct fetch_options *options);
 
+/* The host whose limits and spacing a URL's requests share, lower-cased ("" for file://,
+ * which has none). The caller frees it. */
+char *fetch_host_of(const char *url);
+
 /*
  * Queues a transfer; `done` is called exactly once, later, from the loop (never from
  * inside this call). Returns 0, or -EINVAL for a URL with a scheme other than http,

@@ -67,6 +67,30 @@ class Cases(CaseRunner):
         t.ok(len(others) == 1 and others[0] < 0.5,
              'a feed on another host does not wait for that spacing', others)
 
+    def crowded_host(self):
+        t = self.t
+        # diplomacy-atom.xml has no <ttl> to stretch the interval
+        crowded = [self.url('feeds/diplomacy-atom.xml?n=%d' % i) for i in range(4)]
+        alone = self.url('feeds/diplomacy-atom.xml', host='localhost')
+        conf, _ = self.fresh(crowded + [alone], 'host_spacing = 1s\nper_host = 2\n'
+                                                 'interval = 3s\n')
+        err, seen = self.daemon(conf, 10)
+        lines = [l for l in err.splitlines() if 'a round' in l]
+        t.ok(len(lines) == 1 and 'host 127.0.0.1: 4 feeds, started host_spacing (1s) apart, '
+             'take 4s a round, longer than their interval (3s)' in lines[0],
+             'crowded host: 4 feeds 1 s apart on one host with a 3 s interval are logged at '
+             'start, once, naming the host; the host with one feed is not', err)
+        polls = [r['time'] for r in seen if r['path'].endswith('?n=0')]
+        gaps = [round(b - a, 2) for a, b in zip(polls, polls[1:])]
+        t.ok(len(gaps) >= 1 and all(g >= 3.5 for g in gaps),
+             'and as it says, a feed there is polled about every 4 s, not every 3 s', gaps)
+
+        conf, _ = self.fresh(crowded + [alone], 'host_spacing = 500ms\nper_host = 2\n'
+                                                 'interval = 3s\n')
+        err, _ = self.daemon(conf, 1.5)
+        t.ok('a round' not in err, 'with host_spacing = 500ms they fit in 2 s: nothing is '
+             'logged', err)
+
     def backoff(self):
         t = self.t
         url = self.url('status/500')
@@ -166,7 +190,7 @@ def main(binary):
     t = Tap()
     cases = Cases(binary, t)
     try:
-        for case in (cases.limits, cases.spacing, cases.backoff, cases.dead_and_back,
+        for case in (cases.limits, cases.spacing, cases.crowded_host, cases.backoff, cases.dead_and_back,
                      cases.daemon_backoff, cases.daemon_retry_after,
                      cases.restart_keeps_plans):
             print('# ' + case.__name__)
