@@ -1253,20 +1253,20 @@ static const char *format_spacing(unsigned ms, char *out, size_t size)
 /*
  * Requests to one host start at least host_spacing apart, so a host with more feeds than
  * fit in their interval (a list of a thousand search feeds from one news site) has them
- * polled less often than the feed list says, and nothing would tell. Logged at start and
- * after each reload, once per such host.
+ * polled less often than the feed list says, and nothing would tell. Logged at start,
+ * after each reload and by --check-config, once per such host.
  */
-static void warn_crowded_hosts(const struct app *app)
+void app_warn_crowded_hosts(const struct config *config)
 {
-	unsigned spacing_ms = app->config->host_spacing_ms;
-	if (spacing_ms == 0 || app->feed_count == 0)
+	unsigned spacing_ms = config->host_spacing_ms;
+	if (spacing_ms == 0 || config->feed_count == 0)
 		return;
 	struct strmap index = {0};
-	struct host_load *loads = xcalloc(app->feed_count, sizeof(*loads));
+	struct host_load *loads = xcalloc(config->feed_count, sizeof(*loads));
 	size_t host_count = 0;
-	for (size_t f = 0; f < app->feed_count; f++) {
-		const struct app_feed *feed = app->feeds[f];
-		char *host = fetch_host_of(feed->fetch_url);
+	for (size_t f = 0; f < config->feed_count; f++) {
+		const struct feed_conf *feed = &config->feeds[f];
+		char *host = fetch_host_of(feed->url);
 		if (!host[0]) { /* file:// */
 			free(host);
 			continue;
@@ -1280,7 +1280,7 @@ static void warn_crowded_hosts(const struct app *app)
 			free(host);
 		}
 		loads[i].feeds++;
-		unsigned interval_s = feed_interval_s(feed);
+		unsigned interval_s = feed->interval_s ? feed->interval_s : config->interval_s;
 		if (interval_s < loads[i].shortest_interval_s)
 			loads[i].shortest_interval_s = interval_s;
 	}
@@ -1394,7 +1394,7 @@ static void reload(struct app *app)
 	strmap_free(&running);
 	config_free(old);
 	log_notice("reloaded: %zu feeds (%zu added, %zu removed)", app->feed_count, added, removed);
-	warn_crowded_hosts(app);
+	app_warn_crowded_hosts(app->config);
 done:
 	buf_free(&errors);
 	notify_send("READY=1");
@@ -1705,7 +1705,7 @@ static int start(struct app *app)
 		uv_timer_start(&app->watchdog_timer, on_watchdog, watchdog_ms / 2, watchdog_ms / 2);
 	log_notice("started: %zu feeds, database %s, %u coding thread%s", app->feed_count,
 		app->config->database, threads, threads == 1 ? "" : "s");
-	warn_crowded_hosts(app);
+	app_warn_crowded_hosts(app->config);
 	notify_send("READY=1");
 	send_status(app);
 	return 0;

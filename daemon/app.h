@@ -23,4 +23,10 @@ struct app_options {
  */
 int app_run(const struct app_options *options);
 
+struct config;
+
+/* Logs each host whose feeds, started host_spacing apart, take longer a round than their
+ * interval: they are polled less often than the feed list says. */
+void app_warn_crowded_hosts(const struct config *config);
+
 #endif

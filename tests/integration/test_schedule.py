@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 
-from harness import CaseRunner, Tap, sql, sql_value
+from harness import CaseRunner, Tap, geotrackd, sql, sql_value
 
 
 
@@ -74,11 +74,16 @@ class Cases(CaseRunner):
         alone = self.url('feeds/diplomacy-atom.xml', host='localhost')
         conf, _ = self.fresh(crowded + [alone], 'host_spacing = 1s\nper_host = 2\n'
                                                  'interval = 3s\n')
+        check = geotrackd(self.binary, ['--check-config', '-c', conf])
+        t.ok(check.returncode == 0 and 'OK' in check.stdout and
+             'host 127.0.0.1: 4 feeds' in check.stderr and 'localhost' not in check.stderr,
+             'crowded host: --check-config accepts the list and names the crowded host',
+             (check.returncode, check.stdout, check.stderr))
         err, seen = self.daemon(conf, 10)
         lines = [l for l in err.splitlines() if 'a round' in l]
         t.ok(len(lines) == 1 and 'host 127.0.0.1: 4 feeds, started host_spacing (1s) apart, '
              'take 4s a round, longer than their interval (3s)' in lines[0],
-             'crowded host: 4 feeds 1 s apart on one host with a 3 s interval are logged at '
+             '4 feeds 1 s apart on one host with a 3 s interval are logged at the daemon\'s '
              'start, once, naming the host; the host with one feed is not', err)
         polls = [r['time'] for r in seen if r['path'].endswith('?n=0')]
         gaps = [round(b - a, 2) for a, b in zip(polls, polls[1:])]
