@@ -957,6 +957,9 @@ int fetch_submit(struct fetch *fetch, const struct fetch_request *request, fetch
 	t->user_agent = request->user_agent ? xstrdup(request->user_agent) : NULL;
 	t->done = done;
 	t->ctx = ctx;
+	/* curl's default, any type alike, lets a site that serves one URL in several forms
+	 * pick its HTML page; the feed formats the parser reads come first. */
+	t->request_headers = curl_slist_append(NULL, "Accept: " FETCH_ACCEPT);
 	if (request->etag) {
 		char *h = xasprintf("If-None-Match: %s", request->etag);
 		t->request_headers = curl_slist_append(t->request_headers, h);

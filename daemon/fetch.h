@@ -93,6 +93,12 @@ char *fetch_response_take_body(const struct fetch_response *response);
 
 typedef void (*fetch_done_fn)(const struct fetch_response *response, void *ctx);
 
+/* The Accept header of every request: the formats the feed parser reads, then anything
+ * (a feed served as text/plain is still read). */
+#define FETCH_ACCEPT "application/rss+xml, application/atom+xml, application/rdf+xml, " \
+	"application/feed+json, application/json;q=0.9, application/xml;q=0.9, " \
+	"text/xml;q=0.9, */*;q=0.8"
+
 /* Creates a fetcher on `loop`. Returns NULL if curl cannot be initialised. */
 struct fetch *fetch_new(uv_loop_t *loop, const struct fetch_options *options);
 

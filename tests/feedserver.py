@@ -14,6 +14,9 @@ Routes:
                         matching If-None-Match / If-Modified-Since
   /nocache/NAME         the same file with no validators (every poll is a full 200 with
                         the same body)
+  /negotiate/NAME       the file when the request's Accept names its type
+                        (application/rss+xml or application/atom+xml); else the site's
+                        HTML page, as a site serving one URL in several forms does
   /stuck/NAME           the file with an ETag and Last-Modified that never change, and a
                         304 to any request that sends either, whatever the file now holds
                         (a server whose validators lie)
@@ -177,13 +180,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             route = 'nocache'
-        if route in ('feeds', 'nocache', 'gzip', 'cache', 'slow', 'headers', 'stuck') and \
-                len(parts) >= 2:
+        if route in ('feeds', 'nocache', 'gzip', 'cache', 'slow', 'headers', 'stuck',
+                     'negotiate') and len(parts) >= 2:
             body, mtime = self.read_feed(parts[1])
             if body is None:
                 return self.send_body(404, b'not found', 'text/plain')
             ctype = 'application/atom+xml' if b'<feed' in body[:500] else 'application/rss+xml'
             if route == 'nocache':
+                return self.send_body(200, body, ctype)
+            if route == 'negotiate':
+                if ctype not in self.headers.get('Accept', ''):
+                    return self.send_body(200, b'<!DOCTYPE html><html><head><title>News'
+                                          b'</title></head><body>News</body></html>',
+                                          'text/html')
                 return self.send_body(200, body, ctype)
             if route == 'stuck':
                 validators = [('ETag', '"stuck"'),

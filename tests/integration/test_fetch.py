@@ -83,6 +83,9 @@ class Cases(CaseRunner):
              'the User-Agent names geotrack and its URL', ua)
         t.ok('gzip' in seen[0]['headers'].get('accept-encoding', ''),
              'every encoding curl decodes is offered, gzip among them', seen[0]['headers'])
+        accept = seen[0]['headers'].get('accept', '')
+        t.ok(accept.startswith('application/rss+xml, application/atom+xml') and
+             '*/*;q=' in accept, 'Accept names the feed formats first, then anything', accept)
         articles = sql_value(db, 'SELECT count(*) FROM articles')
         run, seen = self.once(conf)
         t.eq(run.returncode, 0, 'the second poll succeeds')
@@ -520,6 +523,16 @@ class Cases(CaseRunner):
         error = self.feed(db, 'last_error', page) or ''
         t.ok('HTML page' in error and 'names its feed' not in error,
              'a page that names no feed says only that it is HTML', error)
+
+        # One URL, two forms: the site sends its HTML page unless asked for the feed.
+        rss = self.url('negotiate/world-rss.xml')
+        atom = self.url('negotiate/diplomacy-atom.xml')
+        conf, db = self.fresh([rss, atom])
+        run, _ = self.once(conf)
+        t.ok(run.returncode == 0 and
+             sql_value(db, 'SELECT count(*) FROM feeds WHERE last_error IS NULL') == '2',
+             'a site that picks the form by the Accept header gives us the feed, RSS and '
+             'Atom', run.stderr)
 
     def freshness(self):
         t = self.t
