@@ -59,6 +59,8 @@ struct app_feed {
 	char *title;
 	char *user_agent;    /* the feed list's, or NULL: the config's */
 	unsigned interval_s; /* 0: the config's default */
+	bool has_stale_after; /* the feed list's stale_after replaces the config's */
+	unsigned stale_after_s;
 	int64_t id;
 	char *etag;
 	char *last_modified;
@@ -545,9 +547,14 @@ struct success_plan {
  * when it was listed if it never has) is stale from now; one that already was stays so
  * from then; a new item ends it. Returns the feed's stale_since after this fetch.
  */
+static unsigned feed_stale_after_s(const struct app_feed *feed)
+{
+	return feed->has_stale_after ? feed->stale_after_s : feed->app->config->stale_after_s;
+}
+
 static int64_t stale_since_after(const struct app_feed *feed, bool new_items, int64_t now)
 {
-	unsigned stale_after_s = feed->app->config->stale_after_s;
+	unsigned stale_after_s = feed_stale_after_s(feed);
 	if (new_items || stale_after_s == 0)
 		return 0;
 	if (feed->stale_since)
@@ -632,7 +639,7 @@ static void note_staleness(struct app_feed *feed, const struct success_plan *pla
 		log_warn("%s: stale: it answers, but has brought nothing new since %s (stale_after "
 			 "%s); the feed may have stopped or moved (see the site)", url,
 			format_time(quiet_from, when, sizeof(when)),
-			format_duration(feed->app->config->stale_after_s, span, sizeof(span)));
+			format_duration(feed_stale_after_s(feed), span, sizeof(span)));
 	} else if (!plan->stale_since && feed->stale_since) {
 		bool new_items = plan->last_new_item_at != feed->last_new_item_at;
 		log_notice("%s: no longer stale: %s", url,
@@ -1154,6 +1161,8 @@ static struct app_feed *feed_new(struct app *app, const struct feed_conf *conf, 
 	feed->title = conf->title ? xstrdup(conf->title) : NULL;
 	feed->user_agent = conf->user_agent ? xstrdup(conf->user_agent) : NULL;
 	feed->interval_s = conf->interval_s;
+	feed->has_stale_after = conf->has_stale_after;
+	feed->stale_after_s = conf->stale_after_s;
 	feed->id = state.id;
 	feed->etag = state.etag;
 	feed->last_modified = state.last_modified;
@@ -1373,6 +1382,8 @@ static void reload(struct app *app)
 		if (feed) {
 			uint64_t old_interval = feed_interval_ms(feed);
 			feed->interval_s = conf->interval_s;
+			feed->has_stale_after = conf->has_stale_after;
+			feed->stale_after_s = conf->stale_after_s;
 			free(feed->title);
 			feed->title = conf->title ? xstrdup(conf->title) : NULL;
 			free(feed->user_agent);

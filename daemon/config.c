@@ -477,6 +477,14 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 					complain(src, "interval must be a duration of at least 60s");
 					ok = 0;
 				}
+			} else if (strcmp(key, "stale_after") == 0) {
+				if (config_parse_duration(value, &feed.stale_after_s) < 0 ||
+					feed.stale_after_s > 365 * 86400) {
+					complain(src, "stale_after must be a duration from 0 (never) to "
+						"365d");
+					ok = 0;
+				}
+				feed.has_stale_after = true;
 			} else if (strcmp(key, "title") == 0) {
 				free(feed.title);
 				feed.title = xstrdup(value);
@@ -488,8 +496,8 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 					ok = 0;
 				}
 			} else {
-				complain(src, "unknown feed setting '%s' (expected interval, title or "
-					"user_agent)", key);
+				complain(src, "unknown feed setting '%s' (expected interval, title, "
+					"user_agent or stale_after)", key);
 				ok = 0;
 			}
 		}

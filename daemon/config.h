@@ -24,6 +24,8 @@ struct feed_conf {
 	char *title;          /* NULL if the list gives none */
 	char *user_agent;     /* NULL: the config's */
 	unsigned interval_s;  /* 0: use the config's default */
+	bool has_stale_after; /* stale_after= given: it replaces the config's for this feed */
+	unsigned stale_after_s;
 	unsigned line;        /* line in the feed list, for messages */
 };
 

@@ -679,7 +679,9 @@ class Cases(CaseRunner):
         same_body = self.url('nocache/stale-grows.xml')      # 200, same bytes, until it grows
         empty = self.url('nocache/stale-empty.xml')          # answers, never had an item
         failing = self.url('feeds/stale-missing.xml')        # 404
-        conf, db = self.fresh([not_modified, same_body, empty, failing], 'stale_after = 3s\n')
+        patient = self.url('feeds/diplomacy-atom.xml')        # its own stale_after: 1h
+        conf, db = self.fresh([not_modified, same_body, empty, failing,
+                               patient + ' stale_after=1h'], 'stale_after = 3s\n')
 
         def states():
             return dict(sql(db, 'SELECT url, state FROM feed_status'))
@@ -700,8 +702,8 @@ class Cases(CaseRunner):
              'stale: after a first poll, the feeds with items show when they last brought '
              'one (last_new_item_at); none is stale')
         t.eq(stale_lines(run.stderr), [], 'nothing is reported stale yet')
-        t.eq(states(), {not_modified: 'ok', same_body: 'ok', empty: 'ok', failing: 'failing'},
-             'the feed_status view: three ok, the 404 failing')
+        t.eq(states(), {not_modified: 'ok', same_body: 'ok', empty: 'ok', failing: 'failing',
+                        patient: 'ok'}, 'the feed_status view: four ok, the 404 failing')
         first_new = sql_value(db, "SELECT last_new_item_at FROM feeds WHERE url = '%s'"
                                   % same_body)
 
@@ -721,7 +723,9 @@ class Cases(CaseRunner):
              'failing, not stale')
         stale_since = sql_value(db, "SELECT stale_since FROM feeds WHERE url = '%s'" % same_body)
         t.eq(states(), {not_modified: 'stale', same_body: 'stale', empty: 'stale',
-                        failing: 'failing'}, 'feed_status says stale for them')
+                        failing: 'failing', patient: 'ok'},
+             'feed_status says stale for them; the feed whose list line says stale_after=1h '
+             'is not')
         t.eq(sql_value(db, "SELECT since FROM feed_status WHERE url = '%s'" % same_body),
              first_new, 'since the last new item')
 

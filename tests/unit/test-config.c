@@ -27,7 +27,8 @@ static void test_valid(void)
 	free(write_file("feeds.list", "# world news\n"
 				 "https://example.org/rss.xml\n"
 				 "  https://example.com/atom interval=30m title=\"Example News\"  "
-				 "user_agent=\"Mozilla/5.0 (X11)\"\n"
+				 "user_agent=\"Mozilla/5.0 (X11)\" stale_after=60d\n"
+				 "https://example.net/monthly stale_after=0\n"
 				 "\n"));
 	char *conf = write_file("ok.conf", "[daemon]\ndatabase = geo.db\nfeeds = feeds.list\n"
 					   "retain_days = 90\n"
@@ -40,12 +41,17 @@ static void test_valid(void)
 	is_int(config_load(conf, &cfg, &errors), 0, "a valid config loads");
 	if (!cfg)
 		return;
-	is_int(cfg->feed_count, 2, "both feeds are read");
+	is_int(cfg->feed_count, 3, "the three feeds are read");
 	is_str(cfg->feeds[1].title, "Example News", "a quoted title keeps its spaces");
 	is_int(cfg->feeds[1].interval_s, 1800, "per-feed interval 30m is 1800 s");
 	is_int(cfg->feeds[0].interval_s, 0, "a feed without interval uses the default");
 	is_str(cfg->feeds[1].user_agent, "Mozilla/5.0 (X11)", "a feed's own user_agent");
 	ok(cfg->feeds[0].user_agent == NULL, "a feed without one uses the config's");
+	ok(cfg->feeds[1].has_stale_after && cfg->feeds[1].stale_after_s == 60 * 86400,
+		"a feed's own stale_after (60d)");
+	ok(cfg->feeds[2].has_stale_after && cfg->feeds[2].stale_after_s == 0,
+		"stale_after=0: this feed is never reported stale");
+	ok(!cfg->feeds[0].has_stale_after, "a feed without one uses the config's");
 	is_int(cfg->interval_s, 600, "default interval from [fetch]");
 	is_int(cfg->concurrency, 4, "concurrency");
 	is_int(cfg->retain_days, 90, "retain_days from [daemon]");
@@ -70,7 +76,8 @@ static void test_errors_name_file_and_line(void)
 			       "https://ok.example/feed\n"
 			       "https://x.example/ interval=5s\n"
 			       "https://y.example/ colour=blue\n"
-			       "https://z.example/ user_agent=\"Bot\rX-Forged: 1\"\n"));
+			       "https://z.example/ user_agent=\"Bot\rX-Forged: 1\"\n"
+			       "https://w.example/ stale_after=2y\n"));
 	char *conf = write_file("bad.conf", "[daemon]\ndatabase = geo.db\nfeeds = bad.list\n"
 					    "[fetch]\nintervall = 10m\nconcurrency = many\n"
 					    "[weird]\nkey = value\n"
@@ -98,6 +105,8 @@ static void test_errors_name_file_and_line(void)
 		"feed list: unknown setting");
 	ok(strstr(e, "bad.list:6: user_agent must not hold control characters") != NULL,
 		"feed list: a user_agent that would forge a header line");
+	ok(strstr(e, "bad.list:7: stale_after must be a duration from 0 (never) to 365d") != NULL,
+		"feed list: stale_after in an unknown unit");
 	if (tap_failed)
 		printf("# errors were:\n%s", e);
 	buf_free(&errors);
