@@ -1314,6 +1314,28 @@ void app_warn_crowded_hosts(const struct config *config)
 
 /* --- reload --- */
 
+/*
+ * A gone feed (410) is not polled again until a user sets its health back in the
+ * database, say after the site restored it: at a reload, so that `UPDATE feeds SET
+ * health = 'active'` and `systemctl reload geotrackd` are enough. Returns whether it was.
+ */
+static bool revive_if_reset(struct app_feed *feed)
+{
+	struct store_feed_fetch_state state = {0};
+	bool revived = store_feed_fetch_state_get(feed->app->store, feed->id, &state) == 0 &&
+		state.health != STORE_FEED_GONE;
+	if (revived) {
+		char url[200];
+		feed->health = state.health;
+		feed->failing_since = state.failing_since;
+		log_notice("%s: no longer gone (its health was reset in the database): polled again",
+			log_url(feed->url, url, sizeof(url)));
+		schedule_arm(feed->timer, 0, 0);
+	}
+	store_feed_fetch_state_clear(&state);
+	return revived;
+}
+
 static void reload(struct app *app)
 {
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -1388,6 +1410,8 @@ static void reload(struct app *app)
 			feed->title = conf->title ? xstrdup(conf->title) : NULL;
 			free(feed->user_agent);
 			feed->user_agent = conf->user_agent ? xstrdup(conf->user_agent) : NULL;
+			if (feed->health == STORE_FEED_GONE && revive_if_reset(feed))
+				continue;
 			uint64_t interval = feed_interval_ms(feed);
 			uint64_t due = schedule_due_in(feed->timer);
 			if (interval != old_interval && !feed->in_flight && due > interval &&

@@ -11,7 +11,8 @@ flight (in all, and for that Host) when it arrived, so a test can check spacing 
 
 Routes:
   /feeds/NAME           a file from --root, with ETag and Last-Modified; answers 304 to a
-                        matching If-None-Match / If-Modified-Since
+                        matching If-None-Match / If-Modified-Since; a missing file is a
+                        404, or the status ?missing=CODE names
   /nocache/NAME         the same file with no validators (every poll is a full 200 with
                         the same body)
   /negotiate/NAME       the file when the request's Accept names its type
@@ -184,7 +185,8 @@ class Handler(BaseHTTPRequestHandler):
                      'negotiate') and len(parts) >= 2:
             body, mtime = self.read_feed(parts[1])
             if body is None:
-                return self.send_body(404, b'not found', 'text/plain')
+                # ?missing=410: a feed its site removed (and may bring back)
+                return self.send_body(number('missing', 404), b'not found', 'text/plain')
             ctype = 'application/atom+xml' if b'<feed' in body[:500] else 'application/rss+xml'
             if route == 'nocache':
                 return self.send_body(200, body, ctype)

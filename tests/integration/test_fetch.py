@@ -250,6 +250,28 @@ class Cases(CaseRunner):
         t.ok(run.returncode == 1 and 'gone' in run.stderr,
              'and --once says it was not polled', run.stderr)
 
+        # The site brings the feed back; the user resets its health and reloads.
+        url = self.url('feeds/revived.xml?missing=410')
+        conf, db = self.fresh([url], 'interval = 1s\n')
+        proc = subprocess.Popen([self.binary, '-c', conf], stderr=subprocess.PIPE, text=True)
+        try:
+            gone = wait_until(lambda: self.feed(db, 'health', url) == 'gone')
+            shutil.copy(os.path.join(self.root, 'world-rss.xml'),
+                        os.path.join(self.root, 'revived.xml'))
+            time.sleep(1.5)
+            before = sql_value(db, 'SELECT count(*) FROM articles')
+            sql(db, "UPDATE feeds SET health = 'active'")
+            proc.send_signal(signal.SIGHUP)
+            stored = wait_until(lambda: sql_value(db, 'SELECT count(*) FROM articles') == '5')
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+        t.ok(gone and before == '0' and stored,
+             'a gone feed stays unpolled while gone; once its health is set back to active '
+             'in the database and the daemon reloaded, it is polled and stored',
+             (gone, before, stored))
+        t.ok('no longer gone' in err and url in err, 'and the log says so', err)
+
     def slow_servers(self):
         t = self.t
         drip = self.url('drip?rate=2&size=1000')
