@@ -49,32 +49,24 @@ class Notifications:
 
     def wait_for(self, key, timeout=20):
         """Returns the first unseen message containing the line `key`, or None."""
-        deadline = time.time() + timeout
-        with self.cond:
-            while True:
-                for i, m in enumerate(self.messages):
-                    if key in m.split('\n'):
-                        del self.messages[:i + 1]
-                        return m
-                left = deadline - time.time()
-                if left <= 0:
-                    return None
-                self.cond.wait(left)
+        return self._wait(lambda line: line == key, timeout)
 
     def wait_for_match(self, pattern, timeout=20):
         """Returns the first unseen message with a line matching `pattern`, or None."""
+        return self._wait(lambda line: re.fullmatch(pattern, line), timeout)
+
+    def _wait(self, line_matches, timeout):
         deadline = time.time() + timeout
         with self.cond:
             while True:
                 for i, m in enumerate(self.messages):
-                    if any(re.fullmatch(pattern, line) for line in m.split('\n')):
+                    if any(line_matches(line) for line in m.split('\n')):
                         del self.messages[:i + 1]
                         return m
                 left = deadline - time.time()
                 if left <= 0:
                     return None
                 self.cond.wait(left)
-
 
 def wait_until(cond, timeout=20):
     deadline = time.time() + timeout
