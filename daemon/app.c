@@ -540,18 +540,24 @@ struct success_plan {
 	int64_t stale_since;
 };
 
-/*
- * A feed can answer 200 or 304 for months after its publisher stopped updating it or
- * moved it without a redirect: no fetch fails, so nothing else would say so. After a
- * successful fetch, a feed that has brought no new item for stale_after (counted from
- * when it was listed if it never has) is stale from now; one that already was stays so
- * from then; a new item ends it. Returns the feed's stale_since after this fetch.
- */
 static unsigned feed_stale_after_s(const struct app_feed *feed)
 {
 	return feed->has_stale_after ? feed->stale_after_s : feed->app->config->stale_after_s;
 }
 
+/* Since when the feed has brought nothing new: its last new item, else its listing. */
+static int64_t quiet_since(const struct app_feed *feed)
+{
+	return feed->last_new_item_at ? feed->last_new_item_at : feed->added_at;
+}
+
+/*
+ * A feed can answer 200 or 304 for months after its publisher stopped updating it or
+ * moved it without a redirect: no fetch fails, so nothing else would say so. After a
+ * successful fetch, a feed that has brought no new item for stale_after is stale from
+ * now; one that already was stays so from then; a new item ends it. Returns the feed's
+ * stale_since after this fetch.
+ */
 static int64_t stale_since_after(const struct app_feed *feed, bool new_items, int64_t now)
 {
 	unsigned stale_after_s = feed_stale_after_s(feed);
@@ -559,8 +565,7 @@ static int64_t stale_since_after(const struct app_feed *feed, bool new_items, in
 		return 0;
 	if (feed->stale_since)
 		return feed->stale_since;
-	int64_t quiet_from = feed->last_new_item_at ? feed->last_new_item_at : feed->added_at;
-	return now - quiet_from >= (int64_t)stale_after_s ? now : 0;
+	return now - quiet_since(feed) >= (int64_t)stale_after_s ? now : 0;
 }
 
 static int write_success(struct store *store, const struct ingest_stats *stats, void *ctx)
@@ -635,10 +640,9 @@ static void note_staleness(struct app_feed *feed, const struct success_plan *pla
 {
 	char when[40], span[32];
 	if (plan->stale_since && !feed->stale_since) {
-		int64_t quiet_from = feed->last_new_item_at ? feed->last_new_item_at : feed->added_at;
 		log_warn("%s: stale: it answers, but has brought nothing new since %s (stale_after "
 			 "%s); the feed may have stopped or moved (see the site)", url,
-			format_time(quiet_from, when, sizeof(when)),
+			format_time(quiet_since(feed), when, sizeof(when)),
 			format_duration(feed_stale_after_s(feed), span, sizeof(span)));
 	} else if (!plan->stale_since && feed->stale_since) {
 		bool new_items = plan->last_new_item_at != feed->last_new_item_at;

@@ -169,15 +169,22 @@ static int parse_duration_ms(const char *text, unsigned *ret_ms)
 }
 
 /* A duration key of [fetch] that must lie within [min_s, max_s]. */
-static void set_duration(struct source *src, const char *key, const char *value,
+/* Returns false, having complained, when the value is not a duration in range. */
+static bool set_duration(struct source *src, const char *key, const char *value,
 	unsigned min_s, unsigned max_s, const char *range, unsigned *slot)
 {
 	unsigned n;
-	if (config_parse_duration(value, &n) < 0 || n < min_s || n > max_s)
+	if (config_parse_duration(value, &n) < 0 || n < min_s || n > max_s) {
 		complain(src, "%s must be a duration from %s", key, range);
-	else
-		*slot = n;
+		return false;
+	}
+	*slot = n;
+	return true;
 }
+
+/* stale_after, in [fetch] and on a feed list line. */
+#define STALE_AFTER_MAX_S (365 * 86400)
+#define STALE_AFTER_RANGE "0 (never) to 365d"
 
 static void set_count(struct source *src, const char *key, const char *value, unsigned min,
 	unsigned max, unsigned *slot)
@@ -282,7 +289,8 @@ static void apply_fetch_setting(struct config *cfg, struct source *src, const ch
 	} else if (strcmp(key, "dead_interval") == 0) {
 		set_duration(src, key, value, 1, 30 * 86400, "1s to 30d", &cfg->dead_interval_s);
 	} else if (strcmp(key, "stale_after") == 0) {
-		set_duration(src, key, value, 0, 365 * 86400, "0 (never) to 365d", &cfg->stale_after_s);
+		set_duration(src, key, value, 0, STALE_AFTER_MAX_S, STALE_AFTER_RANGE,
+			&cfg->stale_after_s);
 	} else if (strcmp(key, "refresh_after") == 0) {
 		set_duration(src, key, value, 0, 365 * 86400, "0 (never) to 365d",
 			&cfg->refresh_after_s);
@@ -478,13 +486,10 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 					ok = 0;
 				}
 			} else if (strcmp(key, "stale_after") == 0) {
-				if (config_parse_duration(value, &feed.stale_after_s) < 0 ||
-					feed.stale_after_s > 365 * 86400) {
-					complain(src, "stale_after must be a duration from 0 (never) to "
-						"365d");
+				feed.has_stale_after = set_duration(src, key, value, 0,
+					STALE_AFTER_MAX_S, STALE_AFTER_RANGE, &feed.stale_after_s);
+				if (!feed.has_stale_after)
 					ok = 0;
-				}
-				feed.has_stale_after = true;
 			} else if (strcmp(key, "title") == 0) {
 				free(feed.title);
 				feed.title = xstrdup(value);

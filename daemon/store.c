@@ -54,6 +54,10 @@ enum stmt_id {
 };
 
 /* Times go in as unix seconds and are written by SQLite as 'YYYY-MM-DD HH:MM:SS' UTC. */
+/* An item span as feeds.item_spans stores it: three 64-bit hashes (struct ingest_span,
+ * whose size app.c asserts). */
+#define SPAN_BYTES (3 * sizeof(uint64_t))
+
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
@@ -1265,10 +1269,10 @@ int store_feed_fetch_state_get(struct store *store, int64_t feed_id,
 		}
 		size_t span_bytes = (size_t)sqlite3_column_bytes(stmt, 9);
 		const void *spans = sqlite3_column_blob(stmt, 9);
-		if (spans && span_bytes >= 3 * sizeof(uint64_t)) {
-			state.item_span_count = span_bytes / (3 * sizeof(uint64_t));
-			state.item_spans = xmalloc(state.item_span_count * 3 * sizeof(uint64_t));
-			memcpy(state.item_spans, spans, state.item_span_count * 3 * sizeof(uint64_t));
+		if (spans && span_bytes >= SPAN_BYTES) {
+			state.item_span_count = span_bytes / SPAN_BYTES;
+			state.item_spans = xmalloc(state.item_span_count * SPAN_BYTES);
+			memcpy(state.item_spans, spans, state.item_span_count * SPAN_BYTES);
 		}
 		state.last_new_item_at = sqlite3_column_int64(stmt, 10);
 		state.stale_since = sqlite3_column_int64(stmt, 11);
@@ -1311,7 +1315,7 @@ int store_feed_fetch_state_set(struct store *store, int64_t feed_id,
 			(sqlite3_uint64)(state->item_key_count * sizeof(uint64_t)), SQLITE_STATIC);
 	if (state->item_keys && state->item_spans)
 		sqlite3_bind_blob64(stmt, 8, state->item_spans,
-			(sqlite3_uint64)(state->item_span_count * 3 * sizeof(uint64_t)), SQLITE_STATIC);
+			(sqlite3_uint64)(state->item_span_count * SPAN_BYTES), SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 9, state->last_new_item_at);
 	sqlite3_bind_int64(stmt, 10, state->stale_since);
 	sqlite3_bind_int64(stmt, 11, state->last_body_at);
