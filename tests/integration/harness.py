@@ -165,6 +165,20 @@ def sql(db, query):
     return [line.split('\t') for line in out.splitlines()]
 
 
+def wait_until(cond, timeout=20):
+    """Whether cond() came true within timeout seconds (asked every 50 ms); a query of a
+    database the daemon has not created yet counts as not yet."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if cond():
+                return True
+        except subprocess.CalledProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
 def sql_value(db, query):
     rows = sql(db, query)
     return rows[0][0] if rows else None

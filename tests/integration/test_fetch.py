@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from harness import CaseRunner, FeedServer, Tap, geotrackd, sql, sql_value
+from harness import CaseRunner, FeedServer, Tap, geotrackd, sql, sql_value, wait_until
 
 TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>TTL test</title><link>http://example.org/</link>
@@ -25,19 +25,6 @@ TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
 # Every case starts from here; each may add keys. Spacing off unless a case tests it.
 BASE_FETCH = '[fetch]\nhost_spacing = 0\ninterval = 60s\n'
 
-
-def wait_until(cond, timeout=15):
-    """Whether cond() came true within timeout seconds; a query of a database the daemon
-    has not created yet counts as not yet."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if cond():
-                return True
-        except subprocess.CalledProcessError:
-            pass
-        time.sleep(0.1)
-    return False
 
 
 class Cases(CaseRunner):

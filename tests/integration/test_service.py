@@ -17,8 +17,8 @@ import sys
 import threading
 import time
 
-from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, sql_value, temp_dir, write,
-                     write_config)
+from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, sql_value, temp_dir, wait_until,
+                     write, write_config)
 
 SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
 
@@ -67,14 +67,6 @@ class Notifications:
                 if left <= 0:
                     return None
                 self.cond.wait(left)
-
-def wait_until(cond, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def threads_without_pool(binary, work):

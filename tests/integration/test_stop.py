@@ -14,21 +14,13 @@ import subprocess
 import sys
 import time
 
-from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, sql_value, temp_dir,
+from harness import (SOURCE_ROOT, FeedServer, Tap, cleanup, sql_value, temp_dir, wait_until,
                      write_config)
 
 SAMPLES = os.path.join(SOURCE_ROOT, 'config', 'samples')
 FETCH = '[fetch]\ninterval = 2s\nper_host = 16\nhost_spacing = 0\ntimeout = 1h\n' \
         'low_speed_time = 1h\n'
 
-
-def wait_until(cond, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def start(binary, work, server, urls, stop_timeout):
