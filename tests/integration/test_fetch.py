@@ -26,7 +26,6 @@ TTL_FEED = '''<?xml version="1.0" encoding="UTF-8"?>
 BASE_FETCH = '[fetch]\nhost_spacing = 0\ninterval = 60s\n'
 
 
-
 class Cases(CaseRunner):
     def __init__(self, binary, tap):
         super().__init__(binary, tap, 'fetch', BASE_FETCH)

@@ -22,7 +22,6 @@ FETCH = '[fetch]\ninterval = 2s\nper_host = 16\nhost_spacing = 0\ntimeout = 1h\n
         'low_speed_time = 1h\n'
 
 
-
 def start(binary, work, server, urls, stop_timeout):
     conf = write_config(work, urls, FETCH + '[daemon]\nstop_timeout = %s\n' % stop_timeout)
     log = open(os.path.join(work, 'daemon.log'), 'w+')
