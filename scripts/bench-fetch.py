@@ -57,7 +57,9 @@ def sentences():
 
 
 def rss_item(title, link, guid, date, text):
-    return ('<item><title>%s</title><link>http://127.0.0.1/a/%s</link>'
+    # A relative link: each feed's URL has a directory of its own, so every feed carries
+    # its own articles although the feeds share BODIES documents.
+    return ('<item><title>%s</title><link>a/%s</link>'
             '<guid isPermaLink="false">bench-%s</guid>'
             '<pubDate>%s GMT</pubDate>'
             '<description>%s</description></item>\n'
@@ -266,7 +268,7 @@ def main():
                 server.wait()
                 write_bodies(bodies)
                 server, port = start_server(args.feedserver, bodies, port)
-            urls = ['http://127.0.0.1:%d/n/%d.xml' % (port, i) for i in range(n)]
+            urls = ['http://127.0.0.1:%d/n/%d/feed.xml' % (port, i) for i in range(n)]
             print('## %d feeds' % n)
             curl = bench_curl(urls, work, args.repeat)
             print('curl --parallel: %.2f s wall, %.2f s CPU, %.0f MB' %

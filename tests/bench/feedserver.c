@@ -3,9 +3,11 @@
  * benchmark measures (tests/feedserver.py plays the awkward cases; this one plays volume).
  *
  * usage: bench-feedserver DIR [PORT]
- * Loads every file of DIR (sorted by name) into memory and answers GET /f/N.xml with file
- * N modulo their count, as HTTP/1.1 with keep-alive, an ETag, and a 304 to a matching
- * If-None-Match; GET /n/N.xml is the same without validators (every poll a full 200).
+ * Loads every file of DIR (sorted by name) into memory and answers GET /f/N/feed.xml with
+ * file N modulo their count, as HTTP/1.1 with keep-alive, an ETag, and a 304 to a matching
+ * If-None-Match; GET /n/N/feed.xml is the same without validators (every poll a full 200).
+ * Each feed has a directory of its own, so relative item links in the files resolve to
+ * different articles in each feed, as distinct feeds would carry.
  * Prints "PORT <n>" once it listens. One thread, one libuv loop.
  */
 #include <dirent.h>
@@ -97,7 +99,9 @@ static void respond(struct conn *c, const char *head, size_t len)
 	const struct body *b = NULL;
 	unsigned long n;
 	char kind = 0;
-	if (sscanf(head, "GET /%c/%lu.xml", &kind, &n) == 2 && (kind == 'f' || kind == 'n'))
+	int end = 0;
+	if (sscanf(head, "GET /%c/%lu/feed.xml %n", &kind, &n, &end) == 2 && end > 0 &&
+		(kind == 'f' || kind == 'n'))
 		b = &bodies[n % body_count];
 	uv_buf_t bufs[2];
 	int nbufs = 1;
