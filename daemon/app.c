@@ -575,13 +575,15 @@ static int write_success(struct store *store, const struct ingest_stats *stats, 
 	(void)store;
 	plan->ttl_s = plan->body_hash ? stats->ttl_minutes * 60 : feed->ttl_s;
 	plan->delay_ms = jittered_ms(next_after_success(feed, plan->ttl_s, plan->res));
-	plan->entry->items_new = stats->new_articles;
+	/* New items of this feed, their articles stored from it or from another feed. */
+	size_t new_items = stats->new_articles + stats->elsewhere;
+	plan->entry->items_new = new_items;
 	struct store_feed_fetch_state state = fetch_state_of(feed, deadline(plan->now,
 		plan->delay_ms));
 	state.health = STORE_FEED_ACTIVE;
 	state.failing_since = 0;
-	plan->last_new_item_at = stats->new_articles ? plan->now : feed->last_new_item_at;
-	plan->stale_since = stale_since_after(feed, stats->new_articles > 0, plan->now);
+	plan->last_new_item_at = new_items ? plan->now : feed->last_new_item_at;
+	plan->stale_since = stale_since_after(feed, new_items > 0, plan->now);
 	state.last_new_item_at = plan->last_new_item_at;
 	state.stale_since = plan->stale_since;
 	if (plan->res->http_status == 200)
@@ -681,6 +683,10 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 		log_debug("%s: not modified", url);
 	else if (unchanged)
 		log_debug("%s: same body as last time", url);
+	else if (stats->elsewhere)
+		log_info("%s: %zu items, %zu new, %zu events; %zu more new items link to "
+			 "articles stored from another feed: not stored again", url, stats->items,
+			stats->new_articles, stats->events, stats->elsewhere);
 	else
 		log_info("%s: %zu items, %zu new, %zu events", url, stats->items,
 			stats->new_articles, stats->events);

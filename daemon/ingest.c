@@ -140,6 +140,15 @@ static bool known(const struct ingest_input *in, uint64_t hash)
 		bsearch(&hash, in->known_keys, in->known_key_count, sizeof(hash), compare_u64);
 }
 
+/* The item's link unless it is the feed's home page, which items without a link are
+ * given: that tells nothing of which article an item is. NULL for none. */
+static const char *own_link(const struct feed_doc *doc, const struct feed_item *item)
+{
+	if (!item->link || (doc->site_link && strcmp(item->link, doc->site_link) == 0))
+		return NULL;
+	return item->link;
+}
+
 #define FINGERPRINT_SEED 0x6c696e6b7469746cULL
 
 /*
@@ -152,10 +161,10 @@ static bool known(const struct ingest_input *in, uint64_t hash)
  */
 static uint64_t fingerprint_of(const struct feed_doc *doc, const struct feed_item *item)
 {
-	if (!item->link || !item->title || item->title_is_fallback ||
-		(doc->site_link && strcmp(item->link, doc->site_link) == 0))
+	const char *link = own_link(doc, item);
+	if (!link || !item->title || item->title_is_fallback)
 		return 0;
-	uint64_t h = hash64(item->link, strlen(item->link), FINGERPRINT_SEED);
+	uint64_t h = hash64(link, strlen(link), FINGERPRINT_SEED);
 	h = hash64(item->title, strlen(item->title), h);
 	if (item->summary)
 		h = hash64(item->summary, strlen(item->summary), h);
@@ -417,6 +426,19 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 			stats->renamed++;
 		if (seen != ITEM_NEW)
 			continue;
+		/* One article listed by several feeds of an outlet is one document: stored
+		 * again, its events would count as reported twice. */
+		const char *link = own_link(doc, item);
+		if (link) {
+			r = store_article_elsewhere(store, in->feed_id, link);
+			if (r < 0)
+				break;
+			if (r > 0) {
+				stats->elsewhere++;
+				r = 0;
+				continue;
+			}
+		}
 		struct store_article article = {
 			.item_key = key,
 			.url = item->link,

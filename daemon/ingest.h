@@ -68,7 +68,8 @@ struct ingest_input {
 
 struct ingest_stats {
 	size_t items;        /* items in the document */
-	size_t new_articles; /* items not seen before */
+	size_t new_articles; /* items not seen before, stored */
+	size_t elsewhere;    /* items not seen before, whose article another feed stored */
 	size_t renamed;      /* items seen before under another key (same fingerprint) */
 	size_t events;       /* events coded from the new articles (reports: mentions) */
 	size_t new_events;   /* of those, events not reported before */

@@ -36,6 +36,7 @@ enum stmt_id {
 	STMT_FEED_RECORD_FAIL,
 	STMT_ARTICLE_INSERT,
 	STMT_ARTICLE_SEEN_PRUNED,
+	STMT_ARTICLE_ELSEWHERE,
 	STMT_PRUNED_ANY,
 	STMT_ARTICLE_FTS_INSERT,
 	STMT_EVENT_FIND,
@@ -89,6 +90,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"UPDATE pruned_articles SET last_seen_at = datetime(?3, 'unixepoch') "
 		"WHERE feed_id = ?1 AND item_key = ?2",
 	[STMT_PRUNED_ANY] = "SELECT EXISTS (SELECT 1 FROM pruned_articles)",
+	/* Not an article whose URL is its feed's home page: that feed's link-less items. */
+	[STMT_ARTICLE_ELSEWHERE] =
+		"SELECT EXISTS (SELECT 1 FROM articles a JOIN feeds f ON f.id = a.feed_id "
+		"WHERE a.url = ?2 AND a.feed_id <> ?1 AND a.url IS NOT f.site_url)",
 	/* The articles this transaction added, in one statement at commit (schema/0004
 	 * says why). */
 	[STMT_ARTICLE_FTS_INSERT] =
@@ -945,6 +950,18 @@ static int article_was_pruned(struct store *store, int64_t feed_id, const char *
 	sqlite3_bind_int64(stmt, 3, now);
 	int r = run(store, STMT_ARTICLE_SEEN_PRUNED);
 	return r < 0 ? r : sqlite3_changes(store->db) > 0;
+}
+
+int store_article_elsewhere(struct store *store, int64_t feed_id, const char *url)
+{
+	sqlite3_stmt *stmt = store->stmts[STMT_ARTICLE_ELSEWHERE];
+	sqlite3_bind_int64(stmt, 1, feed_id);
+	bind_text(stmt, 2, url, -1);
+	int rc = sqlite3_step(stmt);
+	int r = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) != 0 : fail_with(store, rc);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
 }
 
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,

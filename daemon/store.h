@@ -142,6 +142,12 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 	int64_t *ret_article_id);
 
 /*
+ * Whether another feed than feed_id has an article at this URL, other than as that feed's
+ * home page (which its items without a link are given): 1 if so, 0 if not, or -errno.
+ */
+int store_article_elsewhere(struct store *store, int64_t feed_id, const char *url);
+
+/*
  * Records one report of an event. The report joins the event with the same day, source,
  * event code and target if there is one (as a new mention; the event's counts follow),
  * else it makes a new event whose evidence it is. A report already stored (same event,

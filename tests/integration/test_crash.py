@@ -27,12 +27,14 @@ ROUNDS = 40
 
 def feed_items(feed, count, now):
     """The newest `count` items of a feed: stories from the corpus, several feeds
-    reporting the same story on the same day, so events have several mentions."""
+    reporting the same story on the same day, so events have several mentions. Each
+    feed's articles are its own (an article listed by two feeds is stored once, by
+    whichever is stored first: test_fetch's cross_listed case)."""
     out = []
     for n in range(count):
         days, sentence, _ = corpus.STORIES[(n * 7 + feed) % len(corpus.STORIES)]
         published = now - datetime.timedelta(days=days, minutes=n)
-        guid = 'https://site%d.example/news/%d' % (feed % 5, n)
+        guid = 'https://site%d.example/feed%d/news/%d' % (feed % 5, feed, n)
         summary = '%s %s' % (sentence, corpus.FILLER[n % len(corpus.FILLER)])
         out.append((guid, published, sentence, summary))
     return out

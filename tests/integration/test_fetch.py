@@ -672,6 +672,70 @@ class Cases(CaseRunner):
              'new articles all: an item with a known link and title but new text, and a '
              'daily item under the home page whose text repeats')
 
+    def cross_listed(self):
+        """Duplicates across feeds: an outlet lists one article in several of its feeds
+        (world, top stories). It is one document: stored and coded once, its events
+        counted once, whichever feed brings it first."""
+        t = self.t
+
+        def write_feed(name, items):
+            with open(os.path.join(self.root, name), 'w') as out:
+                out.write('<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title>'
+                          '<link>https://outlet.example/</link><description>d</description>%s'
+                          '</channel></rss>\n' % (name, ''.join(
+                              '<item><title>%s</title>%s<guid>%s</guid><description>%s'
+                              '</description></item>' % (title, '<link>%s</link>' % link
+                                                         if link else '', guid, text)
+                              for title, link, guid, text in items)))
+
+        shared = 'https://outlet.example/2026/russia-troops-venezuela'
+        live = 'https://outlet.example/live/world'
+        write_feed('outlet-world.xml', [
+            ('Russia deploys troops', shared, 'world-1', 'Russia deploys troops to Venezuela.'),
+            ('Talks resume', 'https://outlet.example/2026/talks', 'world-2',
+             'China and Japan resume talks on trade.'),
+            ('Live: the day in world news', live, 'world-live-1', 'Markets opened lower.'),
+            ('Live: the day in world news', live, 'world-live-2', 'Rain is expected.'),
+            ('Briefing', None, 'world-brief', 'The morning briefing.')])
+        write_feed('outlet-top.xml', [
+            ('Troops land in Caracas', shared, 'top-1',
+             'Russia deploys troops to Venezuela. More follows.'),
+            ('Paris condemns Tehran', 'https://outlet.example/2026/condemn', 'top-2',
+             'France condemned Iran over the missile test.'),
+            ('Briefing', None, 'top-brief', 'The evening briefing.')])
+        world, top = self.url('nocache/outlet-world.xml'), self.url('nocache/outlet-top.xml')
+        conf, db = self.fresh([world, top])
+        run, _ = self.once(conf)
+        t.ok(run.returncode == 0, 'cross-listed: both feeds fetched', run.stderr)
+        t.eq(sql_value(db, "SELECT count(*) FROM articles WHERE url = '%s'" % shared), '1',
+             'the article both feeds list is stored once')
+        t.eq(sql(db, "SELECT num_mentions, num_articles, num_sources FROM events "
+                     "WHERE actor1_code = 'RUS' AND event_code = '154' AND actor2_code = 'VEN'"),
+             [['1', '1', '1']], 'and its event is reported by one article, not two')
+        t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '7',
+             'every other item is stored: both live-blog updates under one link in one '
+             'feed, and each feed\'s briefing under the home page')
+        t.ok('1 more new items link to articles stored from another feed: not stored again'
+             in run.stderr, 'the log of the feed that came second says so', run.stderr)
+        t.eq(sql_value(db, 'SELECT sum(items_new) FROM fetch_log'), '8',
+             'fetch_log counts the item as new in both feeds (items_new 5 + 3)')
+
+        run, _ = self.once(conf)
+        t.ok(run.returncode == 0 and 'another feed' not in run.stderr and
+             sql_value(db, 'SELECT count(*) FROM articles') == '7',
+             'the next poll knows the item in both feeds: nothing stored, nothing said',
+             run.stderr)
+        write_feed('outlet-top.xml', [
+            ('Talks on trade', 'https://outlet.example/2026/talks', 'top-3',
+             'China and Japan resume talks on trade.'),
+            ('Troops land in Caracas', shared, 'top-1',
+             'Russia deploys troops to Venezuela. More follows.')])
+        run, _ = self.once(conf)
+        t.eq(sql(db, "SELECT count(*), min(f.url) FROM articles a JOIN feeds f ON "
+                     "f.id = a.feed_id WHERE a.url = 'https://outlet.example/2026/talks'"),
+             [['1', world]], 'an article the other feed stored a poll earlier is not stored '
+                             'again either')
+
     def stale(self):
         """A feed that goes on answering but brings nothing new: no fetch fails, so only
         this says that its publisher may have stopped it or moved it."""
@@ -787,6 +851,7 @@ def main(binary):
                      cases.user_agents, cases.credentials, cases.proxy,
                      cases.site_instead_of_feed,
                      cases.freshness, cases.stale, cases.bogus_304, cases.new_ids,
+                     cases.cross_listed,
                      cases.bounded_log):
             print('# ' + case.__name__)
             case()
