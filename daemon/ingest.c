@@ -149,21 +149,76 @@ static const char *own_link(const struct feed_doc *doc, const struct feed_item *
 	return item->link;
 }
 
+/*
+ * Query parameters that only tell a site's analytics which feed or campaign a reader came
+ * from: Google's utm_*, AT Internet's xtor, at_medium and at_campaign (BBC, France 24,
+ * Le Monde), comScore's ns_*, Deutsche Welle's maca, the Guardian's CMP, Microsoft's
+ * ocid and msclkid, Facebook's fbclid, Google Ads' gclid, Mailchimp's mc_cid and mc_eid.
+ * An outlet that tags each feed's links differently lists one article under as many URLs.
+ */
+static bool is_tracking_param(const char *name, size_t len)
+{
+	static const char *const names[] = {"xtor", "at_medium", "at_campaign", "ns_mchannel",
+		"ns_source", "ns_campaign", "ns_linkname", "ns_fee", "maca", "CMP", "ocid",
+		"msclkid", "fbclid", "gclid", "mc_cid", "mc_eid"};
+	if (len > 4 && memcmp(name, "utm_", 4) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i]) == len && memcmp(name, names[i], len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The article's URL as stored: the link without its tracking parameters (in *out), or
+ * the link itself when it has none. Its fragment stays: a live blog's posts differ there. */
+static const char *article_url(const char *link, struct buf *out)
+{
+	const char *query = strchr(link, '?');
+	if (!query)
+		return link;
+	const char *end = query + strcspn(query, "#");
+	buf_reset(out);
+	buf_append(out, link, (size_t)(query - link));
+	bool dropped = false, kept = false;
+	for (const char *param = query + 1; param < end; param++) {
+		size_t len = strcspn(param, "&#");
+		size_t name_len = strcspn(param, "=&#");
+		if (name_len > len)
+			name_len = len;
+		if (len && is_tracking_param(param, name_len)) {
+			dropped = true;
+		} else if (len) {
+			buf_append_char(out, kept ? '&' : '?');
+			buf_append(out, param, len);
+			kept = true;
+		}
+		param += len;
+	}
+	if (!dropped)
+		return link;
+	buf_append_str(out, end);
+	return out->data;
+}
+
 #define FINGERPRINT_SEED 0x6c696e6b7469746cULL
 
 /*
- * What an item shows: its own link, its title, its text and its date, the second thing
- * known_keys knows an item by. An item under a new key with all of these the same is the
- * same article (a site that moved to new ids keeps them; so does a feed that stamps ids
- * per request). 0 when the item lacks a title or a link of its own (the feed's home page,
- * which items without a link are given, tells nothing): a daily "Briefing" with the same
- * text under the home page is a new item each day.
+ * What an item shows: its own link (as article_url() stores it), its title, its text and
+ * its date, the second thing known_keys knows an item by. An item under a new key with
+ * all of these the same is the same article (a site that moved to new ids keeps them; so
+ * does a feed that stamps ids, or its links' tracking parameters, per request). 0 when the
+ * item lacks a title or a link of its own (the feed's home page, which items without a
+ * link are given, tells nothing): a daily "Briefing" with the same text under the home
+ * page is a new item each day. *scratch holds the link without its tracking parameters.
  */
-static uint64_t fingerprint_of(const struct feed_doc *doc, const struct feed_item *item)
+static uint64_t fingerprint_of(const struct feed_doc *doc, const struct feed_item *item,
+	struct buf *scratch)
 {
 	const char *link = own_link(doc, item);
 	if (!link || !item->title || item->title_is_fallback)
 		return 0;
+	link = article_url(link, scratch);
 	uint64_t h = hash64(link, strlen(link), FINGERPRINT_SEED);
 	h = hash64(item->title, strlen(item->title), h);
 	if (item->summary)
@@ -301,6 +356,7 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 	out->item_hash = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->item_hash));
 	out->fingerprint = xcalloc(doc->item_count ? doc->item_count : 1, sizeof(*out->fingerprint));
 	out->key_count = out->span_count = 0;
+	struct buf scratch = {0};
 	/* Items left out of the parse as seen before: known, their hashes from last time. */
 	for (size_t i = 0; i < doc->skipped_span_count; i++) {
 		const struct ingest_span *seen = span_find(in, doc->skipped_spans[i]);
@@ -317,7 +373,7 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 		if (!key)
 			continue; /* nothing to tell this item from the next poll's copy */
 		uint64_t hash = ingest_key_hash(key);
-		uint64_t fingerprint = fingerprint_of(doc, item);
+		uint64_t fingerprint = fingerprint_of(doc, item, &scratch);
 		out->item_hash[i] = hash;
 		out->fingerprint[i] = fingerprint;
 		out->keys[out->key_count++] = hash;
@@ -327,6 +383,7 @@ static void item_keys_make(const struct ingest_input *in, const struct feed_doc 
 			out->spans[out->span_count++] =
 				(struct ingest_span){item->span, hash, fingerprint};
 	}
+	buf_free(&scratch);
 	if (out->key_count > 1)
 		qsort(out->keys, out->key_count, sizeof(*out->keys), compare_u64);
 	if (out->span_count > 1)
@@ -414,7 +471,7 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 	const struct feed_doc *doc, const struct item_keys *keys, struct ingest_stats *stats)
 {
 	const struct ingest_prepared *prepared = in->prepared;
-	struct buf text = {0};
+	struct buf text = {0}, cleaned = {0};
 	int r = 0;
 	for (size_t i = 0; i < doc->item_count; i++) {
 		const struct feed_item *item = &doc->items[i];
@@ -426,11 +483,11 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 			stats->renamed++;
 		if (seen != ITEM_NEW)
 			continue;
+		const char *url = item->link ? article_url(item->link, &cleaned) : NULL;
 		/* One article listed by several feeds of an outlet is one document: stored
 		 * again, its events would count as reported twice. */
-		const char *link = own_link(doc, item);
-		if (link) {
-			r = store_article_elsewhere(store, in->feed_id, link);
+		if (own_link(doc, item)) {
+			r = store_article_elsewhere(store, in->feed_id, url);
 			if (r < 0)
 				break;
 			if (r > 0) {
@@ -441,7 +498,7 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 		}
 		struct store_article article = {
 			.item_key = key,
-			.url = item->link,
+			.url = url,
 			.title = item->title,
 			.summary = item->summary,
 			.published = item->published,
@@ -460,7 +517,7 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 			.origin = {
 				.article_id = article_id,
 				.feed_id = in->feed_id,
-				.url = item->link,
+				.url = url,
 				.feed_url = in->url,
 				.published = item->published,
 				.added = in->now,
@@ -494,6 +551,7 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 		r = 0;
 	}
 	buf_free(&text);
+	buf_free(&cleaned);
 	return r;
 }
 

@@ -672,6 +672,33 @@ class Cases(CaseRunner):
              'new articles all: an item with a known link and title but new text, and a '
              'daily item under the home page whose text repeats')
 
+        # No guids, and links whose tracking parameter changes every day: each item's key
+        # (its link) is new each day; the article, its link without the parameter, is not.
+        stamped = os.path.join(self.root, 'stamped.xml')
+
+        def serve_stamped(day):
+            with open(stamped, 'w') as out:
+                out.write('<?xml version="1.0"?><rss version="2.0"><channel><title>s</title>'
+                          '<link>https://news.example/</link><description>d</description>%s'
+                          '</channel></rss>\n' % ''.join(
+                              '<item><title>%s</title><link>https://news.example/%d?id=%d&amp;'
+                              'utm_campaign=rss-%s</link><description>%s</description></item>'
+                              % (title, n, n, day, title) for n, title in enumerate(
+                                  ['Russia deploys troops to Venezuela',
+                                   'China and Japan resume talks'])))
+
+        url = self.url('nocache/stamped.xml')
+        conf, db = self.fresh([url])
+        serve_stamped('2026-11-28')
+        self.once(conf)
+        serve_stamped('2026-11-29')
+        run, _ = self.once(conf)
+        t.ok(sql(db, 'SELECT url FROM articles ORDER BY id') ==
+             [['https://news.example/0?id=0'], ['https://news.example/1?id=1']] and
+             '2 items came back under new ids' in run.stderr,
+             'links whose tracking parameter changes each day: the 2 articles are stored once, '
+             'without the parameter', run.stderr)
+
     def cross_listed(self):
         """Duplicates across feeds: an outlet lists one article in several of its feeds
         (world, top stories). It is one document: stored and coded once, its events
@@ -688,17 +715,21 @@ class Cases(CaseRunner):
                                                          if link else '', guid, text)
                               for title, link, guid, text in items)))
 
+        # Each feed tags its links for the site's analytics (as Deutsche Welle's and
+        # France 24's feeds do): the article is the URL without those parameters.
         shared = 'https://outlet.example/2026/russia-troops-venezuela'
+        talks = 'https://outlet.example/2026/talks?id=7'
         live = 'https://outlet.example/live/world'
         write_feed('outlet-world.xml', [
-            ('Russia deploys troops', shared, 'world-1', 'Russia deploys troops to Venezuela.'),
-            ('Talks resume', 'https://outlet.example/2026/talks', 'world-2',
+            ('Russia deploys troops', shared + '?utm_source=rss&amp;maca=en-rss-world',
+             'world-1', 'Russia deploys troops to Venezuela.'),
+            ('Talks resume', talks + '&amp;utm_medium=rss', 'world-2',
              'China and Japan resume talks on trade.'),
             ('Live: the day in world news', live, 'world-live-1', 'Markets opened lower.'),
             ('Live: the day in world news', live, 'world-live-2', 'Rain is expected.'),
             ('Briefing', None, 'world-brief', 'The morning briefing.')])
         write_feed('outlet-top.xml', [
-            ('Troops land in Caracas', shared, 'top-1',
+            ('Troops land in Caracas', shared + '?xtor=RSS-2&amp;utm_campaign=top', 'top-1',
              'Russia deploys troops to Venezuela. More follows.'),
             ('Paris condemns Tehran', 'https://outlet.example/2026/condemn', 'top-2',
              'France condemned Iran over the missile test.'),
@@ -708,10 +739,17 @@ class Cases(CaseRunner):
         run, _ = self.once(conf)
         t.ok(run.returncode == 0, 'cross-listed: both feeds fetched', run.stderr)
         t.eq(sql_value(db, "SELECT count(*) FROM articles WHERE url = '%s'" % shared), '1',
-             'the article both feeds list is stored once')
+             'the article both feeds list, each with its own tracking parameters, is stored '
+             'once, under its URL without them')
+        t.eq(sql(db, "SELECT url FROM articles WHERE url LIKE '%%/talks%%'"), [[talks]],
+             'a parameter that picks the page stays; the tracking one goes')
         t.eq(sql(db, "SELECT num_mentions, num_articles, num_sources FROM events "
                      "WHERE actor1_code = 'RUS' AND event_code = '154' AND actor2_code = 'VEN'"),
              [['1', '1', '1']], 'and its event is reported by one article, not two')
+        t.eq(sql_value(db, "SELECT (SELECT count(*) FROM mentions WHERE url LIKE '%utm%' OR "
+                           "url LIKE '%xtor%') + (SELECT count(*) FROM events WHERE "
+                           "source_url LIKE '%utm%' OR source_url LIKE '%xtor%')"), '0',
+             'nor do the mentions\' and events\' URLs carry the tracking parameters')
         t.eq(sql_value(db, 'SELECT count(*) FROM articles'), '7',
              'every other item is stored: both live-blog updates under one link in one '
              'feed, and each feed\'s briefing under the home page')
@@ -726,13 +764,13 @@ class Cases(CaseRunner):
              'the next poll knows the item in both feeds: nothing stored, nothing said',
              run.stderr)
         write_feed('outlet-top.xml', [
-            ('Talks on trade', 'https://outlet.example/2026/talks', 'top-3',
+            ('Talks on trade', talks + '&amp;utm_source=top', 'top-3',
              'China and Japan resume talks on trade.'),
-            ('Troops land in Caracas', shared, 'top-1',
+            ('Troops land in Caracas', shared + '?xtor=RSS-2&amp;utm_campaign=top', 'top-1',
              'Russia deploys troops to Venezuela. More follows.')])
         run, _ = self.once(conf)
         t.eq(sql(db, "SELECT count(*), min(f.url) FROM articles a JOIN feeds f ON "
-                     "f.id = a.feed_id WHERE a.url = 'https://outlet.example/2026/talks'"),
+                     "f.id = a.feed_id WHERE a.url = '%s'" % talks),
              [['1', world]], 'an article the other feed stored a poll earlier is not stored '
                              'again either')
 
