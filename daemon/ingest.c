@@ -487,7 +487,7 @@ static int store_items(struct store *store, struct coder *coder, const struct in
 		/* One article listed by several feeds of an outlet is one document: stored
 		 * again, its events would count as reported twice. */
 		if (own_link(doc, item)) {
-			r = store_article_elsewhere(store, in->feed_id, url);
+			r = store_article_elsewhere(store, in->feed_id, url, in->now);
 			if (r < 0)
 				break;
 			if (r > 0) {

@@ -37,6 +37,7 @@ enum stmt_id {
 	STMT_ARTICLE_INSERT,
 	STMT_ARTICLE_SEEN_PRUNED,
 	STMT_ARTICLE_ELSEWHERE,
+	STMT_ARTICLE_LISTING_INSERT,
 	STMT_PRUNED_ANY,
 	STMT_ARTICLE_FTS_INSERT,
 	STMT_EVENT_FIND,
@@ -92,8 +93,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_PRUNED_ANY] = "SELECT EXISTS (SELECT 1 FROM pruned_articles)",
 	/* Not an article whose URL is its feed's home page: that feed's link-less items. */
 	[STMT_ARTICLE_ELSEWHERE] =
-		"SELECT EXISTS (SELECT 1 FROM articles a JOIN feeds f ON f.id = a.feed_id "
-		"WHERE a.url = ?2 AND a.feed_id <> ?1 AND a.url IS NOT f.site_url)",
+		"SELECT a.id FROM articles a JOIN feeds f ON f.id = a.feed_id "
+		"WHERE a.url = ?2 AND a.feed_id <> ?1 AND a.url IS NOT f.site_url LIMIT 1",
+	[STMT_ARTICLE_LISTING_INSERT] =
+		"INSERT INTO article_listings (article_id, feed_id, listed_at) "
+		"VALUES (?1, ?2, datetime(?3, 'unixepoch')) ON CONFLICT DO NOTHING",
 	/* The articles this transaction added, in one statement at commit (schema/0004
 	 * says why). */
 	[STMT_ARTICLE_FTS_INSERT] =
@@ -952,16 +956,25 @@ static int article_was_pruned(struct store *store, int64_t feed_id, const char *
 	return r < 0 ? r : sqlite3_changes(store->db) > 0;
 }
 
-int store_article_elsewhere(struct store *store, int64_t feed_id, const char *url)
+int store_article_elsewhere(struct store *store, int64_t feed_id, const char *url,
+	int64_t now)
 {
 	sqlite3_stmt *stmt = store->stmts[STMT_ARTICLE_ELSEWHERE];
 	sqlite3_bind_int64(stmt, 1, feed_id);
 	bind_text(stmt, 2, url, -1);
 	int rc = sqlite3_step(stmt);
-	int r = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) != 0 : fail_with(store, rc);
+	int64_t article_id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	int r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_with(store, rc);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
-	return r;
+	if (r < 0 || !article_id)
+		return r;
+	stmt = store->stmts[STMT_ARTICLE_LISTING_INSERT];
+	sqlite3_bind_int64(stmt, 1, article_id);
+	sqlite3_bind_int64(stmt, 2, feed_id);
+	sqlite3_bind_int64(stmt, 3, now);
+	r = run(store, STMT_ARTICLE_LISTING_INSERT);
+	return r < 0 ? r : 1;
 }
 
 int store_article_add(struct store *store, int64_t feed_id, const struct store_article *article,

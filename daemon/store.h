@@ -143,9 +143,12 @@ int store_article_add(struct store *store, int64_t feed_id, const struct store_a
 
 /*
  * Whether another feed than feed_id has an article at this URL, other than as that feed's
- * home page (which its items without a link are given): 1 if so, 0 if not, or -errno.
+ * home page (which its items without a link are given). If so, records in
+ * article_listings that feed_id lists it too (at `now`) and returns 1; 0 if not, or
+ * -errno.
  */
-int store_article_elsewhere(struct store *store, int64_t feed_id, const char *url);
+int store_article_elsewhere(struct store *store, int64_t feed_id, const char *url,
+	int64_t now);
 
 /*
  * Records one report of an event. The report joins the event with the same day, source,

@@ -755,6 +755,11 @@ class Cases(CaseRunner):
              'feed, and each feed\'s briefing under the home page')
         t.ok('1 more new items link to articles stored from another feed: not stored again'
              in run.stderr, 'the log of the feed that came second says so', run.stderr)
+        carried = sql(db, "SELECT f.url, g.url FROM articles a JOIN feeds f ON f.id = a.feed_id "
+                          "JOIN article_listings l ON l.article_id = a.id JOIN feeds g ON "
+                          "g.id = l.feed_id")
+        t.ok(len(carried) == 1 and sorted(carried[0]) == sorted([world, top]),
+             'article_listings says the other feed listed it too', carried)
         t.eq(sql_value(db, 'SELECT sum(items_new) FROM fetch_log'), '8',
              'fetch_log counts the item as new in both feeds (items_new 5 + 3)')
 
