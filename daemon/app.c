@@ -1272,10 +1272,10 @@ static const char *format_spacing(unsigned ms, char *out, size_t size)
 /*
  * Requests to one host start at least host_spacing apart, so a host with more feeds than
  * fit in their interval (a list of a thousand search feeds from one news site) has them
- * polled less often than the feed list says, and nothing would tell. Logged at start,
- * after each reload and by --check-config, once per such host.
+ * polled less often than the feed list says, and nothing would tell. Logged once per
+ * such host.
  */
-void app_warn_crowded_hosts(const struct config *config)
+static void warn_crowded_hosts(const struct config *config)
 {
 	unsigned spacing_ms = config->host_spacing_ms;
 	if (spacing_ms == 0 || config->feed_count == 0)
@@ -1320,6 +1320,43 @@ void app_warn_crowded_hosts(const struct config *config)
 	}
 	free(loads);
 	strmap_free(&index);
+}
+
+/*
+ * One feed listed twice under URLs that differ only in http and https, "www.", the port
+ * or a trailing slash (feed lists merged from two readers' exports) is polled twice: the
+ * server gets twice the requests, and nothing is stored twice (an article another feed
+ * stored is not stored again), so nothing else would show it.
+ */
+static void warn_twin_feeds(const struct config *config)
+{
+	struct strmap index = {0};
+	char **keys = xcalloc(config->feed_count ? config->feed_count : 1, sizeof(*keys));
+	for (size_t f = 0; f < config->feed_count; f++) {
+		keys[f] = fetch_twin_key(config->feeds[f].url);
+		if (!keys[f])
+			continue;
+		size_t first = strmap_get(&index, keys[f]);
+		if (first == STRMAP_NONE) {
+			strmap_put(&index, keys[f], f);
+			continue;
+		}
+		char url[200];
+		log_warn("%s line %u: the same feed as line %u (%s)? The URLs differ only in "
+			 "http/https, www., the port or trailing slashes; both are polled",
+			config->feeds_path, config->feeds[f].line, config->feeds[first].line,
+			log_url(config->feeds[first].url, url, sizeof(url)));
+	}
+	for (size_t f = 0; f < config->feed_count; f++)
+		free(keys[f]);
+	free(keys);
+	strmap_free(&index);
+}
+
+void app_warn_feed_list(const struct config *config)
+{
+	warn_crowded_hosts(config);
+	warn_twin_feeds(config);
 }
 
 /* --- reload --- */
@@ -1439,7 +1476,7 @@ static void reload(struct app *app)
 	strmap_free(&running);
 	config_free(old);
 	log_notice("reloaded: %zu feeds (%zu added, %zu removed)", app->feed_count, added, removed);
-	app_warn_crowded_hosts(app->config);
+	app_warn_feed_list(app->config);
 done:
 	buf_free(&errors);
 	notify_send("READY=1");
@@ -1750,7 +1787,7 @@ static int start(struct app *app)
 		uv_timer_start(&app->watchdog_timer, on_watchdog, watchdog_ms / 2, watchdog_ms / 2);
 	log_notice("started: %zu feeds, database %s, %u coding thread%s", app->feed_count,
 		app->config->database, threads, threads == 1 ? "" : "s");
-	app_warn_crowded_hosts(app->config);
+	app_warn_feed_list(app->config);
 	notify_send("READY=1");
 	send_status(app);
 	return 0;

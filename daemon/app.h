@@ -25,8 +25,11 @@ int app_run(const struct app_options *options);
 
 struct config;
 
-/* Logs each host whose feeds, started host_spacing apart, take longer a round than their
- * interval: they are polled less often than the feed list says. */
-void app_warn_crowded_hosts(const struct config *config);
+/* Logs what in a valid feed list works otherwise than its user likely meant: each host
+ * whose feeds, started host_spacing apart, take longer a round than their interval (they
+ * are polled less often than listed), and each feed listed twice under URLs that differ
+ * only in scheme, "www.", port or trailing slashes (it is polled twice). At start, after
+ * each reload and by --check-config. */
+void app_warn_feed_list(const struct config *config);
 
 #endif

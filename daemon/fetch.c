@@ -642,6 +642,39 @@ char *fetch_host_of(const char *url)
 	return result;
 }
 
+char *fetch_twin_key(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+	char *key = NULL;
+	if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+		(strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+		curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+		curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto done;
+	curl_url_get(u, CURLUPART_PORT, &port, 0); /* NULL unless the URL names one */
+	curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	for (char *p = host; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	const char *name = strncmp(host, "www.", 4) == 0 ? host + 4 : host;
+	bool default_port = !port || strcmp(port, "80") == 0 || strcmp(port, "443") == 0;
+	size_t path_len = strlen(path);
+	while (path_len && path[path_len - 1] == '/')
+		path_len--;
+	key = xasprintf("%s%s%s%.*s%s%s", name, default_port ? "" : ":",
+		default_port ? "" : port, (int)path_len, path, query ? "?" : "", query ? query : "");
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return key;
+}
+
 static void running_add(struct fetch *fetch, struct transfer *t)
 {
 	fetch->running = xgrow(fetch->running, &fetch->running_cap, fetch->running_count + 1,

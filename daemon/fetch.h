@@ -109,6 +109,11 @@ void fetch_set_options(struct fetch *fetch, const struct fetch_options *options)
  * which has none). The caller frees it. */
 char *fetch_host_of(const char *url);
 
+/* What two feed URLs that are one feed have in common: an http or https URL without its
+ * scheme, a leading "www.", a default port, trailing slashes or fragment. NULL for other
+ * schemes. The caller frees it. */
+char *fetch_twin_key(const char *url);
+
 /*
  * Queues a transfer; `done` is called exactly once, later, from the loop (never from
  * inside this call). Returns 0, or -EINVAL for a URL with a scheme other than http,

@@ -45,7 +45,7 @@ static int check_config(const char *path)
 		return 1;
 	}
 	printf("%s: OK (%zu feeds from %s)\n", path, cfg->feed_count, cfg->feeds_path);
-	app_warn_crowded_hosts(cfg);
+	app_warn_feed_list(cfg);
 	config_free(cfg);
 	buf_free(&errors);
 	return 0;

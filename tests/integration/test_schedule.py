@@ -96,6 +96,32 @@ class Cases(CaseRunner):
         t.ok('a round' not in err, 'with host_spacing = 500ms they fit in 2 s: nothing is '
              'logged', err)
 
+    def twin_feeds(self):
+        """One feed listed twice under URLs that differ only in form is polled twice: the
+        list is valid, so only a warning can say so."""
+        t = self.t
+        feed = self.url('feeds/world-rss.xml')
+        twin = feed + '/'
+        other = feed + '?edition=uk'
+        conf, _ = self.fresh([feed, other, twin])
+        check = geotrackd(self.binary, ['--check-config', '-c', conf])
+        warnings = [l for l in check.stderr.splitlines() if 'the same feed as' in l]
+        t.ok(check.returncode == 0 and len(warnings) == 1 and
+             'line 3: the same feed as line 1 (%s)' % feed in warnings[0],
+             'twin feeds: --check-config accepts the list and names the line listing a feed '
+             'again with a trailing slash; another query is another feed', check.stderr)
+        err, _ = self.daemon(conf, 1)
+        t.ok(sum('the same feed as line 1' in l for l in err.splitlines()) == 1,
+             'the daemon says so once at start', err)
+        # Only checked, never polled: the names need not resolve.
+        conf, _ = self.fresh(['https://example.org/feed', 'http://WWW.Example.org:80/feed/',
+                              'https://example.org:8443/feed', 'https://example.org/feed#top'])
+        check = geotrackd(self.binary, ['--check-config', '-c', conf])
+        lines = sorted(int(l.split(' line ')[1].split(':')[0])
+                       for l in check.stderr.splitlines() if 'the same feed as line 1' in l)
+        t.ok(lines == [2, 4], 'http and https, www., a default port, case and a fragment '
+                              'make no other feed; another port does', check.stderr)
+
     def backoff(self):
         t = self.t
         url = self.url('status/500')
@@ -195,7 +221,8 @@ def main(binary):
     t = Tap()
     cases = Cases(binary, t)
     try:
-        for case in (cases.limits, cases.spacing, cases.crowded_host, cases.backoff, cases.dead_and_back,
+        for case in (cases.limits, cases.spacing, cases.crowded_host, cases.twin_feeds,
+                     cases.backoff, cases.dead_and_back,
                      cases.daemon_backoff, cases.daemon_retry_after,
                      cases.restart_keeps_plans):
             print('# ' + case.__name__)
