@@ -655,6 +655,33 @@ static void note_staleness(struct app_feed *feed, const struct success_plan *pla
 	feed->last_new_item_at = plan->last_new_item_at;
 }
 
+/*
+ * A permanent redirect can lead a feed to where another feed of the list is polled (a site
+ * that merged two feeds, or one listed under its old and new address): both are then
+ * polled for one document. Said once, when the redirect is first followed.
+ */
+static void warn_if_twin(const struct app_feed *feed)
+{
+	struct app *app = feed->app;
+	char *key = fetch_twin_key(feed->fetch_url);
+	for (size_t i = 0; key && i < app->feed_count; i++) {
+		const struct app_feed *other = app->feeds[i];
+		if (other == feed)
+			continue;
+		char *other_key = fetch_twin_key(other->fetch_url);
+		bool twin = other_key && strcmp(key, other_key) == 0;
+		free(other_key);
+		if (twin) {
+			char url[200], other_url[200];
+			log_warn("%s: now polled where %s is: one feed listed twice? Both are polled",
+				log_url(feed->url, url, sizeof(url)),
+				log_url(other->url, other_url, sizeof(other_url)));
+			break;
+		}
+	}
+	free(key);
+}
+
 static void feed_succeeded(struct app_feed *feed, const struct fetch_response *res,
 	const struct ingest_stats *stats, const struct success_plan *plan, bool unchanged)
 {
@@ -678,6 +705,7 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 		log_notice("%s: moved permanently to %s; polling the new URL from now on (update "
 			   "the feed list)", url, log_url(res->permanent_url, to, sizeof(to)));
 		replace(&feed->fetch_url, res->permanent_url);
+		warn_if_twin(feed);
 	}
 	if (res->http_status == 304)
 		log_debug("%s: not modified", url);

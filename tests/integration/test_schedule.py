@@ -122,6 +122,13 @@ class Cases(CaseRunner):
         t.ok(lines == [2, 4], 'http and https, www., a default port, case and a fragment '
                               'make no other feed; another port does', check.stderr)
 
+        moved = self.url('redirect/301/feeds/world-rss.xml')
+        conf, _ = self.fresh([feed, moved])
+        run = geotrackd(self.binary, ['--once', '-c', conf])
+        t.ok('%s: now polled where %s is: one feed listed twice?' % (moved, feed) in run.stderr,
+             'a feed whose permanent redirect leads to another feed of the list is named',
+             run.stderr)
+
     def backoff(self):
         t = self.t
         url = self.url('status/500')
