@@ -1686,6 +1686,41 @@ static unsigned size_thread_pool(const struct config *config)
 	return threads;
 }
 
+/*
+ * A schema migration indexes or rewrites whole tables: on a large database it can outlast
+ * systemd's start timeout (90 s by default), which would kill the daemon, roll the
+ * migration back and start it again, for ever. So while one runs, systemd is asked every
+ * second to wait (EXTEND_TIMEOUT_USEC), and one taking longer than a few seconds is
+ * logged, so a slow start has its reason in the journal.
+ */
+struct migration_watch {
+	const struct config *config;
+	double started;
+	double last_extended;
+	bool logged;
+};
+
+#define MIGRATION_EXTEND_EVERY_S 1.0
+#define MIGRATION_EXTEND_USEC "30000000"
+#define MIGRATION_LOG_AFTER_S 3.0
+
+static void on_migrating(void *ctx)
+{
+	struct migration_watch *watch = ctx;
+	double now = monotonic_seconds();
+	if (!watch->started)
+		watch->started = watch->last_extended = now;
+	if (now - watch->last_extended < MIGRATION_EXTEND_EVERY_S)
+		return;
+	watch->last_extended = now;
+	notify_send("EXTEND_TIMEOUT_USEC=" MIGRATION_EXTEND_USEC);
+	if (!watch->logged && now - watch->started >= MIGRATION_LOG_AFTER_S) {
+		watch->logged = true;
+		log_notice("database %s: upgrading to schema %d; on a large database this takes "
+			   "a while", watch->config->database, store_schema_version());
+	}
+}
+
 static int start(struct app *app)
 {
 	struct buf errors = {0};
@@ -1702,7 +1737,9 @@ static int start(struct app *app)
 	struct dict_loader loader;
 	dict_loader_start(&loader, app->config);
 	char *error = NULL;
-	app->store = store_open(app->config->database, &error);
+	struct migration_watch watch = {.config = app->config};
+	app->store = store_open_with_progress(app->config->database, &error, on_migrating,
+		&watch);
 	if (!app->store) {
 		log_err("%s", error);
 		free(error);

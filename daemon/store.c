@@ -676,7 +676,29 @@ static int refresh_pruned_keys(struct store *store)
 	return rc == SQLITE_ROW ? 0 : fail_with(store, rc);
 }
 
+/* SQLite virtual machine steps between two calls of a migration's `working` callback:
+ * tens of microseconds of work, so a callback that only reads the clock costs nothing. */
+#define MIGRATION_PROGRESS_STEPS 10000
+
+struct migration_progress {
+	void (*working)(void *ctx);
+	void *ctx;
+};
+
+static int on_migration_progress(void *arg)
+{
+	const struct migration_progress *progress = arg;
+	progress->working(progress->ctx);
+	return 0; /* go on */
+}
+
 struct store *store_open(const char *path, char **ret_error)
+{
+	return store_open_with_progress(path, ret_error, NULL, NULL);
+}
+
+struct store *store_open_with_progress(const char *path, char **ret_error,
+	void (*working)(void *ctx), void *ctx)
 {
 	/* Memory statistics cost a global mutex around every allocation, and nothing reads
 	 * them. Only possible before SQLite's first use in the process; later calls fail
@@ -716,7 +738,13 @@ struct store *store_open(const char *path, char **ret_error)
 		*ret_error = xasprintf("cannot set up database %s: %s", path, store->errmsg);
 		goto fail;
 	}
-	if (migrate(store, ret_error) < 0)
+	struct migration_progress progress = {working, ctx};
+	if (working)
+		sqlite3_progress_handler(store->db, MIGRATION_PROGRESS_STEPS, on_migration_progress,
+			&progress);
+	int migrated = migrate(store, ret_error);
+	sqlite3_progress_handler(store->db, 0, NULL, NULL);
+	if (migrated < 0)
 		goto fail;
 	if (sync_codebook(store, ret_error) < 0)
 		goto fail;

@@ -87,6 +87,15 @@ struct store_event {
  * schema. Returns the store, or NULL with a message the caller owns in *ret_error.
  */
 struct store *store_open(const char *path, char **ret_error);
+
+/*
+ * store_open(), calling working(ctx) every few thousand steps of SQLite's while it
+ * migrates the schema (not otherwise): a migration indexes or rewrites whole tables,
+ * minutes of work on a large database, during which a service manager waiting for the
+ * start must hear that it goes on.
+ */
+struct store *store_open_with_progress(const char *path, char **ret_error,
+	void (*working)(void *ctx), void *ctx);
 void store_close(struct store *store);
 
 /* The last SQLite error message, for logs. Valid until the next store call. */

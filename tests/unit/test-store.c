@@ -855,6 +855,39 @@ static void test_batch_of_ingests(void)
 	free(db);
 }
 
+static void count_call(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/* A migration tells its caller it is working (the daemon passes that on to systemd), and
+ * an up-to-date database, which migrates nothing, calls nothing. */
+static void test_migration_progress(void)
+{
+	char *db = path_in_dir("progress.db");
+	store_close(open_or_die(db));
+	/* Schema 8 as it was, with 50,000 articles for schema 9 to index by URL. */
+	shell(db, "DROP INDEX articles_url; DROP TABLE article_listings; PRAGMA user_version = 8; "
+		  "INSERT INTO feeds (id, url, added_at) VALUES (1, 'https://example.org/feed', "
+		  "'2026-11-29 00:00:00'); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+		  "FROM n WHERE i < 50000) INSERT INTO articles (feed_id, item_key, url, "
+		  "published_at, fetched_at) SELECT 1, 'key' || i, 'https://example.org/news/' || i, "
+		  "'2026-11-29 00:00:00', '2026-11-29 00:00:00' FROM n;");
+	int calls = 0;
+	char *error = NULL;
+	struct store *store = store_open_with_progress(db, &error, count_call, &calls);
+	ok(store && calls > 0, "migrating 50,000 articles to schema 9 reports progress");
+	printf("# %d calls\n", calls);
+	store_close(store);
+	is_str(shell(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('articles_url', "
+			 "'article_listings')"), "2", "and ends with schema 9's index and table");
+	calls = 0;
+	store = store_open_with_progress(db, &error, count_call, &calls);
+	ok(store && calls == 0, "opening it again migrates nothing and calls nothing");
+	store_close(store);
+	free(db);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -867,6 +900,7 @@ int main(void)
 	test_gdelt_view_and_export();
 	test_migrates_schema1_data();
 	test_migrates_schema3_data();
+	test_migration_progress();
 	test_retention();
 	test_search_follows_commit();
 	test_rollback_leaves_nothing();
