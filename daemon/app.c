@@ -707,17 +707,17 @@ static void feed_succeeded(struct app_feed *feed, const struct fetch_response *r
 		replace(&feed->fetch_url, res->permanent_url);
 		warn_if_twin(feed);
 	}
+	char elsewhere[128] = "";
+	if (stats->elsewhere)
+		snprintf(elsewhere, sizeof(elsewhere), "; %zu more new items link to articles "
+			 "stored from another feed: not stored again", stats->elsewhere);
 	if (res->http_status == 304)
 		log_debug("%s: not modified", url);
 	else if (unchanged)
 		log_debug("%s: same body as last time", url);
-	else if (stats->elsewhere)
-		log_info("%s: %zu items, %zu new, %zu events; %zu more new items link to "
-			 "articles stored from another feed: not stored again", url, stats->items,
-			stats->new_articles, stats->events, stats->elsewhere);
 	else
-		log_info("%s: %zu items, %zu new, %zu events", url, stats->items,
-			stats->new_articles, stats->events);
+		log_info("%s: %zu items, %zu new, %zu events%s", url, stats->items,
+			stats->new_articles, stats->events, elsewhere);
 	/* Worth a notice: the feed's ids are not stable, which a user may want to know. */
 	if (stats->renamed)
 		log_notice("%s: %zu items came back under new ids (same link, title, text and "

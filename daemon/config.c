@@ -168,8 +168,8 @@ static int parse_duration_ms(const char *text, unsigned *ret_ms)
 	return 0;
 }
 
-/* A duration key of [fetch] that must lie within [min_s, max_s]. */
-/* Returns false, having complained, when the value is not a duration in range. */
+/* A duration key that must lie within [min_s, max_s], set in *slot; returns false,
+ * having complained, when the value is not a duration in that range. */
 static bool set_duration(struct source *src, const char *key, const char *value,
 	unsigned min_s, unsigned max_s, const char *range, unsigned *slot)
 {
@@ -182,9 +182,9 @@ static bool set_duration(struct source *src, const char *key, const char *value,
 	return true;
 }
 
-/* stale_after, in [fetch] and on a feed list line. */
-#define STALE_AFTER_MAX_S (365 * 86400)
-#define STALE_AFTER_RANGE "0 (never) to 365d"
+/* stale_after (in [fetch] and on a feed list line) and refresh_after: 0 turns them off. */
+#define UP_TO_A_YEAR_S (365 * 86400)
+#define UP_TO_A_YEAR "0 (never) to 365d"
 
 static void set_count(struct source *src, const char *key, const char *value, unsigned min,
 	unsigned max, unsigned *slot)
@@ -289,10 +289,9 @@ static void apply_fetch_setting(struct config *cfg, struct source *src, const ch
 	} else if (strcmp(key, "dead_interval") == 0) {
 		set_duration(src, key, value, 1, 30 * 86400, "1s to 30d", &cfg->dead_interval_s);
 	} else if (strcmp(key, "stale_after") == 0) {
-		set_duration(src, key, value, 0, STALE_AFTER_MAX_S, STALE_AFTER_RANGE,
-			&cfg->stale_after_s);
+		set_duration(src, key, value, 0, UP_TO_A_YEAR_S, UP_TO_A_YEAR, &cfg->stale_after_s);
 	} else if (strcmp(key, "refresh_after") == 0) {
-		set_duration(src, key, value, 0, 365 * 86400, "0 (never) to 365d",
+		set_duration(src, key, value, 0, UP_TO_A_YEAR_S, UP_TO_A_YEAR,
 			&cfg->refresh_after_s);
 	} else if (strcmp(key, "fetch_log_rows") == 0) {
 		set_count(src, key, value, 1, 100000, &cfg->fetch_log_rows);
@@ -487,7 +486,7 @@ static int parse_feed_list(struct config *cfg, FILE *f, struct source *src)
 				}
 			} else if (strcmp(key, "stale_after") == 0) {
 				feed.has_stale_after = set_duration(src, key, value, 0,
-					STALE_AFTER_MAX_S, STALE_AFTER_RANGE, &feed.stale_after_s);
+					UP_TO_A_YEAR_S, UP_TO_A_YEAR, &feed.stale_after_s);
 				if (!feed.has_stale_after)
 					ok = 0;
 			} else if (strcmp(key, "title") == 0) {

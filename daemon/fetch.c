@@ -623,6 +623,14 @@ static void complete(struct transfer *t, int error, const char *error_text)
 	t->done(&response, t->ctx);
 }
 
+/* Host names compare without case (RFC 3986); libcurl hands them back as written. */
+static void lower_ascii(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
 char *fetch_host_of(const char *url)
 {
 	CURLU *u = curl_url();
@@ -631,9 +639,7 @@ char *fetch_host_of(const char *url)
 	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
 		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
 		result = xstrdup(host);
-		for (char *p = result; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
+		lower_ascii(result);
 	} else {
 		result = xstrdup("");
 	}
@@ -655,9 +661,7 @@ char *fetch_twin_key(const char *url)
 		goto done;
 	curl_url_get(u, CURLUPART_PORT, &port, 0); /* NULL unless the URL names one */
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	for (char *p = host; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	lower_ascii(host);
 	const char *name = strncmp(host, "www.", 4) == 0 ? host + 4 : host;
 	bool default_port = !port || strcmp(port, "80") == 0 || strcmp(port, "443") == 0;
 	size_t path_len = strlen(path);
