@@ -245,15 +245,18 @@ static const char *format_time(int64_t t, char *out, size_t size)
 	return out;
 }
 
-/* "m64:<hash>:<length>", as the feeds table stores it: MurmurHash64A over the body, fast
- * enough to run on every 200; a collision only delays one feed's update until its body
- * changes again. The seed is the one every stored hash was made with. */
+/* "x3:<hash>:<length>", as the feeds table stores it: XXH3 over the body, run on the loop
+ * for every 200; a collision only delays one feed's update until its body changes again.
+ * Hashes stored by earlier builds begin "m64:" (MurmurHash64A): they match no new one, so
+ * each feed's next body is parsed once; its items, known by their keys, are not stored
+ * again. */
 #define BODY_HASH_SIZE 40
 #define BODY_HASH_SEED 0x8445d61a4e774912ULL
 static void body_hash_text(const struct fetch_response *res, char out[BODY_HASH_SIZE])
 {
-	snprintf(out, BODY_HASH_SIZE, "m64:%016llx:%zu",
-		(unsigned long long)hash64(res->body, res->body_len, BODY_HASH_SEED), res->body_len);
+	snprintf(out, BODY_HASH_SIZE, "x3:%016llx:%zu",
+		(unsigned long long)hash_bulk(res->body, res->body_len, BODY_HASH_SEED),
+		res->body_len);
 }
 
 /* --- dictionaries --- */

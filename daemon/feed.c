@@ -3293,9 +3293,9 @@ struct open_tag {
 static uint64_t span_context(const char *s, const struct open_tag *open, size_t depth,
 	const char *url)
 {
-	uint64_t context = hash64(url ? url : "", url ? strlen(url) : 0, SPAN_URL_SEED);
+	uint64_t context = hash_bulk(url ? url : "", url ? strlen(url) : 0, SPAN_URL_SEED);
 	for (size_t i = 0; i < depth; i++)
-		context = hash64(s + open[i].at, open[i].len, context);
+		context = hash_bulk(s + open[i].at, open[i].len, context);
 	return context;
 }
 
@@ -3306,7 +3306,7 @@ static void add_span(struct span_list *out, const char *s, size_t start, size_t 
 	out->spans[out->count++] = (struct item_span){
 		.start = start,
 		.end = end,
-		.hash = hash64(s + start, end - start, context),
+		.hash = hash_bulk(s + start, end - start, context),
 	};
 }
 
