@@ -3999,8 +3999,11 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			if (c->opt.negation && denied_claim(c, vb->start, cs))
 				continue;
 			/* and the rest of its clause is about what was done to the subject, not
-			 * by it ("Lawmaker Killed in Targeted Attack") */
-			if (c->opt.nearest_subject && r.source < 0 && headline_passive(c, vb->start, vb->end))
+			 * by it ("Lawmaker Killed in Targeted Attack"); not when a pattern made
+			 * the subject's parties act on each other ("Putin and Xi met in
+			 * Beijing": a passive has no such reading) */
+			if (c->opt.nearest_subject && r.source < 0 && r.compound < 0 &&
+				headline_passive(c, vb->start, vb->end))
 				break;
 			memset(c->excluded, 0, sizeof c->excluded);
 			for (int s = 0; s < r.nskips; s++)
