@@ -3661,14 +3661,29 @@ static bool agent_of_participle(const struct coder *c, int g)
  */
 static bool headline_passive(const struct coder *c, int vs, int ve)
 {
+	/* Verbs with no passive: they take no object ("Japan protested to China", "India
+	 * objected to the map", "Israel clashed with Hezbollah"). */
+	static const char *const intransitive[] = {"OBJECTED", "RESPONDED", "REACTED",
+		"APOLOGISED", "APOLOGIZED", "RETALIATED", "COMPLAINED", "TALKED", "COOPERATED",
+		"COLLABORATED", "SIDED", "APPEALED", "PROTESTED", "CLASHED", "PARTICIPATED",
+		"INTERVENED", "CAMPAIGNED"};
+	/* Verbs whose subject does what the infinitive after them says: TO after one starts
+	 * that infinitive, not a place or a recipient ("Iran threatened to close the
+	 * strait", "Germany pledged to send tanks"). */
+	static const char *const subject_control[] = {"AGREED", "THREATENED", "VOWED",
+		"PLEDGED", "PROMISED", "OFFERED", "REFUSED", "DECIDED", "DECLINED", "TRIED",
+		"ATTEMPTED", "PLANNED", "FAILED", "HOPED", "WANTED", "AIMED", "SOUGHT", "RESOLVED",
+		"VOTED", "OPTED", "PREPARED", "VOLUNTEERED"};
 	if (!c->headline || vs < 1 || c->toks[vs - 1].type != T_ACTOR)
 		return false;
 	const struct tok *v = &c->toks[vs];
-	if (!past_participle(v))
+	if (!past_participle(v) || WORD_IN(v, intransitive))
 		return false;
 	if (ve + 1 >= c->ntoks)
 		return true;
 	const struct tok *n = &c->toks[ve + 1];
+	if (word_is(n, "TO") && WORD_IN(v, subject_control))
+		return false;
 	return is_preposition(n) && n->word != W_BY;
 }
 
