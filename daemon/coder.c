@@ -1889,6 +1889,36 @@ static void note_attribution(struct coder *c, int from, int to)
 	}
 }
 
+/* A verb read as a verb, not as the noun its word also is. */
+static bool verb_token(const struct coder *c, const struct tok *t)
+{
+	return t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun;
+}
+
+/*
+ * A headline's comma right before a verb of its own starts a second predicate of the same
+ * subject ("Israel bombs Beirut airport, imposes blockade", "Iran seizes tanker, detains
+ * crew"): a clause boundary, as AND before a verb is, not an aside to drop. The verb is
+ * finite ("citing security" is an aside) and not one of saying (", says Iran" names
+ * who spoke), and the comma follows an actor and its verb.
+ */
+static bool headline_predicate_comma(const struct coder *c, int i)
+{
+	if (!c->headline || !c->opt.nearest_subject || !(c->toks[i].flags & TEXT_COMMA) ||
+		c->toks[i].protect || i + 1 >= c->ntoks)
+		return false;
+	const struct tok *v = &c->toks[i + 1];
+	if (!verb_token(c, v) || ing_form(v) || statement_verb(c, v->verb))
+		return false;
+	bool actor = false;
+	for (int k = 0; k < i; k++) {
+		actor |= c->toks[k].type == T_ACTOR;
+		if (actor && verb_token(c, &c->toks[k]))
+			return true;
+	}
+	return false;
+}
+
 static void drop_comma_clauses(struct coder *c)
 {
 	if (!c->opt.comma_on)
@@ -1953,6 +1983,8 @@ static void drop_comma_clauses(struct coder *c)
 			if (!rest_verb && subject)
 				keep = true;
 		}
+		if (seg > 0 && headline_predicate_comma(c, from - 1))
+			keep = true;
 		if (!keep && !opening_consumed && words > lo && words <= hi) {
 			if (c->opt.nearest_subject)
 				note_attribution(c, dfrom, dto);
@@ -3926,8 +3958,9 @@ static void code_clauses(struct coder *c, unsigned sentence)
 					!c->verbs[c->toks[k].verb].noun;
 			}
 		}
-		if ((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
-			c->toks[i].type != T_ACTOR && verb_after) {
+		if (((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
+			    c->toks[i].type != T_ACTOR && verb_after) ||
+			headline_predicate_comma(c, i)) {
 			clauses[nclauses].start = start;
 			clauses[nclauses].end = i - 1;
 			clauses[nclauses].head = -1;
