@@ -3924,6 +3924,32 @@ static void real_events_stand(struct coder *c, int n0, int *sub_start, bool *cod
 		*sentence_done = true;
 }
 
+/* A verb of the third person present: -S, not a base form such as DISCUSS or FOCUS. */
+static bool third_person(const struct tok *t)
+{
+	if (t->len < 3 || t->w[t->len - 1] != 'S')
+		return false;
+	char before = t->w[t->len - 2];
+	return before != 'S' && before != 'U' && before != 'I';
+}
+
+/*
+ * Predicates joined by AND share their form ("imposes sanctions and expels diplomats"):
+ * after a verb of the third person, a bare verb form right after AND (token n) is not a
+ * second predicate of the same subject but a noun's modifier ("imposes sanctions and
+ * export controls on China"), so the AND joins nouns.
+ */
+static bool bare_verb_after_third_person(const struct coder *c, int start, int conj, int n)
+{
+	const struct tok *t = &c->toks[n];
+	if (!verb_token(c, t) || third_person(t) || ing_form(t) || past_participle(t))
+		return false;
+	for (int k = conj - 1; k >= start; k--)
+		if (verb_token(c, &c->toks[k]))
+			return third_person(&c->toks[k]);
+	return false;
+}
+
 static void code_clauses(struct coder *c, unsigned sentence)
 {
 	struct clause clauses[MAX_TOKENS / 2 + 1];
@@ -3946,7 +3972,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 			 * ("... and President Assad fled") */
 			if (n < c->ntoks && c->toks[n].type == T_ACTOR)
 				verb_after = true;
-			for (int k = i + 1; k < c->ntoks && !verb_after; k++) {
+			bool modifier = n < c->ntoks && bare_verb_after_third_person(c, start, i, n);
+			for (int k = i + 1; k < c->ntoks && !verb_after && !modifier; k++) {
 				if (c->toks[k].word == W_CONJ && !c->toks[k].protect)
 					break;
 				/* nor past a phrase of its own: "agreed to a full and immediate
