@@ -3950,6 +3950,30 @@ static bool bare_verb_after_third_person(const struct coder *c, int start, int c
 	return false;
 }
 
+/*
+ * Does the question in c->toks ask whether something happens, rather than about an act it
+ * takes as done? A yes/no question opens with an auxiliary or a modal ("Will China invade
+ * Taiwan?", "Is Russia preparing an offensive?", "Did Israel strike Iran?"), a
+ * hypothetical one with a question word and a modal ("What would happen if North Korea
+ * attacked?", "How will China respond?"). "Why is Mexico threatening Andorra?" and "Why
+ * did Russia invade Ukraine?" take their act as done and are coded.
+ */
+static bool open_question(const struct coder *c)
+{
+	static const char *const modals[] = {"WILL", "WOULD", "COULD", "CAN", "SHOULD", "SHALL",
+		"MIGHT", "MAY", "MUST"};
+	static const char *const auxiliaries[] = {"DO", "DOES", "DID", "IS", "ARE", "WAS",
+		"WERE", "HAS", "HAVE", "HAD"};
+	static const char *const question_words[] = {"WHAT", "WHO", "HOW", "WHY", "WHERE",
+		"WHEN", "WHICH"};
+	if (c->ntoks < 2)
+		return false;
+	const struct tok *first = &c->toks[0], *second = &c->toks[1];
+	if (WORD_IN(first, modals) || WORD_IN(first, auxiliaries))
+		return true;
+	return WORD_IN(first, question_words) && WORD_IN(second, modals);
+}
+
 static void code_clauses(struct coder *c, unsigned sentence)
 {
 	struct clause clauses[MAX_TOKENS / 2 + 1];
@@ -4509,6 +4533,8 @@ static void code_sentence(struct coder *c, const char *text, size_t start, size_
 		last--;
 	c->headline = last > start && text[last - 1] != '.' && text[last - 1] != '!' &&
 		text[last - 1] != '"' && (unsigned char)text[last - 1] < 0x80;
+	if (c->opt.nearest_subject && last > start && text[last - 1] == '?' && open_question(c))
+		return;
 
 	tag_actors(c);
 	if (c->dateline_only) {

@@ -197,6 +197,11 @@ static void test_grammar(void)
 		"a passive pattern names the target; the source is the actor after the verb");
 	is_str(code("The European Union imposed sanctions on Iran."), "EUR 163 IRN", "active voice");
 	is_str(code("Russia did not attack Ukraine."), "", "a negated verb codes nothing");
+	is_str(code("Will Russia attack Ukraine?"), "", "a yes/no question asks, it reports nothing");
+	is_str(code("What would happen if Russia attacked Ukraine?"), "",
+		"nor does a hypothetical question");
+	is_str(code("Why did Russia attack Ukraine?"), "RUS 190 UKR",
+		"a question that takes its act as done is coded");
 	is_str(code("Russia denied claims by Ukraine that it attacked Georgia."), "RUS 016 UKR",
 		"a claim that is denied is not an event; the denial is, against the accuser");
 	is_str(code("Ukraine said that Russia attacked Georgia."), "RUS 190 GEO",
