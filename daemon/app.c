@@ -685,6 +685,49 @@ static void warn_if_twin(const struct app_feed *feed)
 	free(key);
 }
 
+/*
+ * A feed that a permanent redirect moved to where another listed feed is polled:
+ * warn_if_twin() says so when the move is followed, but the move is stored and the log
+ * line is not, so it is said again at each start and reload. Feeds the list itself names
+ * twice are app_warn_feed_list()'s. Costs nothing unless some feed has moved.
+ */
+static void warn_moved_twins(const struct app *app)
+{
+	bool moved = false;
+	for (size_t i = 0; i < app->feed_count && !moved; i++)
+		moved = strcmp(app->feeds[i]->fetch_url, app->feeds[i]->url) != 0;
+	if (!moved)
+		return;
+	struct strmap index = {0};
+	char **keys = xcalloc(app->feed_count, sizeof(*keys));
+	for (size_t i = 0; i < app->feed_count; i++) {
+		const struct app_feed *feed = app->feeds[i];
+		keys[i] = fetch_twin_key(feed->fetch_url);
+		if (!keys[i])
+			continue;
+		size_t first = strmap_get(&index, keys[i]);
+		if (first == STRMAP_NONE) {
+			strmap_put(&index, keys[i], i);
+			continue;
+		}
+		const struct app_feed *other = app->feeds[first];
+		bool feed_moved = strcmp(feed->fetch_url, feed->url) != 0;
+		if (!feed_moved && strcmp(other->fetch_url, other->url) == 0)
+			continue;
+		const struct app_feed *mover = feed_moved ? feed : other;
+		const struct app_feed *twin = feed_moved ? other : feed;
+		char url[200], to[200], twin_url[200];
+		log_warn("%s: polled at %s since a permanent redirect, where %s is polled too: one "
+			 "feed listed twice? Both are polled", log_url(mover->url, url, sizeof(url)),
+			log_url(mover->fetch_url, to, sizeof(to)),
+			log_url(twin->url, twin_url, sizeof(twin_url)));
+	}
+	for (size_t i = 0; i < app->feed_count; i++)
+		free(keys[i]);
+	free(keys);
+	strmap_free(&index);
+}
+
 static void feed_succeeded(struct app_feed *feed, const struct fetch_response *res,
 	const struct ingest_stats *stats, const struct success_plan *plan, bool unchanged)
 {
@@ -1508,6 +1551,7 @@ static void reload(struct app *app)
 	config_free(old);
 	log_notice("reloaded: %zu feeds (%zu added, %zu removed)", app->feed_count, added, removed);
 	app_warn_feed_list(app->config);
+	warn_moved_twins(app);
 done:
 	buf_free(&errors);
 	notify_send("READY=1");
@@ -1780,6 +1824,8 @@ static int start(struct app *app)
 		r = -EIO;
 		goto fail;
 	}
+
+	warn_moved_twins(app);
 
 	static const int signums[3] = {SIGTERM, SIGINT, SIGHUP};
 	for (size_t i = 0; i < 3; i++) {

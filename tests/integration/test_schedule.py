@@ -128,6 +128,13 @@ class Cases(CaseRunner):
         t.ok('%s: now polled where %s is: one feed listed twice?' % (moved, feed) in run.stderr,
              'a feed whose permanent redirect leads to another feed of the list is named',
              run.stderr)
+        # The move is stored, so the next run polls the new URL at once and follows no
+        # redirect: the start says it again.
+        run = geotrackd(self.binary, ['--once', '-c', conf])
+        named = [l for l in run.stderr.splitlines() if 'one feed listed twice' in l]
+        t.ok(len(named) == 1 and '%s: polled at %s since a permanent redirect, where %s is '
+             'polled too' % (moved, feed, feed) in named[0],
+             'and named again at the next start, from the stored move', run.stderr)
 
     def backoff(self):
         t = self.t
