@@ -686,46 +686,72 @@ static void warn_if_twin(const struct app_feed *feed)
 }
 
 /*
- * A feed that a permanent redirect moved to where another listed feed is polled:
- * warn_if_twin() says so when the move is followed, but the move is stored and the log
- * line is not, so it is said again at each start and reload. Feeds the list itself names
- * twice are app_warn_feed_list()'s. Costs nothing unless some feed has moved.
+ * Calls pair(later, first, ctx) for each of n URLs (url_of(i, ctx)) that fetch_twin_key()
+ * reads as the same feed as an earlier one, `first` the earliest: one index of keys, so a
+ * list of 10,000 feeds is checked in one pass.
  */
-static void warn_moved_twins(const struct app *app)
+typedef const char *twin_url_fn(size_t i, const void *ctx);
+typedef void twin_pair_fn(size_t later, size_t first, const void *ctx);
+
+static void each_twin(size_t n, twin_url_fn *url_of, twin_pair_fn *pair, const void *ctx)
 {
-	bool moved = false;
-	for (size_t i = 0; i < app->feed_count && !moved; i++)
-		moved = strcmp(app->feeds[i]->fetch_url, app->feeds[i]->url) != 0;
-	if (!moved)
-		return;
 	struct strmap index = {0};
-	char **keys = xcalloc(app->feed_count, sizeof(*keys));
-	for (size_t i = 0; i < app->feed_count; i++) {
-		const struct app_feed *feed = app->feeds[i];
-		keys[i] = fetch_twin_key(feed->fetch_url);
+	char **keys = xcalloc(n ? n : 1, sizeof(*keys));
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = fetch_twin_key(url_of(i, ctx));
 		if (!keys[i])
 			continue;
 		size_t first = strmap_get(&index, keys[i]);
-		if (first == STRMAP_NONE) {
+		if (first == STRMAP_NONE)
 			strmap_put(&index, keys[i], i);
-			continue;
-		}
-		const struct app_feed *other = app->feeds[first];
-		bool feed_moved = strcmp(feed->fetch_url, feed->url) != 0;
-		if (!feed_moved && strcmp(other->fetch_url, other->url) == 0)
-			continue;
-		const struct app_feed *mover = feed_moved ? feed : other;
-		const struct app_feed *twin = feed_moved ? other : feed;
-		char url[200], to[200], twin_url[200];
-		log_warn("%s: polled at %s since a permanent redirect, where %s is polled too: one "
-			 "feed listed twice? Both are polled", log_url(mover->url, url, sizeof(url)),
-			log_url(mover->fetch_url, to, sizeof(to)),
-			log_url(twin->url, twin_url, sizeof(twin_url)));
+		else
+			pair(i, first, ctx);
 	}
-	for (size_t i = 0; i < app->feed_count; i++)
+	for (size_t i = 0; i < n; i++)
 		free(keys[i]);
 	free(keys);
 	strmap_free(&index);
+}
+
+static const char *polled_url(size_t i, const void *ctx)
+{
+	const struct app *app = ctx;
+	return app->feeds[i]->fetch_url;
+}
+
+static bool moved(const struct app_feed *feed)
+{
+	return strcmp(feed->fetch_url, feed->url) != 0;
+}
+
+static void warn_moved_twin(size_t later, size_t first, const void *ctx)
+{
+	const struct app *app = ctx;
+	const struct app_feed *feed = app->feeds[later], *other = app->feeds[first];
+	if (!moved(feed) && !moved(other))
+		return; /* the list's own twins: app_warn_feed_list() */
+	const struct app_feed *mover = moved(feed) ? feed : other;
+	const struct app_feed *twin = moved(feed) ? other : feed;
+	char url[200], to[200], twin_url[200];
+	log_warn("%s: polled at %s since a permanent redirect, where %s is polled too: one feed "
+		 "listed twice? Both are polled", log_url(mover->url, url, sizeof(url)),
+		log_url(mover->fetch_url, to, sizeof(to)),
+		log_url(twin->url, twin_url, sizeof(twin_url)));
+}
+
+/*
+ * A feed that a permanent redirect moved to where another listed feed is polled:
+ * warn_if_twin() says so when the move is followed, but the move is stored and the log
+ * line is not, so it is said again at each start and reload. Costs nothing unless some
+ * feed has moved.
+ */
+static void warn_moved_twins(const struct app *app)
+{
+	bool any = false;
+	for (size_t i = 0; i < app->feed_count && !any; i++)
+		any = moved(app->feeds[i]);
+	if (any)
+		each_twin(app->feed_count, polled_url, warn_moved_twin, app);
 }
 
 static void feed_succeeded(struct app_feed *feed, const struct fetch_response *res,
@@ -1402,29 +1428,25 @@ static void warn_crowded_hosts(const struct config *config)
  * server gets twice the requests, and nothing is stored twice (an article another feed
  * stored is not stored again), so nothing else would show it.
  */
+static const char *listed_url(size_t i, const void *ctx)
+{
+	const struct config *config = ctx;
+	return config->feeds[i].url;
+}
+
+static void warn_listed_twin(size_t later, size_t first, const void *ctx)
+{
+	const struct config *config = ctx;
+	char url[200];
+	log_warn("%s line %u: the same feed as line %u (%s)? The URLs differ only in "
+		 "http/https, www., the port or trailing slashes; both are polled",
+		config->feeds_path, config->feeds[later].line, config->feeds[first].line,
+		log_url(config->feeds[first].url, url, sizeof(url)));
+}
+
 static void warn_twin_feeds(const struct config *config)
 {
-	struct strmap index = {0};
-	char **keys = xcalloc(config->feed_count ? config->feed_count : 1, sizeof(*keys));
-	for (size_t f = 0; f < config->feed_count; f++) {
-		keys[f] = fetch_twin_key(config->feeds[f].url);
-		if (!keys[f])
-			continue;
-		size_t first = strmap_get(&index, keys[f]);
-		if (first == STRMAP_NONE) {
-			strmap_put(&index, keys[f], f);
-			continue;
-		}
-		char url[200];
-		log_warn("%s line %u: the same feed as line %u (%s)? The URLs differ only in "
-			 "http/https, www., the port or trailing slashes; both are polled",
-			config->feeds_path, config->feeds[f].line, config->feeds[first].line,
-			log_url(config->feeds[first].url, url, sizeof(url)));
-	}
-	for (size_t f = 0; f < config->feed_count; f++)
-		free(keys[f]);
-	free(keys);
-	strmap_free(&index);
+	each_twin(config->feed_count, listed_url, warn_listed_twin, config);
 }
 
 void app_warn_feed_list(const struct config *config)
