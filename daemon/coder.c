@@ -3974,6 +3974,34 @@ static bool open_question(const struct coder *c)
 	return WORD_IN(first, question_words) && WORD_IN(second, modals);
 }
 
+/*
+ * Is verb vb, of event code `code`, a headline's report set after what it reports, its
+ * speaker after it ("Israel will pay a heavy price, warns Iran", "Hamas must disarm,
+ * warns Netanyahu")? A verb of saying or warning right after a comma, the group tg right
+ * after it and ending the headline, sg before the comma, and a modal before the comma:
+ * what was said is a demand or a forecast. Without the modal a comma and a verb are a
+ * second act of the subject ("Israel strikes Gaza, warns Hezbollah").
+ */
+static bool inverted_report(const struct coder *c, const struct verb *vb, const char *code,
+	int sg, int tg)
+{
+	static const char *const modals[] = {"WILL", "WOULD", "MUST", "SHOULD", "SHALL", "CAN",
+		"COULD", "MAY", "MIGHT"};
+	int comma = vb->start - 1;
+	bool saying = (code[0] == '0' && code[1] == '1') || (code[0] == '1' && code[1] == '3');
+	if (!c->headline || comma < 1 || !(c->toks[comma].flags & TEXT_COMMA) || !saying)
+		return false;
+	if (c->groups[tg].start != vb->end + 1 || c->groups[sg].end >= comma)
+		return false;
+	for (int k = c->groups[tg].end + 1; k < c->ntoks; k++)
+		if (c->toks[k].flags & TEXT_WORD)
+			return false;
+	for (int k = 0; k < comma; k++)
+		if (WORD_IN(&c->toks[k], modals))
+			return true;
+	return false;
+}
+
 static void code_clauses(struct coder *c, unsigned sentence)
 {
 	struct clause clauses[MAX_TOKENS / 2 + 1];
@@ -4247,6 +4275,15 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				(tg < 0 || (tg != sg && (locative(c, tg) || agent_of_participle(c, tg))))) {
 				tg = sg;
 				plan.pairing = PAIR_COMPOUND_BOTH;
+			}
+			/* news: a headline's report put after what it reports ("Israel will pay a
+			 * heavy price, warns Iran"): the speaker follows the verb */
+			if (c->opt.nearest_subject && r.source < 0 && r.target < 0 && sg >= 0 &&
+				tg >= 0 && plan.pairing == PAIR_CROSS &&
+				inverted_report(c, vb, dict_str(c->dict, ev->code), sg, tg)) {
+				int speaker = tg;
+				tg = sg;
+				sg = speaker;
 			}
 			/* news: mediation (done or offered) is between the parties named after
 			 * BETWEEN, not with the place before them ("Egypt brokers Gaza ceasefire
