@@ -2985,6 +2985,23 @@ static int emit_plan(struct coder *c, unsigned sentence, const struct event_plan
 	return c->nsentence_events - n0;
 }
 
+/*
+ * Is the verb at vs inside a condition, after IF or UNLESS and before the comma that ends
+ * it ("Iran will retaliate if Israel attacks", "If Russia invades Moldova, the EU will
+ * respond")? What might happen has not: no event.
+ */
+static bool conditional(const struct coder *c, int vs)
+{
+	for (int k = vs - 1; k >= 0; k--) {
+		const struct tok *t = &c->toks[k];
+		if (t->flags & TEXT_COMMA)
+			return false;
+		if (word_is(t, "IF") || word_is(t, "UNLESS"))
+			return true;
+	}
+	return false;
+}
+
 static bool negated(const struct coder *c, int vs, int clause_start)
 {
 	for (int k = vs - 1; k >= clause_start && k >= vs - 3; k--) {
@@ -4119,6 +4136,8 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				return;
 			}
 			if (ev->flags & (EVENT_NULL | EVENT_TIME))
+				continue;
+			if (c->opt.nearest_subject && conditional(c, vb->start))
 				continue;
 			if (c->opt.negation && negated(c, vb->start, cs) &&
 				(r.pattern == UINT32_MAX || !pattern_has_negation(c, r.pattern)))

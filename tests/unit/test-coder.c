@@ -202,6 +202,10 @@ static void test_grammar(void)
 		"nor does a hypothetical question");
 	is_str(code("Why did Russia attack Ukraine?"), "RUS 190 UKR",
 		"a question that takes its act as done is coded");
+	is_str(code("If Russia attacked Ukraine, Georgia would protest."), "",
+		"a condition reports nothing");
+	is_str(code("Russia attacked Ukraine, if the reports are right."), "RUS 190 UKR",
+		"the act before a condition is coded");
 	is_str(code("Russia denied claims by Ukraine that it attacked Georgia."), "RUS 016 UKR",
 		"a claim that is denied is not an event; the denial is, against the accuser");
 	is_str(code("Ukraine said that Russia attacked Georgia."), "RUS 190 GEO",
