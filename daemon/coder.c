@@ -3967,6 +3967,10 @@ static bool bare_verb_after_third_person(const struct coder *c, int start, int c
 	return false;
 }
 
+/* Words that make what follows them a possibility, a forecast or a duty, not a fact. */
+static const char *const modals[] = {"WILL", "WOULD", "COULD", "CAN", "SHOULD", "SHALL",
+	"MIGHT", "MAY", "MUST"};
+
 /*
  * Does the question in c->toks ask whether something happens, rather than about an act it
  * takes as done? A yes/no question opens with an auxiliary or a modal ("Will China invade
@@ -3977,8 +3981,6 @@ static bool bare_verb_after_third_person(const struct coder *c, int start, int c
  */
 static bool open_question(const struct coder *c)
 {
-	static const char *const modals[] = {"WILL", "WOULD", "COULD", "CAN", "SHOULD", "SHALL",
-		"MIGHT", "MAY", "MUST"};
 	static const char *const auxiliaries[] = {"DO", "DOES", "DID", "IS", "ARE", "WAS",
 		"WERE", "HAS", "HAVE", "HAD"};
 	static const char *const question_words[] = {"WHAT", "WHO", "HOW", "WHY", "WHERE",
@@ -4002,8 +4004,6 @@ static bool open_question(const struct coder *c)
 static bool inverted_report(const struct coder *c, const struct verb *vb, const char *code,
 	int sg, int tg)
 {
-	static const char *const modals[] = {"WILL", "WOULD", "MUST", "SHOULD", "SHALL", "CAN",
-		"COULD", "MAY", "MIGHT"};
 	int comma = vb->start - 1;
 	bool saying = (code[0] == '0' && code[1] == '1') || (code[0] == '1' && code[1] == '3');
 	if (!c->headline || comma < 1 || !(c->toks[comma].flags & TEXT_COMMA) || !saying)
