@@ -1449,9 +1449,22 @@ static void attach_agents(struct coder *c)
 		}
 		/* "ambassador of X", "activists in X"; in news also "spokeswoman for X", and
 		 * "troops from X" where the agent opens the noun phrase (not "pulled its
-		 * troops from X", "evacuated diplomats from X") */
-		bool opens = s == 0 || c->toks[s - 1].word == W_DETERMINER ||
-			(c->toks[s - 1].flags & TEXT_NUMBER);
+		 * troops from X", "evacuated diplomats from X") and the phrase is no verb's
+		 * object: a word other than a preposition or a conjunction before its article
+		 * or number is a verb taking it ("withdraws 500 troops from Syria", "receives
+		 * 16 jets from Denmark": from where, not whose) */
+		bool opens = s == 0;
+		if (s > 0 && (c->toks[s - 1].word == W_DETERMINER ||
+				     (c->toks[s - 1].flags & TEXT_NUMBER))) {
+			int before = s - 2;
+			while (before >= 0 && (c->toks[before].word == W_DETERMINER ||
+						       (c->toks[before].flags & TEXT_NUMBER)))
+				before--;
+			const struct tok *lead = before >= 0 ? &c->toks[before] : NULL;
+			opens = !lead || !(lead->flags & TEXT_WORD) || lead->word == W_PREPOSITION ||
+				is_preposition(lead) || lead->word == W_CONJ ||
+				lead->word == W_SUBORDINATOR;
+		}
 		if (f < c->ntoks && (c->toks[f].word == W_PREPOSITION ||
 					    (c->opt.merge_actors && word_is(&c->toks[f], "FOR")) ||
 					    (c->opt.merge_actors && opens && word_is(&c->toks[f], "FROM"))))
