@@ -1876,6 +1876,12 @@ static void protect_noun_phrases(struct coder *c)
 static bool statement_verb(const struct coder *c, int v);
 static void remembered(const struct coder *c, char *code, size_t cap);
 
+/* A verb read as a verb, not as the noun its word also is. */
+static bool verb_token(const struct coder *c, const struct tok *t)
+{
+	return t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun;
+}
+
 /*
  * A comma clause about to be dropped that says who spoke (", the Polish president told
  * reporters", ", he says,") names the speaker of the rest of the sentence: remembered
@@ -1885,8 +1891,7 @@ static void note_attribution(struct coder *c, int from, int to)
 {
 	bool says = false;
 	for (int k = from; k < to && !says; k++)
-		says = c->toks[k].type == T_VERB && c->toks[k].verb >= 0 &&
-			!c->verbs[c->toks[k].verb].noun && statement_verb(c, c->toks[k].verb);
+		says = verb_token(c, &c->toks[k]) && statement_verb(c, c->toks[k].verb);
 	if (!says)
 		return;
 	for (int k = from; k < to; k++) {
@@ -1900,12 +1905,6 @@ static void note_attribution(struct coder *c, int from, int to)
 			return;
 		}
 	}
-}
-
-/* A verb read as a verb, not as the noun its word also is. */
-static bool verb_token(const struct coder *c, const struct tok *t)
-{
-	return t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun;
 }
 
 /*
@@ -1977,7 +1976,7 @@ static void drop_comma_clauses(struct coder *c)
 				if ((k >= dfrom && k < dto) || t->gone)
 					continue;
 				if (t->type == T_ACTOR ||
-					(t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun))
+					verb_token(c, t))
 					keep = false;
 			}
 			/* nor a main clause after an opening phrase that has no verb ("At the
@@ -1985,7 +1984,7 @@ static void drop_comma_clauses(struct coder *c)
 			bool rest_verb = false, actor = false, subject = false;
 			for (int k = 0; k < c->ntoks; k++) {
 				const struct tok *t = &c->toks[k];
-				bool verb = t->type == T_VERB && t->verb >= 0 && !c->verbs[t->verb].noun;
+				bool verb = verb_token(c, t);
 				if ((k >= dfrom && k < dto)) {
 					actor |= t->type == T_ACTOR;
 					subject |= verb && actor;
@@ -4063,8 +4062,7 @@ static void code_clauses(struct coder *c, unsigned sentence)
 				if (k > n && (is_preposition(&c->toks[k]) ||
 						     c->toks[k].word == W_SUBORDINATOR))
 					break;
-				verb_after = c->toks[k].type == T_VERB && c->toks[k].verb >= 0 &&
-					!c->verbs[c->toks[k].verb].noun;
+				verb_after = verb_token(c, &c->toks[k]);
 			}
 		}
 		if (((c->toks[i].word == W_CONJ || contrast) && !c->toks[i].protect &&
