@@ -659,33 +659,6 @@ static void note_staleness(struct app_feed *feed, const struct success_plan *pla
 }
 
 /*
- * A permanent redirect can lead a feed to where another feed of the list is polled (a site
- * that merged two feeds, or one listed under its old and new address): both are then
- * polled for one document. Said once, when the redirect is first followed.
- */
-static void warn_if_twin(const struct app_feed *feed)
-{
-	struct app *app = feed->app;
-	char *key = fetch_twin_key(feed->fetch_url);
-	for (size_t i = 0; key && i < app->feed_count; i++) {
-		const struct app_feed *other = app->feeds[i];
-		if (other == feed)
-			continue;
-		char *other_key = fetch_twin_key(other->fetch_url);
-		bool twin = other_key && strcmp(key, other_key) == 0;
-		free(other_key);
-		if (twin) {
-			char url[200], other_url[200];
-			log_warn("%s: now polled where %s is: one feed listed twice? Both are polled",
-				log_url(feed->url, url, sizeof(url)),
-				log_url(other->url, other_url, sizeof(other_url)));
-			break;
-		}
-	}
-	free(key);
-}
-
-/*
  * Calls pair(later, first, ctx) for each of n URLs (url_of(i, ctx)) that fetch_twin_key()
  * reads as the same feed as an earlier one, `first` the earliest: one index of keys, so a
  * list of 10,000 feeds is checked in one pass.
@@ -752,6 +725,46 @@ static void warn_moved_twins(const struct app *app)
 		any = moved(app->feeds[i]);
 	if (any)
 		each_twin(app->feed_count, polled_url, warn_moved_twin, app);
+}
+
+/* A feed just moved, its app, and whether a twin of it was named (the first only). */
+struct move {
+	const struct app *app;
+	const struct app_feed *feed;
+	bool *named;
+};
+
+static const char *move_polled_url(size_t i, const void *ctx)
+{
+	const struct move *move = ctx;
+	return polled_url(i, move->app);
+}
+
+static void warn_new_twin(size_t later, size_t first, const void *ctx)
+{
+	const struct move *move = ctx;
+	const struct app_feed *a = move->app->feeds[later], *b = move->app->feeds[first];
+	if ((a != move->feed && b != move->feed) || *move->named)
+		return;
+	*move->named = true;
+	const struct app_feed *other = a == move->feed ? b : a;
+	char url[200], other_url[200];
+	log_warn("%s: now polled where %s is: one feed listed twice? Both are polled",
+		log_url(move->feed->url, url, sizeof(url)),
+		log_url(other->url, other_url, sizeof(other_url)));
+}
+
+/*
+ * A permanent redirect can lead a feed to where another feed of the list is polled (a site
+ * that merged two feeds, or one listed under its old and new address): both are then
+ * polled for one document. Said when the redirect is first followed (warn_moved_twins()
+ * says it again at each start and reload).
+ */
+static void warn_if_twin(const struct app_feed *feed)
+{
+	bool named = false;
+	struct move move = {feed->app, feed, &named};
+	each_twin(feed->app->feed_count, move_polled_url, warn_new_twin, &move);
 }
 
 static void feed_succeeded(struct app_feed *feed, const struct fetch_response *res,
@@ -1422,12 +1435,6 @@ static void warn_crowded_hosts(const struct config *config)
 	strmap_free(&index);
 }
 
-/*
- * One feed listed twice under URLs that differ only in http and https, "www.", the port
- * or a trailing slash (feed lists merged from two readers' exports) is polled twice: the
- * server gets twice the requests, and nothing is stored twice (an article another feed
- * stored is not stored again), so nothing else would show it.
- */
 static const char *listed_url(size_t i, const void *ctx)
 {
 	const struct config *config = ctx;
@@ -1444,6 +1451,12 @@ static void warn_listed_twin(size_t later, size_t first, const void *ctx)
 		log_url(config->feeds[first].url, url, sizeof(url)));
 }
 
+/*
+ * One feed listed twice under URLs that differ only in http and https, "www.", the port
+ * or a trailing slash (feed lists merged from two readers' exports) is polled twice: the
+ * server gets twice the requests, and nothing is stored twice (an article another feed
+ * stored is not stored again), so nothing else would show it.
+ */
 static void warn_twin_feeds(const struct config *config)
 {
 	each_twin(config->feed_count, listed_url, warn_listed_twin, config);
